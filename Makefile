@@ -1,0 +1,47 @@
+# The contract with a new user: `make demo` and `make test`, from a fresh clone on a
+# new Debian machine. Both install what they need first (Debian packages with
+# apt-get, the Python reference tools into .venv).
+
+SWIFT      ?= swift
+VENV       ?= .venv
+PYTHON     := $(VENV)/bin/python3
+APT_PKGS   := libusb-1.0-0-dev libudev-dev libsqlite3-dev pkg-config
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PRECIS     := .build/debug/precis
+
+.PHONY: all deps venv build demo test clean
+
+all: build
+
+## Debian packages the C targets link against; installed only when missing.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## The reference tools Tests/Conformance compares against, in a virtual environment.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/Conformance/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r Tests/Conformance/requirements.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build --product precis
+
+## A simulated CRP lateral-flow assay, from the reader's wire protocol to a queued
+## result in the default store (~/.local/share/precis/precis.sqlite).
+demo: build
+	$(PRECIS) devices
+	$(PRECIS) run --device sim:lfr --assay crp --sample S-0001
+	$(PRECIS) queue
+
+test: deps venv
+	$(SWIFT) build --build-tests
+	PRECIS_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,138 @@
+/// An assay: what is measured, in which unit, by which family and algorithm, with
+/// which ranges. Read from `Calibration/assays/<id>.json` (schema `precis.assay/1`).
+public struct AssayDefinition: Sendable, Codable, Equatable {
+    /// The schema tag, `precis.assay/1`.
+    public var schema: String
+    /// The short id used on the command line: `crp`.
+    public var id: String
+    /// The assay's name for people.
+    public var name: String
+    /// The analyte measured.
+    public var analyte: String
+    /// The LOINC code results are reported under.
+    public var loinc: Coding
+    /// The unit results are reported in.
+    public var unit: MeasureUnit
+    /// The device family that runs it.
+    public var family: DeviceFamily
+    /// The algorithm that turns raw data into a response: `lateral-flow-tc-ratio`.
+    public var algorithm: String
+    /// Decimal places a result is printed and sent with.
+    public var decimals: Int
+    /// The reference interval for the population, when one applies.
+    public var referenceRange: ReferenceRange?
+    /// How the reader scans the strip (lateral-flow assays).
+    public var scan: StripScanSettings?
+    /// How the profile is analysed (lateral-flow assays).
+    public var lateralFlow: LateralFlowMethod?
+}
+
+/// The reference interval of an assay; either bound may be absent.
+public struct ReferenceRange: Sendable, Codable, Equatable {
+    /// Results below this are flagged low.
+    public var low: Double?
+    /// Results above this are flagged high.
+    public var high: Double?
+    /// The interval as printed on reports: `< 5.0 mg/L`.
+    public var text: String
+}
+
+/// How a lateral-flow reader scans a strip: positions in micrometres along the strip.
+public struct StripScanSettings: Sendable, Codable, Equatable {
+    /// First position read, µm from the strip's reference edge.
+    public var startUM: Int
+    /// Last position read, µm.
+    public var endUM: Int
+    /// Distance between two readings, µm.
+    public var stepUM: Int
+    /// Photodiode integration time per reading, ms.
+    public var integrationMS: Int
+    /// LED drive, percent of maximum.
+    public var ledPercent: Int
+
+    /// How many readings the scan yields.
+    public var sampleCount: Int { (endUM - startUM) / stepUM + 1 }
+}
+
+/// The parameters of the lateral-flow analysis (see `PrecisSignal.LateralFlowAnalyzer`).
+public struct LateralFlowMethod: Sendable, Codable, Equatable {
+    /// Where the control line is looked for, mm along the strip.
+    public var controlWindowMM: ValueRange
+    /// Where the test line is looked for, mm along the strip.
+    public var testWindowMM: ValueRange
+    /// Savitzky–Golay smoothing of the absorbance profile.
+    public var smoothing: Smoothing
+    /// Asymmetric least squares baseline.
+    public var baseline: Baseline
+    /// The smallest control-line height (absorbance units) for a valid strip.
+    public var minControlHeight: Double
+    /// The smallest control-line height over the baseline noise for a valid strip.
+    public var minSignalToNoise: Double
+
+    /// Savitzky–Golay window (odd number of samples) and polynomial order.
+    public struct Smoothing: Sendable, Codable, Equatable {
+        /// Odd window length in samples.
+        public var window: Int
+        /// Polynomial order, less than `window`.
+        public var order: Int
+    }
+
+    /// Asymmetric least squares (Eilers & Boelens 2005) parameters.
+    public struct Baseline: Sendable, Codable, Equatable {
+        /// Smoothness penalty λ.
+        public var lambda: Double
+        /// Asymmetry p: the weight of points above the baseline.
+        public var p: Double
+        /// Reweighting iterations.
+        public var iterations: Int
+    }
+}
+
+/// An assay lot's calibration, as printed on the kit and read from
+/// `Calibration/lots/<lot>.json` (schema `precis.lot/1`).
+public struct CalibrationLot: Sendable, Codable, Equatable {
+    /// The schema tag, `precis.lot/1`.
+    public var schema: String
+    /// The lot number as printed on the kit and encoded in each cartridge's code.
+    public var lot: String
+    /// The assay id this lot belongs to.
+    public var assay: String
+    /// The file's version; a recalibration writes version + 1 and never edits a version.
+    public var version: Int
+    /// Who made the curve: `manufacturer` or `recalibration`.
+    public var source: String
+    /// The day the lot was made.
+    public var manufactured: CalendarDate
+    /// The last day the lot may be used.
+    public var expiry: CalendarDate
+    /// What the curve's y is: `tc-ratio` for lateral flow.
+    public var response: String
+    /// Concentration → response curve.
+    public var model: CalibrationModel
+    /// Lowest concentration distinguishable from zero, in the assay's unit.
+    public var limitOfDetection: Double
+    /// Concentrations reported as numbers; outside it, flagged.
+    public var measuringRange: ValueRange
+}
+
+/// One line profile read off a strip: positions along the strip and the reflectance
+/// at each, as the reader's ADC gives it (full scale = 100 % of the white reference).
+public struct LineProfile: Sendable, Equatable, Codable {
+    /// Positions, µm from the strip's reference edge, increasing.
+    public var positionsUM: [Int]
+    /// Reflectance counts at each position, `0...fullScale`.
+    public var reflectance: [UInt16]
+    /// The count that means 100 % reflectance.
+    public var fullScale: UInt16
+
+    /// Makes a profile; the arrays must be the same length.
+    public init(positionsUM: [Int], reflectance: [UInt16], fullScale: UInt16 = 0xFFFF) {
+        precondition(positionsUM.count == reflectance.count, "positions and readings differ in length")
+        self.positionsUM = positionsUM
+        self.reflectance = reflectance
+        self.fullScale = fullScale
+    }
+
+    /// The number of readings.
+    public var count: Int { reflectance.count }
+}

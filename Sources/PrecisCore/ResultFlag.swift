@@ -1,0 +1,50 @@
+/// What a result says beyond its number. The same vocabulary is stored, printed,
+/// sent in FHIR interpretations and shown on the kiosk.
+public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
+    /// No control line: the strip did not run; the result is INVALID, never a number.
+    case noControlLine = "NO_CONTROL_LINE"
+    /// Below the limit of detection: reported as `< LoD`.
+    case belowLimitOfDetection = "BELOW_LOD"
+    /// Detected but below the measuring range: the number is shown, not quantitative.
+    case belowMeasuringRange = "BELOW_RANGE"
+    /// Above the measuring range: reported as `> upper limit`; dilute and rerun.
+    case aboveMeasuringRange = "ABOVE_RANGE"
+    /// Above the reference interval.
+    case high = "HIGH"
+    /// Below the reference interval.
+    case low = "LOW"
+
+    /// Orders flags by their declaration, so lists print the same way every time.
+    public static func < (lhs: ResultFlag, rhs: ResultFlag) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// One line for people.
+    public var explanation: String {
+        switch self {
+        case .noControlLine: "no control line: the strip is invalid, repeat with a new cartridge"
+        case .belowLimitOfDetection: "below the limit of detection"
+        case .belowMeasuringRange: "below the measuring range: not quantitative"
+        case .aboveMeasuringRange: "above the measuring range: dilute the sample and repeat"
+        case .high: "above the reference interval"
+        case .low: "below the reference interval"
+        }
+    }
+}
+
+/// A reported concentration: a number, or a bound with a comparator (`< 2.0`, `> 200`).
+public struct Concentration: Sendable, Codable, Equatable {
+    /// The number reported (the bound itself when `comparator` is set).
+    public var value: Double
+    /// `<` or `>` when the true value lies beyond `value`; nil for a plain number.
+    public var comparator: String?
+    /// The UCUM unit.
+    public var unit: String
+
+    /// Makes a concentration.
+    public init(value: Double, comparator: String? = nil, unit: String) {
+        self.value = value
+        self.comparator = comparator
+        self.unit = unit
+    }
+}
