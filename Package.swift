@@ -20,10 +20,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         .target(name: "PrecisCore"),
-        .target(name: "PrecisSignal", dependencies: ["PrecisCore"]),
+        .target(name: "PrecisSignal", dependencies: [
+            "PrecisCore",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         .target(name: "PrecisFormats", dependencies: ["PrecisCore"]),
         .target(name: "PrecisDrivers", dependencies: [
             "PrecisCore",
