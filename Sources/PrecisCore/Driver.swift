@@ -37,13 +37,12 @@ public struct DeviceIdentity: Sendable, Codable, Equatable {
     public var instrumentID: String { "\(family.name):\(serial)" }
 }
 
-/// What every driver offers, whatever its family. Family-specific acquisition
+/// What every driver offers, whatever its family. A driver is made over a transport it is
+/// given (`DriverRegistry` knows how for each family) and never opens one itself. Family-specific acquisition
 /// (a strip scan, a thermal run, a current stream) lives on the concrete driver.
 public protocol Driver: Actor {
     /// The family this driver speaks.
     static var family: DeviceFamily { get }
-    /// Makes a driver over a transport it does not own the opening of.
-    init(transport: any Transport)
     /// Asks the device who it is.
     func identify() async throws -> DeviceIdentity
     /// Stops whatever the device is doing; safe to repeat and safe when idle.

@@ -1,0 +1,132 @@
+/// Reads little-endian fields from a payload, throwing a protocol error that names
+/// the field when the payload is too short or malformed.
+public struct ByteReader {
+    private let bytes: ArraySlice<UInt8>
+    private var cursor: Int
+
+    /// Reads from `bytes`, starting at its first byte.
+    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        self.bytes = ArraySlice(bytes)
+        self.cursor = self.bytes.startIndex
+    }
+
+    /// Bytes not yet read.
+    public var remaining: Int { bytes.endIndex - cursor }
+
+    private mutating func take(_ count: Int, _ field: String) throws -> ArraySlice<UInt8> {
+        guard count >= 0, remaining >= count else {
+            throw PrecisError(.protocol, "payload too short for \(field): needs \(count) more byte(s), has \(remaining)")
+        }
+        defer { cursor += count }
+        return bytes[cursor..<cursor + count]
+    }
+
+    /// One unsigned byte.
+    public mutating func u8(_ field: String) throws -> UInt8 {
+        try take(1, field).first!
+    }
+
+    /// An unsigned 16-bit little-endian integer.
+    public mutating func u16(_ field: String) throws -> UInt16 {
+        let b = try take(2, field)
+        return UInt16(b[b.startIndex]) | UInt16(b[b.startIndex + 1]) << 8
+    }
+
+    /// A signed 16-bit little-endian integer.
+    public mutating func i16(_ field: String) throws -> Int16 {
+        Int16(bitPattern: try u16(field))
+    }
+
+    /// An unsigned 32-bit little-endian integer.
+    public mutating func u32(_ field: String) throws -> UInt32 {
+        let b = try take(4, field)
+        return (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[b.startIndex + $1]) << (8 * $1) }
+    }
+
+    /// A string of printable ASCII preceded by its length in one byte.
+    public mutating func shortString(_ field: String) throws -> String {
+        let length = Int(try u8("\(field) length"))
+        let raw = try take(length, field)
+        guard raw.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+            throw PrecisError(.protocol, "\(field) is not printable ASCII")
+        }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// Throws unless every byte was read: trailing bytes mean the two sides disagree on the layout.
+    public func expectEnd(_ what: String) throws {
+        guard remaining == 0 else {
+            throw PrecisError(.protocol, "\(what) has \(remaining) unexpected trailing byte(s)")
+        }
+    }
+}
+
+/// Appends little-endian fields to a payload; the mirror of `ByteReader`.
+public struct ByteWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
+
+    /// Starts an empty payload.
+    public init() {}
+
+    /// Appends one byte.
+    public mutating func u8(_ value: UInt8) { bytes.append(value) }
+
+    /// Appends an unsigned 16-bit little-endian integer.
+    public mutating func u16(_ value: UInt16) {
+        bytes.append(UInt8(value & 0xFF))
+        bytes.append(UInt8(value >> 8))
+    }
+
+    /// Appends a signed 16-bit little-endian integer.
+    public mutating func i16(_ value: Int16) { u16(UInt16(bitPattern: value)) }
+
+    /// Appends an unsigned 32-bit little-endian integer.
+    public mutating func u32(_ value: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8((value >> UInt32(shift)) & 0xFF)) }
+    }
+
+    /// Appends a length-prefixed ASCII string, truncated to 255 bytes.
+    public mutating func shortString(_ value: String) {
+        let raw = Array(value.utf8.prefix(255))
+        bytes.append(UInt8(raw.count))
+        bytes.append(contentsOf: raw)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes as lower-case hex, two digits each, no separators.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses lower- or upper-case hex with an even number of digits; nil otherwise.
+    public init?(hexString text: String) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let hi = nibble(utf8[index]), let lo = nibble(utf8[index + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            index += 2
+        }
+        self = out
+    }
+}

@@ -1,0 +1,36 @@
+import PrecisCore
+
+/// One device family as the rest of Precis sees it: how to recognise it on USB and how to
+/// make its driver. Every family is listed once, in `DriverRegistry.families`.
+public struct DriverRegistration: Sendable {
+    /// The family.
+    public let family: DeviceFamily
+    /// What the family is, for lists.
+    public let displayName: String
+    /// USB vendor id (Firmware-Protocols/<family>/device.json).
+    public let usbVendorID: UInt16
+    /// USB product id (device.json).
+    public let usbProductID: UInt16
+    /// Makes the family's driver over a transport.
+    public let makeDriver: @Sendable (any Transport) -> any Driver
+}
+
+/// Every device family Precis drives.
+public enum DriverRegistry {
+    /// The families, in the order lists show them.
+    public static let families: [DriverRegistration] = [
+        DriverRegistration(family: LFRDriver.family, displayName: "Lateral-flow reflectance reader",
+                           usbVendorID: 0x1209, usbProductID: 0x4C46,
+                           makeDriver: { LFRDriver(transport: $0) }),
+    ]
+
+    /// The registration of `family`, or nil.
+    public static func registration(for family: DeviceFamily) -> DriverRegistration? {
+        families.first { $0.family == family }
+    }
+
+    /// The registration whose USB ids match, or nil.
+    public static func registration(vendorID: UInt16, productID: UInt16) -> DriverRegistration? {
+        families.first { $0.usbVendorID == vendorID && $0.usbProductID == productID }
+    }
+}
