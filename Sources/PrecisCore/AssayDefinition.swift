@@ -136,3 +136,24 @@ public struct LineProfile: Sendable, Equatable, Codable {
     /// The number of readings.
     public var count: Int { reflectance.count }
 }
+
+/// Raw readings of a run, complete or as far as they came.
+public struct RawTrace: Sendable, Codable, Equatable {
+    /// What the readings are: `lfr-profile`.
+    public var kind: String
+    /// The profile.
+    public var profile: LineProfile
+    /// How many readings the instrument announced.
+    public var expectedCount: Int?
+    /// Whether every reading arrived.
+    public var complete: Bool
+
+    /// Makes a trace.
+    public init(kind: String, profile: LineProfile, expectedCount: Int?, complete: Bool) {
+        self.kind = kind
+        self.profile = profile
+        self.expectedCount = expectedCount
+        self.complete = complete
+    }
+}
+

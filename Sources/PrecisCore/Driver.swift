@@ -8,6 +8,13 @@ public struct DeviceFamily: Hashable, Sendable, Codable, CustomStringConvertible
     public init(stringLiteral value: String) { self.name = value }
     /// The short name.
     public var description: String { name }
+    /// Decodes from the bare name: `"lfr"`.
+    public init(from decoder: any Decoder) throws { name = try decoder.singleValueContainer().decode(String.self) }
+    /// Encodes as the bare name.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
 }
 
 /// What an instrument says about itself when asked to identify.

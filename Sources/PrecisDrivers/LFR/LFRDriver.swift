@@ -44,7 +44,8 @@ public actor LFRDriver: Driver {
     var inbox: [LFRFrame] = []
     var nextSeq: UInt8 = 1
     var lastReaderSeq: UInt8?
-    var fullScale: UInt16 = 0xFFFF
+    /// The reflectance count meaning 100 %, as IDENTITY reported it.
+    public internal(set) var fullScale: UInt16 = 0xFFFF
     /// What the link lost and recovered so far.
     public internal(set) var statistics = LinkStatistics()
     /// Cartridge events (protocol.md §5) as they arrive.

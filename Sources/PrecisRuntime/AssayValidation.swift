@@ -1,0 +1,50 @@
+import PrecisCore
+import PrecisSignal
+
+/// The rules a file must keep beyond its schema: things a schema cannot say.
+enum AssayValidation {
+    static let schemas = (assay: "precis.assay/1", lot: "precis.lot/1")
+
+    static func check(_ assay: AssayDefinition, file: String) throws {
+        func fail(_ what: String) -> PrecisError { PrecisError(.calibration, "\(file): \(what)") }
+        guard assay.schema == schemas.assay else { throw fail("schema is '\(assay.schema)', expected \(schemas.assay)") }
+        guard assay.algorithm == "lateral-flow-tc-ratio" else { throw fail("unknown algorithm '\(assay.algorithm)'") }
+        guard (0...4).contains(assay.decimals) else { throw fail("decimals must be 0 to 4") }
+        guard let scan = assay.scan, let method = assay.lateralFlow else {
+            throw fail("a lateral-flow assay needs 'scan' and 'lateralFlow'")
+        }
+        guard scan.stepUM > 0, scan.endUM > scan.startUM, scan.endUM <= 65535 else {
+            throw fail("scan range must run forward within 0–65535 µm with a positive step")
+        }
+        let span = ValueRange(low: Double(scan.startUM) / 1000, high: Double(scan.endUM) / 1000)
+        for (name, window) in [("controlWindowMM", method.controlWindowMM), ("testWindowMM", method.testWindowMM)] {
+            guard window.low < window.high, span.contains(window.low), span.contains(window.high) else {
+                throw fail("\(name) must be an increasing range inside the scan (\(span.low)–\(span.high) mm)")
+            }
+        }
+        guard method.smoothing.window % 2 == 1, method.smoothing.order < method.smoothing.window else {
+            throw fail("smoothing window must be odd and larger than its order")
+        }
+    }
+
+    static func check(_ lot: CalibrationLot, for assay: AssayDefinition, file: String) throws {
+        func fail(_ what: String) -> PrecisError { PrecisError(.calibration, "\(file): \(what)") }
+        guard lot.schema == schemas.lot else { throw fail("schema is '\(lot.schema)', expected \(schemas.lot)") }
+        guard lot.assay == assay.id else { throw fail("the lot is for assay '\(lot.assay)', not '\(assay.id)'") }
+        guard lot.version >= 1 else { throw fail("version must be 1 or more") }
+        guard lot.manufactured <= lot.expiry else { throw fail("expiry is before the manufacturing date") }
+        let range = lot.measuringRange
+        guard range.low >= 0, range.low < range.high else { throw fail("measuringRange must have 0 ≤ low < high") }
+        guard lot.limitOfDetection >= 0, lot.limitOfDetection <= range.low else {
+            throw fail("limitOfDetection must lie between 0 and the measuring range's low end")
+        }
+        let parameters = lot.model.parameters.map(\.value)
+        guard parameters.allSatisfy(\.isFinite) else { throw fail("model parameters must be finite numbers") }
+        for x in [range.low, range.high] {
+            let y = lot.model.response(at: x)
+            guard let back = lot.model.inverse(of: y), abs(back - x) <= 1e-6 * max(1, x) else {
+                throw fail("the \(lot.model.typeName) curve cannot be inverted at \(x) \(assay.unit.ucum)")
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+import PrecisCore
+import PrecisSignal
+
+/// A lot file as loaded: the parsed lot, the exact text, and its SHA-256.
+public struct LoadedLot: Sendable {
+    /// The lot.
+    public var lot: CalibrationLot
+    /// The file's text as read.
+    public var content: String
+    /// SHA-256 of the file's bytes, hex.
+    public var sha256: String
+    /// Where it was read from.
+    public var file: URL
+}
+
+/// Reads assay definitions and lot calibrations from a `Calibration/` folder, refusing any
+/// file that is malformed, inconsistent or expired with a message naming file and field.
+public struct CalibrationCatalog: Sendable {
+    /// The folder holding `assays/` and `lots/`.
+    public let directory: URL
+
+    /// A catalog over `directory`.
+    public init(directory: URL) { self.directory = directory }
+
+    /// The ids of every assay defined.
+    public func assayIDs() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("assays").path)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The assay `id`, validated.
+    public func assay(_ id: String) throws -> AssayDefinition {
+        let url = directory.appendingPathComponent("assays/\(id).json")
+        guard !id.contains("/"), FileManager.default.fileExists(atPath: url.path) else {
+            let known = assayIDs().joined(separator: ", ")
+            throw PrecisError(.input, "unknown assay '\(id)'", hint: "known assays: \(known.isEmpty ? "none" : known)")
+        }
+        let (assay, _, _) = try decode(AssayDefinition.self, at: url)
+        try AssayValidation.check(assay, file: relative(url))
+        guard assay.id == id else {
+            throw PrecisError(.calibration, "\(relative(url)): id is '\(assay.id)', the file name says '\(id)'")
+        }
+        return assay
+    }
+
+    /// The lot `lot` for `assay`, refused when missing, malformed, for another assay, or expired on `today`.
+    public func lot(_ lot: String, for assay: AssayDefinition, today: CalendarDate) throws -> LoadedLot {
+        let url = directory.appendingPathComponent("lots/\(lot).json")
+        guard !lot.contains("/"), FileManager.default.fileExists(atPath: url.path) else {
+            throw PrecisError(.calibration, "no calibration for lot \(lot) (\(relative(url)) is missing)",
+                              hint: "install the lot file from the kit's documentation")
+        }
+        let (parsed, text, sha) = try decode(CalibrationLot.self, at: url)
+        try AssayValidation.check(parsed, for: assay, file: relative(url))
+        guard parsed.lot == lot else {
+            throw PrecisError(.calibration, "\(relative(url)): lot is '\(parsed.lot)', the file name says '\(lot)'")
+        }
+        guard today <= parsed.expiry else {
+            throw PrecisError(.calibration, "lot \(lot) expired on \(parsed.expiry)",
+                              hint: "use a cartridge from a lot that is in date")
+        }
+        return LoadedLot(lot: parsed, content: text, sha256: sha, file: url)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, at url: URL) throws -> (T, String, String) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw PrecisError(.calibration, "cannot read \(relative(url))")
+        }
+        do {
+            let value = try JSONDecoder().decode(T.self, from: data)
+            let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            return (value, String(decoding: data, as: UTF8.self), sha)
+        } catch let error as DecodingError {
+            throw PrecisError(.calibration, "\(relative(url)) is malformed: \(Self.describe(error))")
+        } catch {
+            throw PrecisError(.calibration, "\(relative(url)) is malformed: \(error)")
+        }
+    }
+
+    private func relative(_ url: URL) -> String {
+        "\(directory.lastPathComponent)/\(url.deletingLastPathComponent().lastPathComponent)/\(url.lastPathComponent)"
+    }
+
+    /// A decoding error in one line: which field, what was wrong.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            let at = path(context.codingPath)
+            return "missing field '\(at.isEmpty ? key.stringValue : at + "." + key.stringValue)'"
+        case let .typeMismatch(type, context):
+            return "field '\(path(context.codingPath))' should be \(type)"
+        case let .valueNotFound(type, context):
+            return "field '\(path(context.codingPath))' is null, expected \(type)"
+        case let .dataCorrupted(context):
+            let at = path(context.codingPath)
+            return at.isEmpty ? "not valid JSON" : "field '\(at)': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

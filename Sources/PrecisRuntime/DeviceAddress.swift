@@ -1,0 +1,44 @@
+import Foundation
+import PrecisCore
+
+/// Where an instrument is: `sim:lfr?corrupt=3`, `replay:session.jsonl`, `usb:LFR-0042`.
+public struct DeviceAddress: Sendable, Equatable, CustomStringConvertible {
+    /// `sim`, `replay` or `usb`.
+    public var scheme: String
+    /// The family (sim), the file (replay), or the serial or bus path (usb).
+    public var target: String
+    /// `key=value` options after `?`, in order.
+    public var options: [(key: String, value: String)]
+
+    /// Parses an address, or fails with the forms it accepts.
+    public init(_ text: String) throws {
+        let parts = text.split(separator: "?", maxSplits: 1)
+        let head = parts.first.map(String.init) ?? ""
+        guard let colon = head.firstIndex(of: ":"), colon != head.startIndex, head.index(after: colon) != head.endIndex else {
+            throw Self.unknown(text)
+        }
+        scheme = String(head[..<colon])
+        target = String(head[head.index(after: colon)...])
+        guard ["sim", "replay", "usb"].contains(scheme) else { throw Self.unknown(text) }
+        options = parts.count > 1 ? parts[1].split(separator: "&").map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+        } : []
+    }
+
+    /// The value of option `key`, if given.
+    public func option(_ key: String) -> String? { options.last { $0.key == key }?.value }
+
+    /// The address as typed, normalised.
+    public var description: String {
+        options.isEmpty ? "\(scheme):\(target)" : "\(scheme):\(target)?" + options.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+    }
+
+    /// Equal when scheme, target and options match.
+    public static func == (lhs: DeviceAddress, rhs: DeviceAddress) -> Bool { lhs.description == rhs.description }
+
+    static func unknown(_ text: String) -> PrecisError {
+        PrecisError(.input, "unknown device '\(text)'",
+                    hint: "use sim:lfr, replay:FILE.jsonl or usb:SERIAL; `precis devices` lists what is connected")
+    }
+}

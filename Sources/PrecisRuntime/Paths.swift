@@ -1,0 +1,69 @@
+import Foundation
+import PrecisCore
+
+/// Where Precis keeps its files unless told otherwise.
+public enum Paths {
+    /// The store: `$PRECIS_DB`, else `$XDG_DATA_HOME/precis/precis.sqlite`, else
+    /// `~/.local/share/precis/precis.sqlite`.
+    public static func defaultDatabase(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = env["PRECIS_DB"], !explicit.isEmpty { return explicit }
+        if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty { return "\(xdg)/precis/precis.sqlite" }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return "\(home)/.local/share/precis/precis.sqlite"
+    }
+
+    /// The calibration folder: `explicit`, else `$PRECIS_CALIBRATION`, else `./Calibration`,
+    /// else a `Calibration` folder beside or above the executable (a build tree or
+    /// `/usr/share/precis`), else the source tree this binary was built from.
+    public static func calibrationDirectory(explicit: String?,
+                                            env: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        if let path = explicit ?? env["PRECIS_CALIBRATION"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            let url = URL(fileURLWithPath: path)
+            guard isCalibrationFolder(url) else {
+                throw PrecisError(.calibration, "\(path) is not a calibration folder (no assays/ inside)",
+                                  hint: "point --calibration-dir at the folder holding assays/ and lots/")
+            }
+            return url
+        }
+        for candidate in candidates() where isCalibrationFolder(candidate) { return candidate }
+        throw PrecisError(.calibration, "no calibration folder found",
+                          hint: "give --calibration-dir or set PRECIS_CALIBRATION")
+    }
+
+    private static func candidates() -> [URL] {
+        var urls = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Calibration")]
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            urls.append(dir.appendingPathComponent("Calibration"))
+            urls.append(dir.appendingPathComponent("share/precis/Calibration"))
+            dir.deleteLastPathComponent()
+        }
+        urls.append(URL(fileURLWithPath: "/usr/share/precis/Calibration"))
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        urls.append(source.appendingPathComponent("Calibration"))
+        return urls
+    }
+
+    private static func isCalibrationFolder(_ url: URL) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.appendingPathComponent("assays").path, isDirectory: &isDir)
+            && isDir.boolValue
+    }
+}
+
+/// Checks the ids people type: sample and patient ids are pseudonymous codes, never names.
+public enum Identifiers {
+    /// Accepts `S-0001`, `P-7F3A`, `LAB.2026.17`: 1–64 characters of letters, digits and `._:-`,
+    /// starting with a letter or digit. A space (as in a name) is refused.
+    public static func validate(_ value: String, as what: String) throws -> String {
+        let allowed = value.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._:-".unicodeScalars.contains($0)
+        }
+        guard !value.isEmpty, value.count <= 64, allowed, value.first.map({ $0.isLetter || $0.isNumber }) == true else {
+            throw PrecisError(.input, "\(what) '\(value)' is not a valid pseudonymous id",
+                              hint: "use the lab's code (letters, digits and . _ : -, up to 64), never a name")
+        }
+        return value
+    }
+}

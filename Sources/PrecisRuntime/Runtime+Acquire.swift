@@ -1,0 +1,140 @@
+import Foundation
+import PrecisCore
+import PrecisDrivers
+import PrecisSignal
+import PrecisStore
+
+/// Readings as they arrive, kept so that an interrupted run stores what it got.
+final class PartialScan: @unchecked Sendable {
+    private let lock = NSLock()
+    private var readings: [Int: (position: UInt16, value: UInt16)] = [:]
+    private var total: Int?
+
+    func add(_ progress: LFRScanProgress) {
+        lock.withLock {
+            total = progress.total
+            for (offset, value) in progress.block.reflectance.enumerated() {
+                readings[progress.block.first + offset] = (progress.block.positionsUM[offset], value)
+            }
+        }
+    }
+
+    /// The readings received, in index order, as a trace marked incomplete; nil when none.
+    func trace(fullScale: UInt16) -> RawTrace? {
+        lock.withLock {
+            guard !readings.isEmpty else { return nil }
+            let ordered = readings.sorted { $0.key < $1.key }.map(\.value)
+            let profile = LineProfile(positionsUM: ordered.map { Int($0.position) }, reflectance: ordered.map(\.value),
+                                      fullScale: fullScale)
+            return RawTrace(kind: "lfr-profile", profile: profile, expectedCount: total, complete: false)
+        }
+    }
+}
+
+extension Runtime {
+    func acquireAndFinish(_ context: RunContext, driver: LFRDriver, cartridge: String,
+                          events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
+        let partial = PartialScan()
+        let profile: LineProfile
+        do {
+            guard let scan = context.assay.scan else { throw PrecisError(.calibration, "assay has no scan settings") }
+            let request = LFRScanRequest(cartridgeID: cartridge, startUM: UInt16(scan.startUM), endUM: UInt16(scan.endUM),
+                                         stepUM: UInt16(scan.stepUM), integrationMS: UInt8(scan.integrationMS),
+                                         ledPercent: UInt8(scan.ledPercent))
+            profile = try await driver.scan(request) { progress in
+                partial.add(progress)
+                events(.progress(received: progress.received, total: progress.total))
+            }
+        } catch {
+            let failure = error is CancellationError
+                ? PrecisError(.other, "the run was interrupted before the strip was read", hint: "repeat the run")
+                : error.asPrecisError
+            let link = await Self.linkSummary(driver)
+            let trace = partial.trace(fullScale: await driver.fullScale)
+            try store.abortRun(context.record.id, error: failure, partial: trace, linkReport: Self.json(link),
+                               at: clock(), actor: context.operatorID)
+            logger.error("run \(context.record.id) aborted: \(failure.message)")
+            return report(context, status: "ABORTED", raw: RawSummary(readings: trace?.profile.count ?? 0,
+                          expected: context.assay.scan?.sampleCount, complete: false), link: link, error: failure)
+        }
+        events(.analysing)
+        return try finish(context, profile: profile, link: await Self.linkSummary(driver))
+    }
+
+    /// Analyses a complete profile and stores raw data, result and outbox entries together.
+    func finish(_ context: RunContext, profile: LineProfile, link: LinkSummary?) throws -> RunReport {
+        guard let method = context.assay.lateralFlow else { throw PrecisError(.calibration, "assay has no lateralFlow method") }
+        let analysis = LateralFlowAnalyzer(method: method).analyze(profile)
+        let quantitation = Quantifier.quantify(ratio: analysis.ratio, lot: context.lot.lot, assay: context.assay)
+        let valid = analysis.invalidity == nil
+        let stored = StoredAnalysis(method: method, control: analysis.control, test: analysis.test, noise: analysis.noise,
+                                    ratio: analysis.ratio, invalidity: analysis.invalidity?.rawValue,
+                                    lot: context.lotSummary, model: context.lot.lot.model)
+        let result = NewResult(
+            status: valid ? "FINAL" : "INVALID", analyte: context.assay.analyte, loinc: context.assay.loinc,
+            concentration: quantitation.concentration, unit: context.assay.unit.ucum, decimals: context.assay.decimals,
+            flags: quantitation.flags, response: analysis.ratio, analysisJSON: Self.json(stored) ?? "{}",
+            referenceRange: context.assay.referenceRange?.text,
+            reason: analysis.invalidity.map { ResultFlag(rawValue: $0.rawValue)?.explanation ?? $0.rawValue })
+        let raw = RawTrace(kind: "lfr-profile", profile: profile, expectedCount: profile.count, complete: true)
+        let completed = try store.completeRun(context.record.id, raw: raw, result: result, destinations: destinations,
+                                              linkReport: Self.json(link), at: clock(), actor: context.operatorID)
+        var report = report(context, status: valid ? "COMPLETED" : "INVALID",
+                            raw: RawSummary(readings: profile.count, expected: profile.count, complete: true), link: link, error: nil)
+        report.resultId = completed.result.id
+        report.flags = quantitation.flags.map(\.rawValue)
+        report.interpretation = quantitation.flags.map(\.explanation)
+        report.tcRatio = analysis.ratio
+        report.referenceRange = context.assay.referenceRange?.text
+        if let c = quantitation.concentration {
+            report.concentration = Format.rounded(c, decimals: context.assay.decimals)
+            report.display = Format.concentration(c, decimals: context.assay.decimals)
+        }
+        report.outbox = completed.outbox.map(OutboxSummary.init)
+        return report
+    }
+
+    func report(_ context: RunContext, status: String, raw: RawSummary, link: LinkSummary?, error: PrecisError?) -> RunReport {
+        RunReport(runId: context.record.id, runUid: context.record.uid, sample: context.record.sampleID,
+                  patient: context.record.patientID, assay: context.assay.id, analyte: context.assay.analyte, status: status,
+                  flags: [], concentration: nil, display: nil, tcRatio: nil, referenceRange: nil, interpretation: [],
+                  lot: context.lotSummary,
+                  instrument: InstrumentSummary(id: context.identity.instrumentID, family: context.identity.family.name,
+                                                serial: context.identity.serial, firmware: context.identity.firmware,
+                                                endpoint: context.endpoint),
+                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init))
+    }
+
+    static func linkSummary(_ driver: LFRDriver) async -> LinkSummary {
+        let s = await driver.statistics
+        return LinkSummary(rejectedFrames: s.rejectedFrames, sequenceGaps: s.sequenceGaps, retries: s.retries,
+                           refilledReadings: s.refilledReadings, rejections: s.rejections)
+    }
+
+    static func json<T: Encodable>(_ value: T?) -> String? {
+        guard let value else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// The analysis as stored with a result: enough to recompute and redraw it exactly.
+public struct StoredAnalysis: Sendable, Codable, Equatable {
+    /// The method used.
+    public var method: LateralFlowMethod
+    /// The control line.
+    public var control: LinePeak?
+    /// The test line.
+    public var test: LinePeak?
+    /// Baseline noise.
+    public var noise: Double
+    /// T/C ratio.
+    public var ratio: Double?
+    /// Why invalid.
+    public var invalidity: String?
+    /// The lot.
+    public var lot: LotSummary
+    /// The curve.
+    public var model: CalibrationModel
+}

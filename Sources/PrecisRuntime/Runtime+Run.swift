@@ -1,0 +1,137 @@
+import Foundation
+import PrecisCore
+import PrecisDrivers
+import PrecisReplay
+import PrecisSignal
+import PrecisStore
+
+/// What to run.
+public struct RunRequest: Sendable {
+    /// The device address: `sim:lfr`, `replay:FILE`, `usb:SERIAL`.
+    public var device: String
+    /// The assay id.
+    public var assay: String
+    /// The pseudonymous sample id.
+    public var sample: String
+    /// The pseudonymous patient id.
+    public var patient: String?
+    /// A lot to use instead of the one in the cartridge's code.
+    public var lot: String?
+    /// Who runs it.
+    public var operatorID: String
+    /// How long to wait for a cartridge when the slot is empty.
+    public var cartridgeWait: Duration
+
+    /// Makes a request.
+    public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
+                operatorID: String = "bench", cartridgeWait: Duration = .seconds(60)) {
+        self.device = device
+        self.assay = assay
+        self.sample = sample
+        self.patient = patient
+        self.lot = lot
+        self.operatorID = operatorID
+        self.cartridgeWait = cartridgeWait
+    }
+}
+
+/// What a run tells its watcher as it goes.
+public enum RunEvent: Sendable {
+    /// The instrument answered.
+    case connected(DeviceIdentity)
+    /// The slot is empty; waiting for a cartridge.
+    case waitingForCartridge
+    /// The cartridge and its lot.
+    case cartridge(id: String, lot: LotSummary)
+    /// The run is stored as RUNNING.
+    case started(runID: Int64)
+    /// Readings received so far.
+    case progress(received: Int, total: Int)
+    /// The strip is read; analysing.
+    case analysing
+}
+
+extension Runtime {
+    /// Runs one assay from device to queued result. Errors before the run is stored (bad
+    /// input, unknown device, missing or expired lot) are thrown; a run that starts and then
+    /// fails is stored as ABORTED with its partial raw data and reported, not thrown.
+    public func run(_ request: RunRequest, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
+        let sample = try Identifiers.validate(request.sample, as: "sample id")
+        let patient = try request.patient.map { try Identifiers.validate($0, as: "patient id") }
+        let assay = try catalog.assay(request.assay)
+        let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family)
+        do {
+            let report = try await run(request, sample: sample, patient: patient, assay: assay, session: session, events: events)
+            await session.driver.close()
+            return report
+        } catch {
+            await session.driver.close()
+            throw error
+        }
+    }
+
+    private func run(_ request: RunRequest, sample: String, patient: String?, assay: AssayDefinition,
+                     session: InstrumentSession, events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
+        let driver = session.driver
+        let identity = try await driver.identify()
+        events(.connected(identity))
+        try store.saveInstrument(identity, endpoint: session.endpoint, at: clock())
+        let cartridge = try await awaitCartridge(driver, wait: request.cartridgeWait, events: events)
+        let lotNumber = try request.lot ?? Self.lotNumber(ofCartridge: cartridge)
+        let loaded = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
+        let lotSummary = LotSummary(lot: loaded.lot.lot, version: loaded.lot.version,
+                                    expiry: loaded.lot.expiry.description, sha256: loaded.sha256)
+        events(.cartridge(id: cartridge, lot: lotSummary))
+        let calibrationID = try store.saveCalibration(loaded.lot, content: loaded.content, sha256: loaded.sha256, at: clock())
+        let record = try store.beginRun(NewRun(
+            sampleID: sample, patientID: patient, assay: assay.id, instrument: identity, endpoint: session.endpoint,
+            calibrationID: calibrationID, cartridgeID: cartridge, operatorID: request.operatorID, owner: owner), at: clock())
+        events(.started(runID: record.id))
+        let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
+                                 endpoint: session.endpoint, operatorID: request.operatorID)
+        return try await acquireAndFinish(context, driver: driver, cartridge: cartridge, events: events)
+    }
+
+    /// The cartridge in the slot, waiting for one to be inserted when the slot is empty.
+    private func awaitCartridge(_ driver: LFRDriver, wait: Duration,
+                                events: @Sendable (RunEvent) -> Void) async throws -> String {
+        let status = try await driver.status()
+        if status.cartridgePresent { return status.cartridgeID }
+        events(.waitingForCartridge)
+        let deadline = ContinuousClock.now + wait
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            let now = try await driver.status()
+            if now.cartridgePresent { return now.cartridgeID }
+        }
+        throw PrecisError(.deviceFault, "no cartridge was inserted within \(wait)",
+                          hint: "insert the cartridge and start the run again")
+    }
+
+    /// `CRP26A07:004217` → `CRP26A07` (protocol.md §5).
+    static func lotNumber(ofCartridge id: String) throws -> String {
+        let parts = id.split(separator: ":")
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw PrecisError(.deviceFault, "cartridge code '\(id)' is not LOT:SERIAL",
+                              hint: "give the lot with --lot, or use another cartridge")
+        }
+        return String(parts[0])
+    }
+
+    /// Today's date in the bench's local time zone.
+    static func calendarDate(_ date: Date) -> CalendarDate {
+        let c = Calendar.current.dateComponents([.year, .month, .day], from: date)
+        return CalendarDate(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1) ?? CalendarDate(iso: "1970-01-01")!
+    }
+}
+
+/// Everything a run needs once it is stored as RUNNING.
+struct RunContext: Sendable {
+    let record: RunRecord
+    let assay: AssayDefinition
+    let lot: LoadedLot
+    let lotSummary: LotSummary
+    let identity: DeviceIdentity
+    let endpoint: String
+    let operatorID: String
+}

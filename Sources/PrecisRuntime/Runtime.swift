@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import PrecisCore
+import PrecisStore
+
+/// Precis wired up: the store, the calibrations, the clock and where results go. The CLI
+/// and the kiosk each make one and call it; neither does I/O of its own beyond that.
+public final class Runtime: Sendable {
+    /// The local store.
+    public let store: Store
+    /// Assay definitions and lots.
+    public let catalog: CalibrationCatalog
+    /// The time now (tests give their own).
+    public let clock: @Sendable () -> Date
+    /// Where every result is queued for delivery.
+    public let destinations: [String]
+    /// Where the runtime logs.
+    public let logger: Logger
+    /// `pid@host`, marking the runs this process owns.
+    public let owner: String
+
+    /// Wires a runtime.
+    public init(store: Store, catalog: CalibrationCatalog, clock: @escaping @Sendable () -> Date = { Date() },
+                destinations: [String] = ["centre"], logger: Logger = Logger(label: "precis.runtime")) {
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.destinations = destinations
+        self.logger = logger
+        owner = "\(getpid())@\(ProcessInfo.processInfo.hostName)"
+    }
+
+    /// Opens the store at `databasePath` and the calibrations (found as `Paths` says), then
+    /// closes out runs that a crashed or killed Precis left RUNNING.
+    public static func open(databasePath: String? = nil, calibrationDirectory: String? = nil,
+                            logger: Logger = Logger(label: "precis.runtime")) throws -> Runtime {
+        let store = try Store(path: databasePath ?? Paths.defaultDatabase())
+        let catalog = CalibrationCatalog(directory: try Paths.calibrationDirectory(explicit: calibrationDirectory))
+        let runtime = Runtime(store: store, catalog: catalog, logger: logger)
+        try runtime.recoverInterruptedRuns()
+        return runtime
+    }
+
+    /// Marks ABORTED every RUNNING run whose process is gone (power cut, crash, SIGKILL),
+    /// keeping what raw data it stored. Runs of live processes are left alone.
+    public func recoverInterruptedRuns() throws {
+        for run in try store.runsStillRunning() where !Self.isAlive(owner: run.owner) {
+            let error = PrecisError(.other, "Precis stopped during the run (power cut, crash or kill)",
+                                    hint: "repeat the run with a new cartridge")
+            try store.abortRun(run.id, error: error, partial: nil, linkReport: nil, at: clock())
+            logger.warning("run \(run.id) was left RUNNING by \(run.owner); recorded as ABORTED")
+        }
+    }
+
+    /// Whether the process named by `pid@host` still runs on this host (a run owned by
+    /// another host is assumed alive: its own Precis will close it).
+    static func isAlive(owner: String) -> Bool {
+        let parts = owner.split(separator: "@", maxSplits: 1)
+        guard parts.count == 2, let pid = Int32(parts[0]) else { return false }
+        guard String(parts[1]) == ProcessInfo.processInfo.hostName else { return true }
+        if pid == getpid() { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

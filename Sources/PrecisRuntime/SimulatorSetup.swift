@@ -1,0 +1,64 @@
+import Foundation
+import PrecisCore
+import PrecisDrivers
+import PrecisReplay
+
+/// Builds simulated readers from `sim:` addresses. Options (all optional):
+///
+/// | option | meaning |
+/// |---|---|
+/// | `profile=FILE.csv` | the recorded line profile to read (`position_um,reflectance`) |
+/// | `ratio=R`, `seed=N` | a synthetic CRP strip with test/control area ratio R (default 0.35) |
+/// | `cartridge=LOT:SERIAL` / `cartridge=none` | what is in the slot (default `CRP26A07:004217`) |
+/// | `serial=S` | the reader's serial |
+/// | `reading-ms=N` | time per reading (default 4; 0 = as fast as possible) |
+/// | `corrupt=3,7`, `drop=5` | damage or lose those SCAN_DATA frames |
+/// | `drop-done` | lose SCAN_DONE |
+/// | `disconnect-after=N` | pull the cable after N SCAN_DATA frames |
+/// | `remove-after=N` | pull the cartridge after N SCAN_DATA frames |
+/// | `fault=lamp|motor|temperature` | refuse START_SCAN with that error |
+enum SimulatorSetup {
+    static let families: [DeviceFamily] = [LFRDriver.family]
+
+    static func lfr(_ address: DeviceAddress) throws -> SimulatedLFR {
+        var config = SimulatedLFR.Configuration(profile: try profile(address))
+        if let cartridge = address.option("cartridge") { config.cartridgeID = cartridge == "none" ? nil : cartridge }
+        if let serial = address.option("serial") { config.serial = serial }
+        if let ms = address.option("reading-ms") { config.readingInterval = .milliseconds(try int(ms, "reading-ms")) }
+        config.faults.corruptDataFrames = Set(try list(address.option("corrupt"), "corrupt"))
+        config.faults.dropDataFrames = Set(try list(address.option("drop"), "drop"))
+        config.faults.dropScanDone = address.option("drop-done") != nil
+        config.faults.disconnectAfterDataFrames = try address.option("disconnect-after").map { try int($0, "disconnect-after") }
+        config.faults.removeCartridgeAfterDataFrames = try address.option("remove-after").map { try int($0, "remove-after") }
+        if let fault = address.option("fault") {
+            let codes: [String: UInt16] = ["lamp": 0x0006, "motor": 0x0007, "temperature": 0x000A]
+            guard let code = codes[fault] else { throw PrecisError(.input, "unknown simulated fault '\(fault)' (lamp, motor, temperature)") }
+            config.faults.startScanError = code
+        }
+        return SimulatedLFR(config, name: address.description)
+    }
+
+    private static func profile(_ address: DeviceAddress) throws -> LineProfile {
+        if let path = address.option("profile") { return try LineProfileFile.read(URL(fileURLWithPath: path)) }
+        let ratio = try address.option("ratio").map { try double($0, "ratio") } ?? 0.35
+        let seed = try address.option("seed").map { UInt64(try int($0, "seed")) } ?? 1
+        return DemoStrip.crp(ratio: ratio, seed: seed)
+    }
+
+    private static func int(_ text: String, _ name: String) throws -> Int {
+        guard let value = Int(text), value >= 0 else { throw PrecisError(.input, "sim option \(name)=\(text) needs a whole number") }
+        return value
+    }
+
+    private static func double(_ text: String, _ name: String) throws -> Double {
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw PrecisError(.input, "sim option \(name)=\(text) needs a non-negative number")
+        }
+        return value
+    }
+
+    private static func list(_ text: String?, _ name: String) throws -> [Int] {
+        guard let text, !text.isEmpty else { return [] }
+        return try text.split(separator: ",").map { try int(String($0), name) }
+    }
+}

@@ -1,0 +1,126 @@
+import GRDB
+
+/// The schema, as versioned migrations. A migration never changes once shipped: a new
+/// table or column is a new migration appended here. (GRDB migration guide)
+enum Migrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs-results-outbox-audit", migrate: v1)
+        return migrator
+    }
+
+    private static func v1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE instruments (
+                id TEXT PRIMARY KEY,              -- family:serial
+                family TEXT NOT NULL,
+                serial TEXT NOT NULL,
+                firmware TEXT NOT NULL,
+                instrument_calibration_id TEXT,
+                model TEXT,
+                endpoint TEXT NOT NULL,
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL
+            );
+            CREATE TABLE calibrations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                lot TEXT NOT NULL,
+                assay TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                sha256 TEXT NOT NULL UNIQUE,
+                expiry TEXT NOT NULL,
+                content TEXT NOT NULL,            -- the lot file as loaded
+                loaded_at TEXT NOT NULL
+            );
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uid TEXT NOT NULL UNIQUE,
+                sample_id TEXT NOT NULL,
+                patient_id TEXT,                  -- pseudonymous only
+                assay TEXT NOT NULL,
+                instrument_id TEXT NOT NULL REFERENCES instruments(id),
+                endpoint TEXT NOT NULL,
+                calibration_id INTEGER REFERENCES calibrations(id),
+                cartridge_id TEXT,
+                operator TEXT NOT NULL,
+                owner TEXT NOT NULL,              -- pid@host of the process running it
+                status TEXT NOT NULL CHECK (status IN ('RUNNING','COMPLETED','INVALID','ABORTED')),
+                started_at TEXT NOT NULL,
+                ended_at TEXT,
+                error_kind TEXT,
+                error_message TEXT,
+                link_report TEXT                  -- what the link lost and recovered (JSON)
+            );
+            CREATE INDEX runs_status ON runs(status);
+            CREATE TABLE raw_traces (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES runs(id),
+                kind TEXT NOT NULL,               -- 'lfr-profile'
+                sample_count INTEGER NOT NULL,
+                expected_count INTEGER,
+                complete INTEGER NOT NULL,
+                full_scale INTEGER NOT NULL,
+                positions BLOB NOT NULL,          -- int32 little-endian, µm
+                values_u16 BLOB NOT NULL,         -- uint16 little-endian counts
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX raw_traces_run ON raw_traces(run_id);
+            CREATE TABLE results (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uid TEXT NOT NULL UNIQUE,
+                run_id INTEGER NOT NULL REFERENCES runs(id),
+                supersedes_id INTEGER REFERENCES results(id),
+                status TEXT NOT NULL CHECK (status IN ('FINAL','INVALID','CORRECTED','VOID')),
+                analyte TEXT NOT NULL,
+                loinc_code TEXT NOT NULL,
+                loinc_display TEXT NOT NULL,
+                value REAL,
+                comparator TEXT,
+                unit TEXT NOT NULL,
+                decimals INTEGER NOT NULL,
+                flags TEXT NOT NULL,              -- comma-separated ResultFlag raw values
+                response REAL,                    -- T/C ratio
+                analysis TEXT NOT NULL,           -- lines, areas, noise, method (JSON)
+                reference_range TEXT,
+                reason TEXT,
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX results_run ON results(run_id);
+            CREATE TRIGGER results_never_updated BEFORE UPDATE ON results
+                BEGIN SELECT RAISE(ABORT, 'a stored result is never changed: record a correction'); END;
+            CREATE TRIGGER results_never_deleted BEFORE DELETE ON results
+                BEGIN SELECT RAISE(ABORT, 'a stored result is never deleted: record a correction'); END;
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                result_id INTEGER NOT NULL REFERENCES results(id),
+                destination TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending','in_flight','delivered','failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                last_error TEXT,
+                lease_owner TEXT,
+                lease_expires_at TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                delivered_at TEXT,
+                UNIQUE (result_id, destination)
+            );
+            CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+            CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                entity TEXT NOT NULL,
+                entity_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL,             -- JSON object, keys sorted
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE TRIGGER audit_never_updated BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER audit_never_deleted BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+import PrecisCore
+
+extension Store {
+    static func enqueue(_ db: Database, resultID: Int64, destination: String, at: Date) throws -> OutboxEntry {
+        let when = Timestamp.string(at)
+        try db.execute(sql: """
+            INSERT INTO outbox (result_id, destination, state, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, 'pending', 0, ?, ?, ?)
+            """, arguments: [resultID, destination, when, when, when])
+        let id = db.lastInsertedRowID
+        try audit(db, at: at, actor: "system", entity: "outbox", entityID: String(id), action: "queued",
+                  detail: ["result": String(resultID), "destination": destination])
+        guard let entry = try fetchOutbox(db, where: "o.id = ?", [id]).first else {
+            throw PrecisError(.storage, "outbox entry \(id) vanished")
+        }
+        return entry
+    }
+
+    /// Outbox entries, oldest first; all of them, or those in `states`.
+    public func outbox(states: [String]? = nil) throws -> [OutboxEntry] {
+        try read { db in
+            guard let states else { return try Self.fetchOutbox(db, where: "1", []) }
+            let marks = states.map { _ in "?" }.joined(separator: ",")
+            return try Self.fetchOutbox(db, where: "o.state IN (\(marks))", states)
+        }
+    }
+
+    /// The outbox entries of one result.
+    public func outbox(forResult resultID: Int64) throws -> [OutboxEntry] {
+        try read { db in try Self.fetchOutbox(db, where: "o.result_id = ?", [resultID]) }
+    }
+
+    static func fetchOutbox(_ db: Database, where clause: String, _ args: [any DatabaseValueConvertible]) throws -> [OutboxEntry] {
+        try Row.fetchAll(db, sql: """
+            SELECT o.*, r.run_id, runs.sample_id FROM outbox o
+            JOIN results r ON r.id = o.result_id JOIN runs ON runs.id = r.run_id
+            WHERE \(clause) ORDER BY o.id
+            """, arguments: StatementArguments(args)).map { row in
+            OutboxEntry(id: row["id"], resultID: row["result_id"], runID: row["run_id"], sampleID: row["sample_id"],
+                        destination: row["destination"], state: row["state"], attempts: row["attempts"],
+                        nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"], createdAt: row["created_at"],
+                        updatedAt: row["updated_at"], deliveredAt: row["delivered_at"])
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import PrecisCore
+
+extension Store {
+    static func insertTrace(_ db: Database, runID: Int64, trace: RawTrace, at: Date) throws {
+        var positions = Data(capacity: trace.profile.count * 4)
+        var values = Data(capacity: trace.profile.count * 2)
+        for p in trace.profile.positionsUM { withUnsafeBytes(of: Int32(p).littleEndian) { positions.append(contentsOf: $0) } }
+        for v in trace.profile.reflectance { withUnsafeBytes(of: v.littleEndian) { values.append(contentsOf: $0) } }
+        try db.execute(sql: """
+            INSERT INTO raw_traces (run_id, kind, sample_count, expected_count, complete, full_scale, positions, values_u16, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, trace.kind, trace.profile.count, trace.expectedCount, trace.complete,
+                             Int(trace.profile.fullScale), positions, values, Timestamp.string(at)])
+    }
+
+    static func insertResult(_ db: Database, runID: Int64, result: NewResult, at: Date, actor: String,
+                             supersedes: Int64? = nil) throws -> Int64 {
+        let uid = UUID().uuidString.lowercased()
+        try db.execute(sql: """
+            INSERT INTO results (uid, run_id, supersedes_id, status, analyte, loinc_code, loinc_display, value, comparator,
+                                 unit, decimals, flags, response, analysis, reference_range, reason, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [uid, runID, supersedes, result.status, result.analyte, result.loinc.code, result.loinc.display,
+                             result.concentration?.value, result.concentration?.comparator, result.unit, result.decimals,
+                             result.flags.map(\.rawValue).joined(separator: ","), result.response, result.analysisJSON,
+                             result.referenceRange, result.reason, Timestamp.string(at)])
+        let id = db.lastInsertedRowID
+        var detail = ["run": String(runID), "status": result.status,
+                      "flags": result.flags.map(\.rawValue).joined(separator: ",")]
+        if let c = result.concentration { detail["value"] = "\(c.comparator ?? "")\(c.value) \(c.unit)" }
+        try audit(db, at: at, actor: actor, entity: "result", entityID: String(id),
+                  action: supersedes.map { "corrects result \($0)" } ?? "created", detail: detail)
+        return id
+    }
+
+    /// The run with `id`, or nil.
+    public func run(_ id: Int64) throws -> RunRecord? {
+        try read { db in try Self.fetchRun(db, id: id) }
+    }
+
+    /// The newest runs first, at most `limit`.
+    public func runs(limit: Int = 50) throws -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.runRecord)
+        }
+    }
+
+    /// Runs still marked RUNNING (by this or another process).
+    public func runsStillRunning() throws -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'RUNNING' ORDER BY id").map(Self.runRecord)
+        }
+    }
+
+    /// The run's current result (the newest record for it), or nil.
+    public func result(forRun runID: Int64) throws -> ResultRecord? {
+        try read { db in
+            let id = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE run_id = ? ORDER BY id DESC LIMIT 1",
+                                        arguments: [runID])
+            return try id.flatMap { try Self.fetchResult(db, id: $0) }
+        }
+    }
+
+    /// The run's raw trace, or nil when none arrived.
+    public func rawTrace(forRun runID: Int64) throws -> RawTrace? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM raw_traces WHERE run_id = ? ORDER BY id DESC LIMIT 1",
+                                             arguments: [runID]) else { return nil }
+            let positions: Data = row["positions"], values: Data = row["values_u16"]
+            let p = positions.withUnsafeBytes { raw in
+                (0..<positions.count / 4).map { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }
+            }
+            let v = values.withUnsafeBytes { raw in
+                (0..<values.count / 2).map { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+            }
+            let fullScale: Int = row["full_scale"]
+            return RawTrace(kind: row["kind"], profile: LineProfile(positionsUM: p, reflectance: v, fullScale: UInt16(fullScale)),
+                            expectedCount: row["expected_count"], complete: row["complete"])
+        }
+    }
+
+    static func fetchRun(_ db: Database, id: Int64) throws -> RunRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(runRecord)
+    }
+
+    static func fetchResult(_ db: Database, id: Int64) throws -> ResultRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM results WHERE id = ?", arguments: [id]).map(resultRecord)
+    }
+
+    static func runRecord(_ row: Row) -> RunRecord {
+        RunRecord(id: row["id"], uid: row["uid"], sampleID: row["sample_id"], patientID: row["patient_id"],
+                  assay: row["assay"], instrumentID: row["instrument_id"], endpoint: row["endpoint"],
+                  calibrationID: row["calibration_id"], cartridgeID: row["cartridge_id"], operatorID: row["operator"],
+                  owner: row["owner"], status: row["status"], startedAt: row["started_at"], endedAt: row["ended_at"],
+                  errorKind: row["error_kind"], errorMessage: row["error_message"], linkReport: row["link_report"])
+    }
+
+    static func resultRecord(_ row: Row) -> ResultRecord {
+        let value: Double? = row["value"]
+        let unit: String = row["unit"]
+        let flags: String = row["flags"]
+        return ResultRecord(
+            id: row["id"], uid: row["uid"], runID: row["run_id"], supersedesID: row["supersedes_id"], status: row["status"],
+            analyte: row["analyte"], loincCode: row["loinc_code"], loincDisplay: row["loinc_display"],
+            concentration: value.map { Concentration(value: $0, comparator: row["comparator"], unit: unit) },
+            unit: unit, decimals: row["decimals"],
+            flags: flags.split(separator: ",").compactMap { ResultFlag(rawValue: String($0)) },
+            response: row["response"], analysisJSON: row["analysis"], referenceRange: row["reference_range"],
+            reason: row["reason"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import PrecisCore
+
+extension Store {
+    /// Records that an instrument was seen, creating or refreshing its row.
+    public func saveInstrument(_ identity: DeviceIdentity, endpoint: String, at: Date) throws {
+        try write { db in
+            let when = Timestamp.string(at)
+            let existing = try Row.fetchOne(db, sql: "SELECT firmware FROM instruments WHERE id = ?",
+                                            arguments: [identity.instrumentID])
+            try db.execute(sql: """
+                INSERT INTO instruments (id, family, serial, firmware, instrument_calibration_id, model, endpoint, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET firmware = excluded.firmware,
+                    instrument_calibration_id = excluded.instrument_calibration_id, model = excluded.model,
+                    endpoint = excluded.endpoint, last_seen = excluded.last_seen
+                """, arguments: [identity.instrumentID, identity.family.name, identity.serial, identity.firmware,
+                                 identity.instrumentCalibrationID, identity.model, endpoint, when, when])
+            let oldFirmware: String? = existing?["firmware"]
+            if existing == nil || oldFirmware != identity.firmware {
+                try Self.audit(db, at: at, actor: "system", entity: "instrument", entityID: identity.instrumentID,
+                               action: existing == nil ? "registered" : "firmware changed",
+                               detail: ["firmware": identity.firmware, "endpoint": endpoint])
+            }
+        }
+    }
+
+    /// Stores a lot calibration as loaded (once per distinct file content); returns its row id.
+    public func saveCalibration(_ lot: CalibrationLot, content: String, sha256: String, at: Date) throws -> Int64 {
+        try write { db in
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM calibrations WHERE sha256 = ?", arguments: [sha256]) {
+                return id
+            }
+            try db.execute(sql: """
+                INSERT INTO calibrations (lot, assay, version, sha256, expiry, content, loaded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [lot.lot, lot.assay, lot.version, sha256, lot.expiry.description, content, Timestamp.string(at)])
+            let id = db.lastInsertedRowID
+            try Self.audit(db, at: at, actor: "system", entity: "calibration", entityID: String(id), action: "loaded",
+                           detail: ["lot": lot.lot, "version": String(lot.version), "sha256": sha256])
+            return id
+        }
+    }
+
+    /// Starts a run: a RUNNING row and its audit entry.
+    public func beginRun(_ run: NewRun, at: Date) throws -> RunRecord {
+        try write { db in
+            let uid = UUID().uuidString.lowercased()
+            try db.execute(sql: """
+                INSERT INTO runs (uid, sample_id, patient_id, assay, instrument_id, endpoint, calibration_id, cartridge_id,
+                                  operator, owner, status, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?)
+                """, arguments: [uid, run.sampleID, run.patientID, run.assay, run.instrument.instrumentID, run.endpoint,
+                                 run.calibrationID, run.cartridgeID, run.operatorID, run.owner, Timestamp.string(at)])
+            let id = db.lastInsertedRowID
+            try Self.audit(db, at: at, actor: run.operatorID, entity: "run", entityID: String(id), action: "started",
+                           detail: ["sample": run.sampleID, "assay": run.assay, "instrument": run.instrument.instrumentID])
+            guard let record = try Self.fetchRun(db, id: id) else { throw PrecisError(.storage, "run \(id) vanished") }
+            return record
+        }
+    }
+
+    /// Ends a run as ABORTED, keeping whatever raw data arrived.
+    public func abortRun(_ id: Int64, error: PrecisError, partial: RawTrace?, linkReport: String?, at: Date,
+                         actor: String = "system") throws {
+        try write { db in
+            if let partial { try Self.insertTrace(db, runID: id, trace: partial, at: at) }
+            try Self.setStatus(db, runID: id, to: "ABORTED", at: at, actor: actor, error: error, linkReport: linkReport,
+                               detail: ["readings": String(partial?.profile.count ?? 0)])
+        }
+    }
+
+    /// Ends a run with its raw data, its result and one outbox entry per destination, in one
+    /// transaction: either all of it is stored or none.
+    public func completeRun(_ id: Int64, raw: RawTrace, result: NewResult, destinations: [String],
+                            linkReport: String?, at: Date, actor: String) throws -> CompletedRun {
+        try write { db in
+            try Self.insertTrace(db, runID: id, trace: raw, at: at)
+            let resultID = try Self.insertResult(db, runID: id, result: result, at: at, actor: actor)
+            var outbox: [OutboxEntry] = []
+            for destination in destinations {
+                outbox.append(try Self.enqueue(db, resultID: resultID, destination: destination, at: at))
+            }
+            try Self.setStatus(db, runID: id, to: result.status == "INVALID" ? "INVALID" : "COMPLETED", at: at,
+                               actor: actor, error: nil, linkReport: linkReport, detail: ["result": String(resultID)])
+            guard let stored = try Self.fetchResult(db, id: resultID) else {
+                throw PrecisError(.storage, "result \(resultID) vanished")
+            }
+            return CompletedRun(result: stored, outbox: outbox)
+        }
+    }
+
+    static func setStatus(_ db: Database, runID: Int64, to status: String, at: Date, actor: String,
+                          error: PrecisError?, linkReport: String?, detail: [String: String]) throws {
+        guard let run = try fetchRun(db, id: runID) else { throw PrecisError(.storage, "no run \(runID)") }
+        guard run.status == "RUNNING" else {
+            throw PrecisError(.storage, "run \(runID) already ended as \(run.status)")
+        }
+        try db.execute(sql: """
+            UPDATE runs SET status = ?, ended_at = ?, error_kind = ?, error_message = ?, link_report = ? WHERE id = ?
+            """, arguments: [status, Timestamp.string(at), error?.kind.rawValue, error?.message, linkReport, runID])
+        var detail = detail
+        if let error { detail["error"] = error.message }
+        try audit(db, at: at, actor: actor, entity: "run", entityID: String(runID),
+                  action: "status \(run.status) -> \(status)", detail: detail)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import PrecisCore
+
+/// The local store: one SQLite file in WAL mode holding instruments, calibrations, runs,
+/// raw traces, results, the outbox and the audit log. The one type over the database:
+/// everything else asks it. (GRDB's AppDatabase)
+public final class Store: Sendable {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating when needed) the store at `path` and brings its schema up to date.
+    /// Fails with a `.storage` error that names the path and what to do.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw PrecisError(.storage, "cannot create the folder for the store at \(path)",
+                                  hint: "choose another path with --db or fix the folder's permissions")
+            }
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Migrations.migrator().migrate(pool)
+        } catch {
+            throw PrecisError(.storage, "cannot open the store at \(path): \(Self.reason(error))",
+                              hint: "check the path given with --db (or PRECIS_DB) and its permissions")
+        }
+    }
+
+    /// Runs `body` in one write transaction, mapping database errors to `.storage`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as PrecisError { throw error } catch {
+            throw PrecisError(.storage, "the store at \(path) refused a write: \(Self.reason(error))")
+        }
+    }
+
+    /// Runs `body` on a read-only snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as PrecisError { throw error } catch {
+            throw PrecisError(.storage, "the store at \(path) could not be read: \(Self.reason(error))")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let db = error as? DatabaseError { return db.message ?? db.resultCode.description }
+        return String(describing: error)
+    }
+}
+
+/// Timestamps as the store writes them: ISO 8601, UTC, milliseconds, so text order is time order.
+public enum Timestamp {
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// `2026-11-22T15:04:05.123Z`.
+    public static func string(_ date: Date) -> String { style.format(date) }
+    /// Parses what `string` writes.
+    public static func date(_ text: String) -> Date? { try? style.parse(text) }
+}

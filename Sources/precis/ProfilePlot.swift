@@ -1,0 +1,101 @@
+import Foundation
+import PrecisCore
+import PrecisRuntime
+import PrecisSignal
+
+/// Draws a strip's absorbance profile in the terminal with Unicode braille (2×4 dots per
+/// character): the smoothed profile solid, the baseline dotted, the line windows and the
+/// found lines marked on a ruler below.
+enum ProfilePlot {
+    static func lines(detail: ResultDetail, width: Int, height: Int = 14) -> [String] {
+        let raw = detail.raw
+        var series: [(x: [Double], y: [Double], dotted: Bool)] = []
+        if let c = detail.curves, !c.positionsMM.isEmpty {
+            series = [(c.positionsMM, c.smoothed, false), (c.positionsMM, c.baseline, true)]
+        } else if let raw, raw.profile.count > 1 {
+            let x = raw.profile.positionsUM.map { Double($0) / 1000 }
+            let y = raw.profile.reflectance.map { -log10(max(Double($0), 1) / Double(raw.profile.fullScale)) }
+            series = [(x, y, false)]
+        }
+        guard let first = series.first, let xMin = first.x.first, let xMax = first.x.last, xMax > xMin else {
+            return ["  (no profile stored)"]
+        }
+        let ys = series.flatMap(\.y)
+        let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, yMin + 1e-6)
+        var canvas = BrailleCanvas(columns: width, rows: height)
+        for s in series {
+            for i in s.x.indices where !s.dotted || i % 3 == 0 {
+                canvas.plot(x: (s.x[i] - xMin) / (xMax - xMin), y: (s.y[i] - yMin) / (yMax - yMin))
+            }
+        }
+        let label = 8
+        var out = canvas.render().enumerated().map { index, row -> String in
+            let tag = index == 0 ? ReportNumber.short(yMax) : index == height - 1 ? ReportNumber.short(yMin) : ""
+            return tag.padding(toLength: label, withPad: " ", startingAt: 0) + "│" + row
+        }
+        out.append(String(repeating: " ", count: label) + "└" + String(repeating: "─", count: width))
+        out.append(String(repeating: " ", count: label + 1) + ruler(detail, xMin, xMax, width))
+        out.append(String(repeating: " ", count: label + 1) + axis(xMin, xMax, width))
+        out.append("        absorbance (A) over position (mm) · solid: profile · dotted: baseline · [ ] windows · C, T: lines")
+        return out
+    }
+
+    private static func ruler(_ d: ResultDetail, _ xMin: Double, _ xMax: Double, _ width: Int) -> String {
+        var cells = Array(repeating: Character(" "), count: width)
+        func put(_ mm: Double, _ ch: Character) {
+            let i = Int(((mm - xMin) / (xMax - xMin) * Double(width - 1)).rounded())
+            if cells.indices.contains(i) { cells[i] = ch }
+        }
+        if let m = d.analysis?.method {
+            for w in [m.controlWindowMM, m.testWindowMM] { put(w.low, "["); put(w.high, "]") }
+        }
+        if let c = d.analysis?.control { put(c.positionMM, "C") }
+        if let t = d.analysis?.test { put(t.positionMM, "T") }
+        return String(cells)
+    }
+
+    private static func axis(_ xMin: Double, _ xMax: Double, _ width: Int) -> String {
+        var cells = Array(repeating: Character(" "), count: width + 6)
+        for k in 0...5 {
+            let mm = xMin + (xMax - xMin) * Double(k) / 5
+            let text = Array(String(Int(mm.rounded())))
+            let at = min(width - 1, Int(Double(width - 1) * Double(k) / 5))
+            for (j, ch) in text.enumerated() where at + j < cells.count { cells[at + j] = ch }
+        }
+        return String(cells)
+    }
+}
+
+/// A grid of braille characters, each 2 dots wide and 4 dots high.
+struct BrailleCanvas {
+    let columns: Int
+    let rows: Int
+    private var bits: [UInt8]
+
+    init(columns: Int, rows: Int) {
+        self.columns = columns
+        self.rows = rows
+        bits = Array(repeating: 0, count: columns * rows)
+    }
+
+    /// Sets the dot at fractions `x`, `y` of the width and height (y upward), clamped.
+    mutating func plot(x: Double, y: Double) {
+        let px = Int((min(max(x, 0), 1) * Double(columns * 2 - 1)).rounded())
+        let py = Int(((1 - min(max(y, 0), 1)) * Double(rows * 4 - 1)).rounded())
+        let dot: [[UInt8]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
+        bits[(py / 4) * columns + px / 2] |= dot[py % 4][px % 2]
+    }
+
+    func render() -> [String] {
+        (0..<rows).map { row in
+            String((0..<columns).map { col in
+                Character(Unicode.Scalar(0x2800 + UInt32(bits[row * columns + col]))!)
+            })
+        }
+    }
+}
+
+/// Short numbers for axis labels.
+enum ReportNumber {
+    static func short(_ x: Double) -> String { String(format: "%.3f", x) }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import PrecisCore
+import PrecisRuntime
+
+/// `precis results` and `precis results show ID`.
+struct ResultsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results", abstract: "List stored runs and results, or show one with its profile.",
+        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+
+    /// The list, newest first.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "How many runs.") var limit = 50
+
+        func run() async throws {
+            let runtime = try global.runtime()
+            let results = try guarded { try runtime.results(limit: limit) }
+            if global.json { return try Terminal.printJSON(results) }
+            guard !results.isEmpty else { return print("No runs in \(runtime.store.path) yet.") }
+            print(Table.render(
+                header: ["RUN", "STARTED", "SAMPLE", "ASSAY", "STATUS", "RESULT", "FLAGS", "RAW", "UPLOAD"],
+                rows: results.map { r in
+                    ["\(r.runId)", String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " "), r.sample, r.assay,
+                     r.status, r.display ?? "—", r.flags.isEmpty ? "—" : r.flags.joined(separator: ","),
+                     r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" } ?? "—",
+                     r.outbox.isEmpty ? "—" : r.outbox.map(\.state).joined(separator: ",")]
+                }))
+        }
+    }
+
+    /// One run with its profile drawn.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run, its lines and its profile.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run's number (from `precis results`).") var id: Int64
+        @Option(help: "Plot width in characters.") var width = 72
+
+        func run() async throws {
+            let runtime = try global.runtime()
+            let detail = try guarded { try runtime.resultDetail(runID: id) }
+            if global.json { return try Terminal.printJSON(detail) }
+            ResultPrinter.print(detail, width: max(40, width))
+        }
+    }
+}
+
+/// How one stored run reads on the terminal.
+enum ResultPrinter {
+    static func print(_ d: ResultDetail, width: Int) {
+        let s = d.summary
+        Swift.print("Run \(s.runId) · sample \(s.sample) · \(s.assay) · \(s.status) · \(s.instrument) · started \(s.startedAt)")
+        if let display = s.display {
+            Swift.print("  result  \(display)  \(s.flags.isEmpty ? "no flags" : s.flags.joined(separator: " "))")
+        } else if s.status == "INVALID" {
+            Swift.print("  result  INVALID (\(s.flags.joined(separator: " ")))")
+        }
+        if let error = s.error { Swift.print("  stopped: \(error.message)") }
+        if let a = d.analysis {
+            Swift.print("  lot \(a.lot.lot) v\(a.lot.version) · \(a.model.typeName) · noise \(fmt(a.noise, 4)) A")
+            for (name, line) in [("control", a.control), ("test", a.test)] {
+                guard let line else { Swift.print("  \(name) line: none"); continue }
+                Swift.print("  \(name) line at \(fmt(line.positionMM, 2)) mm: height \(fmt(line.height, 4)) A, "
+                            + "area \(fmt(line.area, 5)) A·mm, S/N \(fmt(line.signalToNoise, 1))")
+            }
+            if let ratio = a.ratio { Swift.print("  T/C ratio \(fmt(ratio, 4))") }
+        }
+        if let raw = d.raw { Swift.print("  raw profile: \(raw.profile.count) readings\(raw.complete ? "" : " (incomplete)")") }
+        Swift.print("")
+        for line in ProfilePlot.lines(detail: d, width: width) { Swift.print(line) }
+        if !s.outbox.isEmpty {
+            Swift.print("  upload: " + s.outbox.map { "\($0.destination) \($0.state) (\($0.attempts) tries)" }.joined(separator: ", "))
+        }
+    }
+
+    static func fmt(_ x: Double, _ places: Int) -> String { Format.number(x, decimals: places) }
+}

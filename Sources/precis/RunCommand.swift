@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import PrecisCore
+import PrecisRuntime
+
+/// `precis run`: one assay on one instrument, from cartridge to queued result.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run an assay on an instrument and store (and queue) its result.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The instrument: sim:lfr[?options], replay:FILE.jsonl (see `precis devices`).")
+    var device: String
+
+    @Option(help: "The assay id (a file in Calibration/assays/).")
+    var assay: String
+
+    @Option(help: "The pseudonymous sample id, e.g. S-0001.")
+    var sample: String
+
+    @Option(help: "The pseudonymous patient id, when the lab gives one.")
+    var patient: String?
+
+    @Option(help: "Use this lot's calibration instead of the one in the cartridge's code.")
+    var lot: String?
+
+    @Option(name: .customLong("operator"), help: "Who runs it.")
+    var operatorID: String = ProcessInfo.processInfo.environment["USER"] ?? "bench"
+
+    @Option(help: "Seconds to wait for a cartridge when the slot is empty.")
+    var waitCartridge: Int = 60
+
+    func run() async throws {
+        let runtime = try global.runtime()
+        let bar = ProgressBar(label: "Reading strip")
+        let human = !global.json
+        let request = RunRequest(device: device, assay: assay, sample: sample, patient: patient, lot: lot,
+                                 operatorID: operatorID, cartridgeWait: .seconds(waitCartridge))
+        let report = try await guarded {
+            try await runtime.run(request) { event in
+                if case let .progress(received, total) = event { bar.update(done: received, total: total) }
+                if human { RunPrinter.event(event) }
+            }
+        }
+        bar.finish()
+        if global.json { try Terminal.printJSON(report) } else { RunPrinter.report(report) }
+        switch report.status {
+        case "ABORTED": throw ExitCode(6)
+        case "INVALID": throw ExitCode(7)
+        default: break
+        }
+    }
+}
+
+/// How a run reads on the terminal.
+enum RunPrinter {
+    static func event(_ event: RunEvent) {
+        switch event {
+        case .connected(let id):
+            Terminal.errorLine("Reader     \(id.serial) (\(id.family), firmware \(id.firmware))")
+        case .waitingForCartridge:
+            Terminal.errorLine("Insert a cartridge…")
+        case let .cartridge(id, lot):
+            Terminal.errorLine("Cartridge  \(id) · lot \(lot.lot) v\(lot.version), expires \(lot.expiry)")
+        case .started(let runID):
+            Terminal.errorLine("Run        \(runID) started")
+        case .progress, .analysing:
+            break
+        }
+    }
+
+    static func report(_ r: RunReport) {
+        print("Run \(r.runId) · sample \(r.sample) · \(r.analyte ?? r.assay) · \(r.instrument.serial)")
+        switch r.status {
+        case "ABORTED":
+            print(Terminal.style("  ABORTED", "1;31") + ": \(r.error?.message ?? "unknown")")
+            if let hint = r.error?.hint { print("  what to do: \(hint)") }
+            print("  kept \(r.raw.readings) of \(r.raw.expected.map(String.init) ?? "?") readings in the store")
+        case "INVALID":
+            print(Terminal.style("  INVALID", "1;31") + " — no number is reported")
+            for line in r.interpretation { print("  \(line)") }
+        default:
+            let flags = r.flags.isEmpty ? "no flags" : r.flags.joined(separator: " ")
+            let value = r.display ?? "—"
+            print("  \(r.assay.uppercased())  " + Terminal.style(value, "1") + "   " + (r.flags.isEmpty ? flags : Terminal.style(flags, "1;33")))
+            for line in r.interpretation { print("        \(line)") }
+            if let range = r.referenceRange { print("        reference interval \(range)") }
+            if let ratio = r.tcRatio { print("        T/C ratio \(String(format: "%.4f", ratio))") }
+        }
+        if let link = r.link, link.rejectedFrames + link.sequenceGaps + link.retries > 0 {
+            print("  link: \(link.rejectedFrames) corrupt frame(s) discarded, \(link.sequenceGaps) lost, "
+                  + "\(link.retries) command(s) resent, \(link.refilledReadings) reading(s) fetched again")
+        }
+        if !r.outbox.isEmpty {
+            let queued = r.outbox.map { "\($0.destination) (outbox \($0.id), \($0.state))" }.joined(separator: ", ")
+            print("  stored; queued for upload to \(queued)")
+        }
+    }
+}
