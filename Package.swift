@@ -55,7 +55,9 @@ let package = Package(
         .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisCore"]),
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),
-        .testTarget(name: "PrecisStoreTests", dependencies: ["PrecisStore", "PrecisCore"]),
+        .testTarget(name: "PrecisStoreTests", dependencies: [
+            "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisCore"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore"]),
         .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore"],

@@ -113,6 +113,23 @@ public struct CalibrationLot: Sendable, Codable, Equatable {
     public var limitOfDetection: Double
     /// Concentrations reported as numbers; outside it, flagged.
     public var measuringRange: ValueRange
+
+    /// Makes a lot.
+    public init(schema: String = "precis.lot/1", lot: String, assay: String, version: Int, source: String,
+                manufactured: CalendarDate, expiry: CalendarDate, response: String, model: CalibrationModel,
+                limitOfDetection: Double, measuringRange: ValueRange) {
+        self.schema = schema
+        self.lot = lot
+        self.assay = assay
+        self.version = version
+        self.source = source
+        self.manufactured = manufactured
+        self.expiry = expiry
+        self.response = response
+        self.model = model
+        self.limitOfDetection = limitOfDetection
+        self.measuringRange = measuringRange
+    }
 }
 
 /// One line profile read off a strip: positions along the strip and the reflectance

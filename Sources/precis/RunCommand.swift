@@ -34,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try global.runtime()
         let bar = ProgressBar(label: "Reading strip")
-        let human = !global.json
+        let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only
         let request = RunRequest(device: device, assay: assay, sample: sample, patient: patient, lot: lot,
                                  operatorID: operatorID, cartridgeWait: .seconds(waitCartridge))
         let report = try await guarded {
