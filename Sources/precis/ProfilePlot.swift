@@ -24,8 +24,11 @@ enum ProfilePlot {
         let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, yMin + 1e-6)
         var canvas = BrailleCanvas(columns: width, rows: height)
         for s in series {
-            for i in s.x.indices where !s.dotted || i % 3 == 0 {
-                canvas.plot(x: (s.x[i] - xMin) / (xMax - xMin), y: (s.y[i] - yMin) / (yMax - yMin))
+            let points = s.x.indices.map { ((s.x[$0] - xMin) / (xMax - xMin), (s.y[$0] - yMin) / (yMax - yMin)) }
+            if s.dotted {
+                for (i, p) in points.enumerated() where i % 3 == 0 { canvas.plot(x: p.0, y: p.1) }
+            } else {
+                for i in points.indices.dropFirst() { canvas.line(from: points[i - 1], to: points[i]) }
             }
         }
         let label = 8
@@ -84,6 +87,15 @@ struct BrailleCanvas {
         let py = Int(((1 - min(max(y, 0), 1)) * Double(rows * 4 - 1)).rounded())
         let dot: [[UInt8]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
         bits[(py / 4) * columns + px / 2] |= dot[py % 4][px % 2]
+    }
+
+    /// Sets the dots along the segment between two points (fractions, as in `plot`).
+    mutating func line(from a: (Double, Double), to b: (Double, Double)) {
+        let steps = max(1, Int((max(abs(b.0 - a.0) * Double(columns * 2), abs(b.1 - a.1) * Double(rows * 4))).rounded(.up)))
+        for k in 0...steps {
+            let t = Double(k) / Double(steps)
+            plot(x: a.0 + (b.0 - a.0) * t, y: a.1 + (b.1 - a.1) * t)
+        }
     }
 
     func render() -> [String] {
