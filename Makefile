@@ -9,7 +9,7 @@ APT_PKGS   := libusb-1.0-0-dev libudev-dev libsqlite3-dev pkg-config
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PRECIS     := .build/debug/precis
 
-.PHONY: all deps venv build demo test clean
+.PHONY: all deps venv build demo test bench clean
 
 all: build
 
@@ -45,3 +45,7 @@ test: deps venv
 
 clean:
 	rm -rf .build $(VENV)
+
+## Benchmarks (package-benchmark), in their own build folder; medians are what we report.
+bench: deps
+	PRECIS_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --no-progress

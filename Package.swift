@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
 // Precis: the instrument controller on the bench box. See ARCHITECTURE.md in the
 // steering repository for the targets and the direction of imports.
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -64,3 +65,20 @@ let package = Package(
                     exclude: ["python", "Fixtures", "requirements.txt"]),
     ]
 )
+
+// Benchmarks (Benchmarks/, package-benchmark's convention) are built only when asked:
+// `make bench` sets PRECIS_BENCHMARKS=1, so `make test` and CI never build the harness.
+if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    let suites: [(name: String, dependencies: [Target.Dependency])] = [
+        ("LateralFlowBenchmarks", ["PrecisSignal", "PrecisDrivers", "PrecisReplay", "PrecisCore"]),
+    ]
+    for suite in suites {
+        package.targets.append(.executableTarget(
+            name: suite.name,
+            dependencies: suite.dependencies + [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/\(suite.name)",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
+    }
+}

@@ -66,10 +66,22 @@ public enum CRC16CCITTFalse {
     }
 
     /// The CRC of `bytes`.
-    public static func checksum<C: Collection>(_ bytes: C) -> UInt16 where C.Element == UInt8 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt16 {
+        bytes.withUnsafeBufferPointer(checksum)
+    }
+
+    /// The CRC of `bytes`.
+    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+        bytes.withUnsafeBufferPointer(checksum)
+    }
+
+    /// The CRC of `bytes` (non-generic, so callers in other modules get the fast loop).
+    public static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16 {
         var crc: UInt16 = 0xFFFF
-        for byte in bytes {
-            crc = (crc << 8) ^ table[Int(UInt8(crc >> 8) ^ byte)]
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes {
+                crc = (crc << 8) ^ table[Int(UInt8(crc >> 8) ^ byte)]
+            }
         }
         return crc
     }
@@ -102,7 +114,7 @@ public struct DelimitedSplitter: Sendable {
     public var pending: Int { buffer.count + discarding }
 
     /// Consumes `bytes` and returns every chunk they completed, in order.
-    public mutating func step<C: Collection>(_ bytes: C) -> [Output] where C.Element == UInt8 {
+    public mutating func step(_ bytes: [UInt8]) -> [Output] {
         var outputs: [Output] = []
         for byte in bytes {
             if byte == 0 {

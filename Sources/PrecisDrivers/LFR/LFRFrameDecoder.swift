@@ -47,7 +47,7 @@ public struct LFRFrameDecoder: Sendable {
     public var pendingBytes: Int { splitter.pending }
 
     /// Consumes `bytes` and returns the frames and rejections they completed, in order.
-    public mutating func step<C: Collection>(_ bytes: C) -> [Output] where C.Element == UInt8 {
+    public mutating func step(_ bytes: [UInt8]) -> [Output] {
         splitter.step(bytes).map { chunk in
             ordinal += 1
             switch chunk {
