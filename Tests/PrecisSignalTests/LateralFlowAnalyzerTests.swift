@@ -16,10 +16,12 @@ import Testing
         }
     }
 
-    /// With realistic reader noise (0.002 absorbance per reading) a single strip's T/C is
-    /// limited by the noise under the test line (≈ 0.002 absolute, measured): the analysis
-    /// must be unbiased (mean of 100 strips within 1% at every ratio and background),
-    /// every strip within 1% from T/C 1 up, and the spread no worse than the noise allows.
+    /// With realistic reader noise (0.002 absorbance per reading) one strip's T/C cannot be
+    /// better than the noise under the test line allows: SD ≈ 0.0021 absolute at T/C 0.05
+    /// (4.2%), 0.0024 at 0.5 (0.47%), 0.006 at 2.5 (0.24%), measured over 100 strips, close
+    /// to σ·Δx·√(readings integrated) / control area. So: the analysis must be unbiased (the
+    /// mean of 100 strips within 1% at every ratio and background; measured ≤ 0.31%), every
+    /// strip within 1% from T/C 1 up (measured ≤ 0.68%), and the spread no worse than that.
     @Test(arguments: testBackgrounds.indices)
     func ratioUnbiasedWithRealisticNoise(background: Int) throws {
         for ratio in testRatios {
@@ -34,7 +36,7 @@ import Testing
             let mean = errors.reduce(0, +) / 100
             let sd = (errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 99).squareRoot()
             #expect(abs(mean / ratio) < 0.01, "bias \(mean / ratio * 100)% at \(ratio), background \(background)")
-            #expect(sd < 0.002 + 0.003 * ratio, "spread \(sd) at \(ratio), background \(background)")
+            #expect(sd < 0.0025 + 0.003 * ratio, "spread \(sd) at \(ratio), background \(background)")
         }
     }
 
