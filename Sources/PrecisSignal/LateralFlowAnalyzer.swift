@@ -68,7 +68,7 @@ public struct LateralFlowAnalyzer: Sendable {
                                        control: nil, test: nil, noise: 0, ratio: nil, invalidity: .unusableProfile)
         guard (try? Self.check(method)) != nil, Self.isUsable(profile, window: method.smoothing.window),
               let windows = LineWindows(positionsMM: positionsMM, method: method),
-              let signal = try? correctedSignal(absorbance, windows: windows, positionsMM: positionsMM)
+              let signal = try? correctedSignal(absorbance, windows: windows)
         else { return result }
         result.smoothed = signal.smoothed
         result.baseline = signal.baseline
@@ -111,7 +111,7 @@ public struct LateralFlowAnalyzer: Sendable {
     }
 
     /// Steps 2–5: smoothing, ALS baseline, first look at the lines, masked refinement.
-    func correctedSignal(_ absorbance: [Double], windows: LineWindows, positionsMM: [Double]) throws -> Signal {
+    func correctedSignal(_ absorbance: [Double], windows: LineWindows) throws -> Signal {
         let n = absorbance.count
         let smoothed = try SavitzkyGolay(window: method.smoothing.window, order: method.smoothing.order)
             .filtered(absorbance)
@@ -138,6 +138,3 @@ public struct LateralFlowAnalyzer: Sendable {
         return weights
     }
 }
-
-/// Reads concentrations off a lot's curve (see `Quantifier.swift`).
-public enum Quantifier {}

@@ -1,6 +1,7 @@
 import PrecisCore
 
-extension Quantifier {
+/// Reads concentrations off a lot's curve.
+public enum Quantifier {
     /// The concentration for `ratio` on `lot`'s curve, flagged against the lot's limits
     /// and the assay's reference range. Nothing is rounded here.
     ///
