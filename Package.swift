@@ -52,7 +52,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
-        .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "PrecisCore"]),
+        .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "PrecisCore", "PrecisReplay"]),
         .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisCore"]),
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),

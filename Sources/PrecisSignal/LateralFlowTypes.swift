@@ -32,13 +32,15 @@ public struct LateralFlowResult: Sendable, Codable, Equatable {
     public var absorbance: [Double]
     /// Absorbance after Savitzky–Golay smoothing.
     public var smoothed: [Double]
-    /// The asymmetric-least-squares baseline under `smoothed`.
+    /// The baseline under `smoothed` the lines are measured from: asymmetric least squares,
+    /// refined by a Whittaker fit that ignores the lines (see `LateralFlowAnalyzer`).
     public var baseline: [Double]
     /// The control line, when one was found.
     public var control: LinePeak?
     /// The test line, integrated over its window even when faint.
     public var test: LinePeak?
-    /// Robust standard deviation of the corrected signal outside the line windows.
+    /// Robust standard deviation (1.4826·MAD) of the corrected smoothed signal outside the
+    /// line windows, absorbance; never below one ADC count's worth of absorbance.
     public var noise: Double
     /// Test area over control area; nil when the strip is invalid.
     public var ratio: Double?
