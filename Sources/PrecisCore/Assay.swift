@@ -81,7 +81,7 @@ public struct MeasureUnit: Hashable, Sendable, Codable {
     }
 }
 
-/// A closed interval of reals, written `[low, high]` in definition files.
+/// A closed interval of reals, written `{"low": …, "high": …}` in definition files.
 public struct ValueRange: Hashable, Sendable, Codable {
     /// The lower bound.
     public var low: Double

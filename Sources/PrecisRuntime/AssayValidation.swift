@@ -22,9 +22,7 @@ enum AssayValidation {
                 throw fail("\(name) must be an increasing range inside the scan (\(span.low)–\(span.high) mm)")
             }
         }
-        guard method.smoothing.window % 2 == 1, method.smoothing.order < method.smoothing.window else {
-            throw fail("smoothing window must be odd and larger than its order")
-        }
+        do { try LateralFlowAnalyzer.check(method) } catch let error as PrecisError { throw fail(error.message) }
     }
 
     static func check(_ lot: CalibrationLot, for assay: AssayDefinition, file: String) throws {

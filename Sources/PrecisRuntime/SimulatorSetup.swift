@@ -9,6 +9,7 @@ import PrecisReplay
 /// |---|---|
 /// | `profile=FILE.csv` | the recorded line profile to read (`position_um,reflectance`) |
 /// | `ratio=R`, `seed=N` | a synthetic CRP strip with test/control area ratio R (default 0.35) |
+/// | `control=A` | the synthetic control line's area, absorbance·mm (0: a strip that did not run) |
 /// | `cartridge=LOT:SERIAL` / `cartridge=none` | what is in the slot (default `CRP26A07:004217`) |
 /// | `serial=S` | the reader's serial |
 /// | `reading-ms=N` | time per reading (default 4; 0 = as fast as possible) |
@@ -42,7 +43,8 @@ enum SimulatorSetup {
         if let path = address.option("profile") { return try LineProfileFile.read(URL(fileURLWithPath: path)) }
         let ratio = try address.option("ratio").map { try double($0, "ratio") } ?? 0.35
         let seed = try address.option("seed").map { UInt64(try int($0, "seed")) } ?? 1
-        return DemoStrip.crp(ratio: ratio, seed: seed)
+        let control = try address.option("control").map { try double($0, "control") } ?? SyntheticStrip.CRP.controlArea
+        return SyntheticStrip.crp(ratio: ratio, controlArea: control, seed: seed).profile()
     }
 
     private static func int(_ text: String, _ name: String) throws -> Int {

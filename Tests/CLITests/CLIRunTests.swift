@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// The demo's contract, through the built binary: run, then list, show and queue.
+@Suite struct CLIRunTests {
+    @Test func runResultsShowAndQueueTellTheSameStory() throws {
+        let db = newDatabase()
+        let run = try precis(["run", "--device", "sim:lfr?reading-ms=0", "--assay", "crp", "--sample", "S-0001", "--json"], db: db)
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try run.json() as? [String: Any])
+        #expect(report["runId"] as? Int == 1)
+        #expect(report["sample"] as? String == "S-0001")
+        #expect(report["status"] as? String == "COMPLETED")
+        #expect(report["flags"] as? [String] == ["HIGH"])
+        let concentration = try #require(report["concentration"] as? [String: Any])
+        #expect(concentration["unit"] as? String == "mg/L")
+        #expect(concentration["value"] as? Double == 9.6)
+
+        let listed = try precis(["results", "--json"], db: db)
+        let rows = try #require(try listed.json() as? [[String: Any]])
+        #expect(rows.count == 1)
+        #expect(rows[0]["sample"] as? String == "S-0001")
+        let raw = try #require(rows[0]["rawProfile"] as? [String: Any])
+        #expect(raw["readings"] as? Int == 501)
+        #expect(raw["complete"] as? Bool == true)
+        let outbox = try #require(rows[0]["outbox"] as? [[String: Any]])
+        #expect(outbox.count == 1)
+        #expect(outbox[0]["state"] as? String == "pending")
+
+        let queue = try #require(try precis(["queue", "--json"], db: db).json() as? [[String: Any]])
+        #expect(queue.count == 1)
+        #expect(queue[0]["sample"] as? String == "S-0001")
+        #expect(queue[0]["state"] as? String == "pending")
+
+        let show = try precis(["results", "show", "1"], db: db)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("9.6 mg/L"))
+        #expect(show.stdout.contains("control line at 16.00 mm"))
+        let ruler = try #require(show.stdout.split(separator: "\n").first { $0.contains("C") && $0.contains("[") && $0.contains("T") })
+        #expect(ruler.firstIndex(of: "T")! < ruler.firstIndex(of: "C")!)   // test line at 9 mm, control at 16 mm
+        #expect(show.stdout.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })   // the braille plot
+    }
+
+    @Test func humanOutputNamesTheResultAndTheQueue() throws {
+        let db = newDatabase()
+        let run = try precis(["run", "--device", "sim:lfr?reading-ms=0&ratio=0", "--assay", "crp", "--sample", "S-7"], db: db)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("< 2.0 mg/L"))
+        #expect(run.stdout.contains("BELOW_LOD"))
+        #expect(run.stdout.contains("queued for upload to centre (outbox 1, pending)"))
+        let invalid = try precis(["run", "--device", "sim:lfr?reading-ms=0&control=0", "--assay", "crp", "--sample", "S-8"], db: db)
+        #expect(invalid.status == 7)
+        #expect(invalid.stdout.contains("INVALID"))
+        #expect(!invalid.stdout.contains("mg/L"))
+    }
+
+    @Test func devicesListsTheSimulator() throws {
+        let list = try #require(try precis(["devices", "--json"], db: newDatabase()).json() as? [[String: Any]])
+        #expect(list.contains { $0["address"] as? String == "sim:lfr" && $0["serial"] as? String == "LFR-SIM-0001" })
+    }
+}
