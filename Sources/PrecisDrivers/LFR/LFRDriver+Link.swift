@@ -87,10 +87,15 @@ extension LFRDriver {
 
     /// An ERROR frame in the shared vocabulary (protocol.md §6).
     static func readerError(_ code: UInt16, _ detail: String, _ command: LFRProtocol.MessageType) -> PrecisError {
+        readerError(code, detail, during: command.description)
+    }
+
+    /// An ERROR frame in the shared vocabulary, saying what it interrupted.
+    static func readerError(_ code: UInt16, _ detail: String, during context: String) -> PrecisError {
         guard let known = LFRProtocol.errorCodes[code] else {
-            return PrecisError(.deviceFault, "reader error 0x\(hex4(code)) during \(command): \(detail)")
+            return PrecisError(.deviceFault, "reader error 0x\(hex4(code)) during \(context): \(detail)")
         }
         let suffix = detail.isEmpty ? "" : ": \(detail)"
-        return PrecisError(known.kind, "reader reported \(known.name) during \(command)\(suffix)", hint: known.hint)
+        return PrecisError(known.kind, "reader reported \(known.name) during \(context)\(suffix)", hint: known.hint)
     }
 }

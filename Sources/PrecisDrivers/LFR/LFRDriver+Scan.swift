@@ -65,7 +65,7 @@ extension LFRDriver {
                 }
                 return checksum
             case let .error(code, detail) where frame.ref == startSeq || frame.ref == 0:
-                throw Self.readerError(code, detail, .startScan)
+                throw Self.readerError(code, detail, during: "the scan")
             default:
                 logger.debug("ignored \(frame.summary) during scan \(buffer.scanID)")
             }
