@@ -1,8 +1,10 @@
 import Benchmark
 import PrecisCore
 import PrecisDrivers
+import PrecisReplay
+import PrecisSignal
 
-/// The lateral-flow path's hot spots: decoding a scan's frames.
+/// The lateral-flow path's hot spots: decoding a scan's frames, and analysing a strip.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],
                                            maxDuration: .seconds(5))
@@ -17,6 +19,19 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             var decoder = LFRFrameDecoder()
             blackHole(decoder.step(wire))
+        }
+    }
+
+    let profile = SyntheticStrip.crp(ratio: 0.35).profile()
+    let method = LateralFlowMethod(
+        controlWindowMM: ValueRange(low: 14, high: 18), testWindowMM: ValueRange(low: 7, high: 11),
+        smoothing: .init(window: 11, order: 2), baseline: .init(lambda: 1e5, p: 0.01, iterations: 20),
+        minControlHeight: 0.1, minSignalToNoise: 10)
+
+    Benchmark("LFA analysis: one 501-reading CRP strip (SG, ALS, refit, lines)") { benchmark in
+        let analyzer = LateralFlowAnalyzer(method: method)
+        for _ in benchmark.scaledIterations {
+            blackHole(analyzer.analyze(profile))
         }
     }
 }

@@ -69,12 +69,28 @@ public struct LateralFlowMethod: Sendable, Codable, Equatable {
     /// The smallest control-line height over the baseline noise for a valid strip.
     public var minSignalToNoise: Double
 
+    /// Makes a method.
+    public init(controlWindowMM: ValueRange, testWindowMM: ValueRange, smoothing: Smoothing, baseline: Baseline,
+                minControlHeight: Double, minSignalToNoise: Double) {
+        self.controlWindowMM = controlWindowMM
+        self.testWindowMM = testWindowMM
+        self.smoothing = smoothing
+        self.baseline = baseline
+        self.minControlHeight = minControlHeight
+        self.minSignalToNoise = minSignalToNoise
+    }
+
     /// Savitzky–Golay window (odd number of samples) and polynomial order.
     public struct Smoothing: Sendable, Codable, Equatable {
         /// Odd window length in samples.
         public var window: Int
         /// Polynomial order, less than `window`.
         public var order: Int
+        /// Makes smoothing settings.
+        public init(window: Int, order: Int) {
+            self.window = window
+            self.order = order
+        }
     }
 
     /// Asymmetric least squares (Eilers & Boelens 2005) parameters.
@@ -85,6 +101,12 @@ public struct LateralFlowMethod: Sendable, Codable, Equatable {
         public var p: Double
         /// Reweighting iterations.
         public var iterations: Int
+        /// Makes baseline settings.
+        public init(lambda: Double, p: Double, iterations: Int) {
+            self.lambda = lambda
+            self.p = p
+            self.iterations = iterations
+        }
     }
 }
 
