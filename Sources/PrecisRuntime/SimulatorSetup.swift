@@ -13,6 +13,7 @@ import PrecisReplay
 /// | `cartridge=LOT:SERIAL` / `cartridge=none` | what is in the slot (default `CRP26A07:004217`) |
 /// | `serial=S` | the reader's serial |
 /// | `reading-ms=N` | time per reading (default 4; 0 = as fast as possible) |
+/// | `reply-ms=N` | delay before each reply (a slow reader; the driver resends after 800 ms) |
 /// | `corrupt=3,7`, `drop=5` | damage or lose those SCAN_DATA frames |
 /// | `drop-done` | lose SCAN_DONE |
 /// | `disconnect-after=N` | pull the cable after N SCAN_DATA frames |
@@ -26,6 +27,7 @@ enum SimulatorSetup {
         if let cartridge = address.option("cartridge") { config.cartridgeID = cartridge == "none" ? nil : cartridge }
         if let serial = address.option("serial") { config.serial = serial }
         if let ms = address.option("reading-ms") { config.readingInterval = .milliseconds(try int(ms, "reading-ms")) }
+        if let ms = address.option("reply-ms") { config.replyLatency = .milliseconds(try int(ms, "reply-ms")) }
         config.faults.corruptDataFrames = Set(try list(address.option("corrupt"), "corrupt"))
         config.faults.dropDataFrames = Set(try list(address.option("drop"), "drop"))
         config.faults.dropScanDone = address.option("drop-done") != nil

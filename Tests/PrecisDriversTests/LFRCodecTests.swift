@@ -102,3 +102,58 @@ import Testing
 
     let crpScanRequest = crpScan
 }
+
+/// Randomised robustness: garbage never traps the decoder, and damage to a valid stream
+/// yields only frames that were sent, unchanged, or rejections.
+@Suite struct LFRCodecRobustnessTests {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    @Test func garbageNeverTrapsAndNeverInventsFrames() {
+        var rng = Rng(state: 7)
+        var decoder = LFRFrameDecoder()
+        var frames = 0
+        for _ in 0..<2000 {
+            let chunk = (0..<rng.below(80)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            for case .frame in decoder.step(chunk) { frames += 1 }
+        }
+        #expect(frames == 0)   // a random frame must pass COBS, length, CRC and type checks: ~never
+    }
+
+    @Test func damagedStreamsYieldOnlyOriginalFrames() {
+        var rng = Rng(state: 11)
+        let sent = (0..<200).map { i in
+            LFRFrame(type: .scanData, seq: UInt8(i & 0xFF), ref: 3, payload: LFRMessage.scanData(LFRScanBlock(
+                scanID: 1, first: i * 4, positionsUM: (0..<4).map { UInt16(i * 200 + $0 * 50) },
+                reflectance: (0..<4).map { _ in UInt16(truncatingIfNeeded: rng.next()) })).payload)
+        }
+        var wire = sent.flatMap { $0.encoded() }
+        for _ in 0..<60 { wire[rng.below(wire.count)] ^= UInt8(1 << rng.below(8)) }
+        var decoder = LFRFrameDecoder()
+        var received: [LFRFrame] = []
+        var rejected = 0
+        var offset = 0
+        while offset < wire.count {
+            let n = min(1 + rng.below(70), wire.count - offset)
+            for output in decoder.step(Array(wire[offset..<offset + n])) {
+                switch output {
+                case .frame(let f): received.append(f)
+                case .rejected: rejected += 1
+                }
+            }
+            offset += n
+        }
+        #expect(rejected > 0)
+        #expect(received.count > 100)
+        #expect(received.allSatisfy { frame in sent.contains(frame) })
+    }
+}
