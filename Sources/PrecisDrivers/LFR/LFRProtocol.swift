@@ -3,14 +3,8 @@ import PrecisCore
 /// The `lfr` wire protocol: frames, message types and error codes, as tables that cite
 /// `Firmware-Protocols/lfr/protocol.md`.
 public enum LFRProtocol {
-    /// protocol.md §2: the version byte every frame carries.
-    public static let version: UInt8 = 1
     /// protocol.md §2: the largest payload.
     public static let maxPayload = 512
-    /// protocol.md §2: header (6) + CRC (2).
-    public static let overhead = 8
-    /// protocol.md §2: the largest encoded frame, without its delimiter.
-    public static let maxEncodedFrame = 523
     /// protocol.md §5: readings per SCAN_DATA frame at most.
     public static let maxReadingsPerFrame = 64
     /// protocol.md §4.1: readings per scan at most.
@@ -93,23 +87,16 @@ public struct LFRFrame: Sendable, Equatable {
         self.payload = payload
     }
 
+    /// The frame in the shared layer's terms.
+    public var seqFrame: SeqFrame { SeqFrame(type: type.rawValue, seq: seq, ref: ref, payload: payload) }
+
     /// The frame without COBS: header, payload and CRC.
-    public var decodedBytes: [UInt8] {
-        var bytes: [UInt8] = [LFRProtocol.version, type.rawValue, seq, ref,
-                              UInt8(payload.count & 0xFF), UInt8(payload.count >> 8)]
-        bytes.append(contentsOf: payload)
-        let crc = CRC16CCITTFalse.checksum(bytes)
-        bytes.append(UInt8(crc >> 8))
-        bytes.append(UInt8(crc & 0xFF))
-        return bytes
-    }
+    public var decodedBytes: [UInt8] { seqFrame.decodedBytes }
 
     /// The frame as it goes on the wire: COBS-encoded, then the 0x00 delimiter.
     public func encoded() -> [UInt8] {
         precondition(payload.count <= LFRProtocol.maxPayload, "payload over \(LFRProtocol.maxPayload) bytes")
-        var wire = COBS.encode(decodedBytes)
-        wire.append(0)
-        return wire
+        return seqFrame.encoded()
     }
 
     /// One line for logs: `SCAN_DATA seq=42 ref=2 (133 B)`.
