@@ -25,7 +25,7 @@ extension LFRDriver {
         }
         var buffer = ScanBuffer(scanID: scanID, total: total)
         do {
-            let done = try await collect(&buffer, startSeq: nextSeq &- 1, progress: progress)
+            let done = try await collect(&buffer, progress: progress)
             try await refill(&buffer, progress: progress)
             let profile = try buffer.profile(fullScale: fullScale)
             if let checksum = done, LFRMessage.checksum(of: profile.reflectance) != checksum {
@@ -42,7 +42,7 @@ extension LFRDriver {
 
     /// Takes SCAN_DATA until SCAN_DONE; returns its checksum, or nil when SCAN_DONE was lost
     /// and GET_STATUS says the reader finished.
-    private func collect(_ buffer: inout ScanBuffer, startSeq: UInt8,
+    private func collect(_ buffer: inout ScanBuffer,
                          progress: @Sendable (LFRScanProgress) -> Void) async throws -> UInt16? {
         let limit = ContinuousClock.now + timing.scanLimit
         while ContinuousClock.now < limit {
@@ -64,7 +64,7 @@ extension LFRDriver {
                     throw PrecisError(.protocol, "SCAN_DONE says \(total) readings, SCAN_STARTED said \(buffer.total)")
                 }
                 return checksum
-            case let .error(code, detail) where frame.ref == startSeq || frame.ref == 0:
+            case let .error(code, detail):
                 throw Self.readerError(code, detail, during: "the scan")
             default:
                 logger.debug("ignored \(frame.summary) during scan \(buffer.scanID)")
@@ -84,10 +84,10 @@ extension LFRDriver {
                                       + "after \(timing.attempts) tries", hint: "check the USB cable and repeat the run")
                 }
                 let before = buffer.received
-                let request = try await send(.getScanData(scanID: buffer.scanID, first: UInt16(range.lowerBound),
-                                                          count: UInt16(range.count)))
-                try await awaitRefill(&buffer, range: range, ref: request.seq, progress: progress)
-                statistics.refilledReadings += buffer.received - before
+                let seq = try await send(.getScanData(scanID: buffer.scanID, first: UInt16(range.lowerBound),
+                                                      count: UInt16(range.count)))
+                try await awaitRefill(&buffer, range: range, ref: seq, progress: progress)
+                await link.noteRefilled(buffer.received - before)
             }
             logger.notice("refilled readings \(range.lowerBound)–\(range.upperBound - 1) of scan \(buffer.scanID)")
         }

@@ -21,43 +21,57 @@ public actor LFRDriver: Driver {
         public init() {}
     }
 
-    /// What went wrong on the link and was recovered, for the run's record.
-    public struct LinkStatistics: Sendable, Equatable {
-        /// Chunks the decoder discarded (bad CRC, bad COBS, bad length).
-        public var rejectedFrames = 0
-        /// Frames missing by the reader's sequence numbers.
-        public var sequenceGaps = 0
-        /// Commands sent again after a reply timed out.
-        public var retries = 0
-        /// Readings fetched again with GET_SCAN_DATA.
-        public var refilledReadings = 0
-        /// Each discarded chunk, described (frame ordinal, type, seq, reason).
-        public var rejections: [String] = []
-        /// Nothing lost yet.
-        public init() {}
-    }
+    /// What went wrong on the link and was recovered.
+    public typealias LinkStatistics = PrecisDrivers.LinkStatistics
 
-    let transport: any Transport
+    let link: FrameLink
     let timing: Timing
     let logger: Logger
-    var decoder = LFRFrameDecoder()
-    var inbox: [LFRFrame] = []
-    var nextSeq: UInt8 = 1
-    var lastReaderSeq: UInt8?
     /// The reflectance count meaning 100 %, as IDENTITY reported it.
     public internal(set) var fullScale: UInt16 = 0xFFFF
-    /// What the link lost and recovered so far.
-    public internal(set) var statistics = LinkStatistics()
     /// Cartridge events (protocol.md §5) as they arrive.
     public nonisolated let events: AsyncStream<LFREvent>
     let eventSink: AsyncStream<LFREvent>.Continuation
 
+    /// What the link lost and recovered so far.
+    public var statistics: LinkStatistics {
+        get async { await link.statistics }
+    }
+
+    /// The frame layer's dialect for LFR (protocol.md §2, §5, §6).
+    static let dialect = FrameLink.Dialect(
+        maxPayload: LFRProtocol.maxPayload,
+        typeName: { LFRProtocol.MessageType(rawValue: $0)?.description },
+        errorType: LFRProtocol.MessageType.error.rawValue,
+        error: { frame, context in
+            var r = ByteReader(frame.payload)
+            guard let code = try? r.u16("code"), let detail = try? r.shortString("detail") else {
+                return PrecisError(.protocol, "malformed ERROR frame during \(context)")
+            }
+            return readerError(code, detail, during: context)
+        },
+        isEvent: { $0 == LFRProtocol.MessageType.cartridgeInserted.rawValue
+                    || $0 == LFRProtocol.MessageType.cartridgeRemoved.rawValue })
+
     /// Makes a driver over `transport`, with the protocol's timing unless told otherwise.
     public init(transport: any Transport, timing: Timing = Timing(), logger: Logger = Logger(label: "precis.lfr")) {
-        self.transport = transport
         self.timing = timing
         self.logger = logger
-        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(16))
+        let (events, sink) = AsyncStream.makeStream(of: LFREvent.self, bufferingPolicy: .bufferingNewest(16))
+        self.events = events
+        eventSink = sink
+        link = FrameLink(transport: transport, dialect: Self.dialect, reply: timing.reply, attempts: timing.attempts,
+                         logger: logger) { frame in
+            switch LFRProtocol.MessageType(rawValue: frame.type) {
+            case .cartridgeInserted?:
+                var r = ByteReader(frame.payload)
+                if let id = try? r.shortString("cartridge_id") { sink.yield(.cartridgeInserted(id)) }
+            case .cartridgeRemoved?:
+                sink.yield(.cartridgeRemoved)
+            default:
+                break
+            }
+        }
     }
 
     /// Asks the reader who it is.
@@ -99,7 +113,7 @@ public actor LFRDriver: Driver {
     /// Closes the transport and ends the event stream.
     public func close() async {
         eventSink.finish()
-        await transport.close()
+        await link.close()
     }
 
     func unexpected(_ message: LFRMessage, for command: LFRProtocol.MessageType) -> PrecisError {
