@@ -22,7 +22,7 @@ extension SimulatedLFR {
                 state.stoppedEarly = true
                 state.endsAt = .now
                 scan = state
-                outbox.removeAll { $0.readyAt > .now }
+                wire.cancel(after: .now)
             }
             reply(.aborted(scanID: running ? scan?.id ?? 0 : 0), to: frame)
         case .startScan(let request):
@@ -81,7 +81,7 @@ extension SimulatedLFR {
                  drop: faults.dropDataFrames.contains(number), corrupt: faults.corruptDataFrames.contains(number))
             first += count
             if number == faults.disconnectAfterDataFrames {
-                disconnectAt = readyAt
+                wire.unplug(at: readyAt)
                 return
             }
             if number == faults.removeCartridgeAfterDataFrames {
@@ -138,18 +138,7 @@ extension SimulatedLFR {
     /// Queues a frame; a dropped one still uses up a seq, a corrupt one fails its CRC.
     func send(_ message: LFRMessage, ref: UInt8, at readyAt: ContinuousClock.Instant? = nil,
               drop: Bool = false, corrupt: Bool = false) {
-        seq &+= 1
-        guard !drop else { return }
-        var frame = LFRFrame(type: message.type, seq: seq, ref: ref, payload: message.payload)
-        var bytes = frame.decodedBytes
-        if corrupt {
-            bytes[6] ^= bytes[6] == 0x5A ? 0xA5 : 0x5A
-            frame.payload = []
-        }
-        var wire = COBS.encode(bytes)
-        wire.append(0)
-        let due = readyAt ?? ContinuousClock.now + config.replyLatency
-        let index = outbox.firstIndex { $0.readyAt > due } ?? outbox.endIndex
-        outbox.insert((due, wire), at: index)
+        wire.enqueue(type: message.type.rawValue, payload: message.payload, ref: ref,
+                     at: readyAt ?? ContinuousClock.now + config.replyLatency, drop: drop, corrupt: corrupt)
     }
 }

@@ -4,7 +4,7 @@ import PrecisDrivers
 /// A lateral-flow reader in software: it speaks `Firmware-Protocols/lfr/protocol.md` byte
 /// for byte, reads its strip from a recorded line profile, and misbehaves on request.
 /// It is a `Transport`, so the real driver talks to it exactly as to a reader on USB.
-public actor SimulatedLFR: Transport {
+public actor SimulatedLFR: Transport, WireSimulator {
     /// What the simulated reader is and holds.
     public struct Configuration: Sendable {
         /// Serial number reported by IDENTITY.
@@ -58,13 +58,11 @@ public actor SimulatedLFR: Transport {
     /// `sim:lfr`.
     public nonisolated let endpointDescription: String
     var config: Configuration
-    var decoder = LFRFrameDecoder()
-    var outbox: [(readyAt: ContinuousClock.Instant, bytes: [UInt8])] = []
-    var seq: UInt8 = 0
+    /// The device side of the frame layer.
+    public var wire: SimulatedWire
     var dataFramesSent = 0
     var scanCounter: UInt16 = 0
     var scan: ScanState?
-    var disconnectAt: ContinuousClock.Instant?
     var cartridge: String?
 
     struct ScanState {
@@ -82,39 +80,29 @@ public actor SimulatedLFR: Transport {
         config = configuration
         cartridge = configuration.cartridgeID
         endpointDescription = name
+        wire = SimulatedWire(maxPayload: LFRProtocol.maxPayload, typeName: { LFRProtocol.MessageType(rawValue: $0)?.description },
+                             maxChunk: configuration.maxChunk, deviceName: "reader")
     }
 
     /// Receives host bytes and queues the reader's answers.
     public func write(_ bytes: [UInt8], timeout: Duration) async throws {
         try checkConnected()
-        for output in decoder.step(bytes) {
+        for output in wire.receive(bytes) {
             switch output {
-            case .frame(let frame): handle(frame)
+            case .frame(let frame): handle(LFRFrame(frame))
             case .rejected(let error): send(.error(code: 0x0008, detail: String(error.reason.prefix(60))), ref: 0)
             }
         }
     }
 
     /// Returns the next bytes the reader has sent, up to one USB packet, waiting at most `timeout`.
-    public func read(timeout: Duration) async throws -> [UInt8] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            try checkConnected()
-            let now = ContinuousClock.now
-            if let head = outbox.first, head.readyAt <= now { return takeChunk(now: now) }
-            guard now < deadline else { throw PrecisError(.timeout, "the simulated reader sent nothing") }
-            var wake = deadline
-            if let head = outbox.first { wake = min(wake, head.readyAt) }
-            if let disconnectAt { wake = min(wake, disconnectAt) }
-            try await Task.sleep(until: min(wake, now + .milliseconds(20)), clock: .continuous)
-        }
-    }
+    public func read(timeout: Duration) async throws -> [UInt8] { try await readWire(timeout: timeout) }
 
     /// The simulated cable is pulled: every later read and write fails as disconnected.
     public func close() async { unplug() }
 
     /// Pulls the cable now.
-    public func unplug() { disconnectAt = min(disconnectAt ?? .now, .now) }
+    public func unplug() { wire.unplug(at: .now) }
 
     /// Puts a cartridge in the slot and announces it (protocol.md §5).
     public func insertCartridge(_ id: String) {
@@ -129,32 +117,9 @@ public actor SimulatedLFR: Transport {
             running.stoppedEarly = true
             running.endsAt = .now
             scan = running
-            outbox.removeAll { $0.readyAt > .now }
+            wire.cancel(after: .now)
             send(.error(code: 0x000B, detail: "cartridge removed"), ref: running.startSeq)
         }
         send(.cartridgeRemoved, ref: 0)
-    }
-
-    private func checkConnected() throws {
-        if let disconnectAt, ContinuousClock.now >= disconnectAt,
-           outbox.first.map({ $0.readyAt > disconnectAt }) ?? true {
-            throw PrecisError(.disconnected, "the reader went away (\(endpointDescription) unplugged)",
-                              hint: "check the USB cable and power of the reader")
-        }
-    }
-
-    private func takeChunk(now: ContinuousClock.Instant) -> [UInt8] {
-        var chunk: [UInt8] = []
-        while chunk.count < config.maxChunk, let head = outbox.first, head.readyAt <= now {
-            let room = config.maxChunk - chunk.count
-            if head.bytes.count <= room {
-                chunk.append(contentsOf: head.bytes)
-                outbox.removeFirst()
-            } else {
-                chunk.append(contentsOf: head.bytes.prefix(room))
-                outbox[0].bytes.removeFirst(room)
-            }
-        }
-        return chunk
     }
 }

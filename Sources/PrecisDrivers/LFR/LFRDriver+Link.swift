@@ -35,7 +35,7 @@ extension LFRDriver {
 
 extension LFRFrame {
     /// The LFR view of a frame the shared layer passed (its type is one LFR names).
-    init(_ frame: SeqFrame) {
+    public init(_ frame: SeqFrame) {
         self.init(type: LFRProtocol.MessageType(rawValue: frame.type) ?? .error, seq: frame.seq, ref: frame.ref,
                   payload: frame.payload)
     }
