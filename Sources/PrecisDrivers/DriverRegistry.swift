@@ -22,6 +22,9 @@ public enum DriverRegistry {
         DriverRegistration(family: LFRDriver.family, displayName: "Lateral-flow reflectance reader",
                            usbVendorID: 0x1209, usbProductID: 0x4C46,
                            makeDriver: { LFRDriver(transport: $0) }),
+        DriverRegistration(family: QPCRDriver.family, displayName: "96-well real-time PCR cycler",
+                           usbVendorID: 0x1209, usbProductID: 0x5150,
+                           makeDriver: { QPCRDriver(transport: $0) }),
     ]
 
     /// The registration of `family`, or nil.

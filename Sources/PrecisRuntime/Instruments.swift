@@ -16,14 +16,11 @@ enum Instruments {
         let transport: any Transport
         switch address.scheme {
         case "sim":
-            guard SimulatorSetup.families.map(\.name).contains(address.target) else {
-                throw PrecisError(.input, "no simulated '\(address.target)' device",
-                                  hint: "simulated devices: " + SimulatorSetup.families.map { "sim:\($0)" }.joined(separator: ", "))
-            }
+            let simulator = try SimulatorSetup.transport(address)
             guard address.target == family.name else {
                 throw PrecisError(.input, "the assay runs on \(family) devices, \(address) is a \(address.target) device")
             }
-            transport = try SimulatorSetup.lfr(address)
+            transport = simulator
         case "replay":
             transport = try ReplayTransport(contentsOf: URL(fileURLWithPath: address.target))
         default:

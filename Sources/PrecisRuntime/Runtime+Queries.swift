@@ -106,13 +106,13 @@ extension Runtime {
     public static func devices() async -> [DeviceListing] {
         var list: [DeviceListing] = []
         for family in SimulatorSetup.families {
-            let address = "sim:\(family)"
-            var entry = DeviceListing(address: address, family: family.name, kind: "simulated",
-                                      description: DriverRegistry.registration(for: family)?.displayName ?? family.name,
+            let registration = DriverRegistry.registration(for: family)
+            var entry = DeviceListing(address: "sim:\(family)", family: family.name, kind: "simulated",
+                                      description: registration?.displayName ?? family.name,
                                       serial: nil, firmware: nil, state: "ready")
             do {
-                let sim = try SimulatorSetup.lfr(try DeviceAddress(address))
-                let driver = LFRDriver(transport: sim)
+                guard let registration else { throw PrecisError(.other, "no driver for \(family)") }
+                let driver = registration.makeDriver(try SimulatorSetup.transport(try DeviceAddress(entry.address)))
                 let identity = try await driver.identify()
                 await driver.close()
                 entry.serial = identity.serial

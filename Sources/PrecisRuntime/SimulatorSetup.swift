@@ -20,7 +20,36 @@ import PrecisReplay
 /// | `remove-after=N` | pull the cartridge after N SCAN_DATA frames |
 /// | `fault=lamp|motor|temperature` | refuse START_SCAN with that error |
 enum SimulatorSetup {
-    static let families: [DeviceFamily] = [LFRDriver.family]
+    static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family]
+
+    /// The simulator an address names, as a transport.
+    static func transport(_ address: DeviceAddress) throws -> any Transport {
+        switch address.target {
+        case LFRDriver.family.name: return try lfr(address)
+        case QPCRDriver.family.name: return try qpcr(address)
+        default:
+            throw PrecisError(.input, "no simulated '\(address.target)' device",
+                              hint: "simulated devices: " + families.map { "sim:\($0)" }.joined(separator: ", "))
+        }
+    }
+
+    /// A simulated cycler: `cycle-ms=N`, `corrupt=…`, `drop=…`, `drop-done`, `disconnect-after=N`,
+    /// `lid-after=N` (open the lid after N data frames), `fault=heater`, `serial=S`.
+    static func qpcr(_ address: DeviceAddress) throws -> SimulatedQPCR {
+        var config = SimulatedQPCR.Configuration(plate: SyntheticPlate.dilutionSeries())
+        if let serial = address.option("serial") { config.serial = serial }
+        if let ms = address.option("cycle-ms") { config.cycleInterval = .milliseconds(try int(ms, "cycle-ms")) }
+        config.faults.corruptDataFrames = Set(try list(address.option("corrupt"), "corrupt"))
+        config.faults.dropDataFrames = Set(try list(address.option("drop"), "drop"))
+        config.faults.dropRunDone = address.option("drop-done") != nil
+        config.faults.disconnectAfterDataFrames = try address.option("disconnect-after").map { try int($0, "disconnect-after") }
+        config.faults.openLidAfterDataFrames = try address.option("lid-after").map { try int($0, "lid-after") }
+        if let fault = address.option("fault") {
+            guard fault == "heater" else { throw PrecisError(.input, "unknown simulated fault '\(fault)' (heater)") }
+            config.faults.startRunError = 0x0007
+        }
+        return SimulatedQPCR(config, name: address.description)
+    }
 
     static func lfr(_ address: DeviceAddress) throws -> SimulatedLFR {
         var config = SimulatedLFR.Configuration(profile: try profile(address))
