@@ -13,6 +13,16 @@ public struct DriverRegistration: Sendable {
     public let usbProductID: UInt16
     /// Makes the family's driver over a transport.
     public let makeDriver: @Sendable (any Transport) -> any Driver
+    /// How the instrument presents itself on USB: bulk endpoints, or a serial port (CDC-ACM, FTDI).
+    public var connection: Connection = .usbBulk
+
+    /// How an instrument presents itself to the host.
+    public enum Connection: String, Sendable {
+        /// Vendor-specific bulk endpoints, driven through libusb.
+        case usbBulk = "usb-bulk"
+        /// A serial port (`/dev/ttyACM*`, `/dev/ttyUSB*`), driven through termios.
+        case serial
+    }
 }
 
 /// Every device family Precis drives.

@@ -1,0 +1,29 @@
+import Foundation
+import PrecisDrivers
+import PrecisRuntime
+import Testing
+
+@Suite struct UdevRulesTests {
+    @Test func theCommittedRulesAreCurrent() throws {
+        let committed = try String(contentsOf: repoRoot.appendingPathComponent("udev/70-precis.rules"), encoding: .utf8)
+        #expect(committed == UdevRules.text(), "udev/70-precis.rules is stale: run `precis udev-rules > udev/70-precis.rules`")
+    }
+
+    @Test func everyFamilyHasOneWellFormedRule() throws {
+        let rules = UdevRules.text().split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        #expect(rules.count == DriverRegistry.families.count)
+        // KEY, KEY{attr}, then ==, !=, =, += or :=, then a quoted value; pairs joined by ", ".
+        let pair = #/^[A-Z]+(\{[A-Za-z_]+\})?(==|!=|\+=|:=|=)"[^"]*"$/#
+        for rule in rules {
+            let pairs = rule.split(separator: ", ")
+            for p in pairs { #expect(String(p).wholeMatch(of: pair) != nil, "malformed udev pair: \(p)") }
+            #expect(pairs.contains { $0 == "MODE=\"0660\"" })
+            #expect(pairs.contains { $0 == "GROUP=\"precis\"" })
+            #expect(pairs.contains { $0 == "TAG+=\"uaccess\"" })
+            #expect(pairs.contains { $0.hasPrefix("SYMLINK+=\"precis/") })
+        }
+        for family in DriverRegistry.families {
+            #expect(rules.contains { $0.contains(String(format: "%04x", family.usbProductID)) && $0.contains("precis/\(family.family)-") })
+        }
+    }
+}
