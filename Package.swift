@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PrecisReplay", targets: ["PrecisReplay"]),
         .library(name: "PrecisStore", targets: ["PrecisStore"]),
         .library(name: "PrecisRuntime", targets: ["PrecisRuntime"]),
+        .library(name: "PrecisUSB", targets: ["PrecisUSB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,13 +37,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PrecisReplay", dependencies: ["PrecisCore", "PrecisDrivers"]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .target(name: "PrecisUSB", dependencies: [
+            "PrecisCore", "PrecisDrivers", "CLibUSB", "CUdev",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PrecisStore", dependencies: [
             "PrecisCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PrecisRuntime", dependencies: [
-            "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore",
+            "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore", "PrecisUSB",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -51,6 +58,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .target(name: "PrecisTestSupport", path: "Tests/Support"),
+        .target(name: "CTestPty", path: "Tests/CTestPty"),
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
         .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "PrecisCore", "PrecisReplay"]),
         .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
@@ -60,7 +69,10 @@ let package = Package(
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisCore"]),
-        .testTarget(name: "CLITests", dependencies: ["PrecisCore"]),
+        .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore",
+                                                          "PrecisTestSupport", "CTestPty"],
+                    exclude: ["Fixtures", "tools"]),
+        .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
         .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore"],
                     exclude: ["python", "Fixtures", "requirements.txt"]),
     ]

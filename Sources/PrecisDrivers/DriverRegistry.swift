@@ -15,6 +15,8 @@ public struct DriverRegistration: Sendable {
     public let makeDriver: @Sendable (any Transport) -> any Driver
     /// How the instrument presents itself on USB: bulk endpoints, or a serial port (CDC-ACM, FTDI).
     public var connection: Connection = .usbBulk
+    /// The serial port's baud rate, for `.serial` families.
+    public var baudRate: Int = 115_200
 
     /// How an instrument presents itself to the host.
     public enum Connection: String, Sendable {

@@ -2,18 +2,29 @@ import Foundation
 import PrecisCore
 import PrecisDrivers
 import PrecisReplay
+import PrecisUSB
 
-/// A driver over the transport an address names.
+/// A driver over the transport an address names, and what watches the device while in use.
 struct InstrumentSession: Sendable {
     let driver: LFRDriver
     let endpoint: String
+    /// Stops watching for the device to leave.
+    let stopWatching: @Sendable () -> Void
+
+    /// Closes the driver and stops watching.
+    func close() async {
+        stopWatching()
+        await driver.close()
+    }
 }
 
 /// Turns device addresses into drivers over the right transport.
 enum Instruments {
-    /// Connects to `address` for an assay of `family`.
-    static func connect(_ address: DeviceAddress, family: DeviceFamily) throws -> InstrumentSession {
-        let transport: any Transport
+    /// Connects to `address` for an assay of `family`; a `recording` URL wraps the transport
+    /// in a RecordingTransport writing a replayable trace there.
+    static func connect(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil) throws -> InstrumentSession {
+        var stopWatching: @Sendable () -> Void = {}
+        var transport: any Transport
         switch address.scheme {
         case "sim":
             let simulator = try SimulatorSetup.transport(address)
@@ -24,12 +35,16 @@ enum Instruments {
         case "replay":
             transport = try ReplayTransport(contentsOf: URL(fileURLWithPath: address.target))
         default:
-            throw PrecisError(.input, "USB instruments are not supported by this build yet (\(address))",
-                              hint: "use sim:lfr or replay:FILE")
+            let usb = try USBInstruments.open(address, family: family)
+            transport = usb.transport
+            stopWatching = usb.stopWatching
         }
         guard family == LFRDriver.family else {
-            throw PrecisError(.input, "no driver runs assays on \(family) devices yet")
+            stopWatching()
+            throw PrecisError(.input, "no runtime support for assays on \(family) devices yet")
         }
-        return InstrumentSession(driver: LFRDriver(transport: transport), endpoint: address.description)
+        if let recording { transport = try RecordingTransport(wrapping: transport, to: recording, family: family) }
+        return InstrumentSession(driver: LFRDriver(transport: transport), endpoint: address.description,
+                                 stopWatching: stopWatching)
     }
 }

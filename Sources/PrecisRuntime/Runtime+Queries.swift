@@ -3,6 +3,7 @@ import PrecisCore
 import PrecisDrivers
 import PrecisSignal
 import PrecisStore
+import PrecisUSB
 
 /// One run in a list of results.
 public struct ResultSummary: Sendable, Codable, Equatable {
@@ -63,6 +64,8 @@ public struct DeviceListing: Sendable, Codable, Equatable {
     public var family: String
     /// `simulated`, `usb`, `serial`.
     public var kind: String
+    /// Where it sits: the USB bus path (`1-4.2`) and device node, for real instruments.
+    public var busPath: String?
     public var description: String
     public var serial: String?
     public var firmware: String?
@@ -107,7 +110,7 @@ extension Runtime {
         var list: [DeviceListing] = []
         for family in SimulatorSetup.families {
             let registration = DriverRegistry.registration(for: family)
-            var entry = DeviceListing(address: "sim:\(family)", family: family.name, kind: "simulated",
+            var entry = DeviceListing(address: "sim:\(family)", family: family.name, kind: "simulated", busPath: nil,
                                       description: registration?.displayName ?? family.name,
                                       serial: nil, firmware: nil, state: "ready")
             do {
@@ -122,7 +125,16 @@ extension Runtime {
             }
             list.append(entry)
         }
-        return list
+        return list + ((try? UdevDiscovery.enumerate()) ?? []).map(listing)
+    }
+
+    /// A plugged-in instrument as `devices` lists it (not opened: it may be busy with a run).
+    public static func listing(_ device: DiscoveredDevice) -> DeviceListing {
+        DeviceListing(address: device.address, family: device.family.name, kind: device.kind,
+                      busPath: "\(device.busPath) \(device.devnode)",
+                      description: DriverRegistry.registration(for: device.family)?.displayName ?? device.family.name,
+                      serial: device.serial.isEmpty ? nil : device.serial, firmware: nil,
+                      state: device.accessible ? "ready" : "no permission: install the udev rules (precis doctor)")
     }
 
     func summary(_ run: RunRecord) throws -> ResultSummary {

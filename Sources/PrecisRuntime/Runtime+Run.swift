@@ -21,10 +21,12 @@ public struct RunRequest: Sendable {
     public var operatorID: String
     /// How long to wait for a cartridge when the slot is empty.
     public var cartridgeWait: Duration
+    /// Where to write a replayable trace of the session with the instrument, if anywhere.
+    public var recording: URL?
 
     /// Makes a request.
     public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
-                operatorID: String = "bench", cartridgeWait: Duration = .seconds(60)) {
+                operatorID: String = "bench", cartridgeWait: Duration = .seconds(60), recording: URL? = nil) {
         self.device = device
         self.assay = assay
         self.sample = sample
@@ -32,6 +34,7 @@ public struct RunRequest: Sendable {
         self.lot = lot
         self.operatorID = operatorID
         self.cartridgeWait = cartridgeWait
+        self.recording = recording
     }
 }
 
@@ -59,13 +62,14 @@ extension Runtime {
         let sample = try Identifiers.validate(request.sample, as: "sample id")
         let patient = try request.patient.map { try Identifiers.validate($0, as: "patient id") }
         let assay = try catalog.assay(request.assay)
-        let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family)
+        let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
+                                              recording: request.recording)
         do {
             let report = try await run(request, sample: sample, patient: patient, assay: assay, session: session, events: events)
-            await session.driver.close()
+            await session.close()
             return report
         } catch {
-            await session.driver.close()
+            await session.close()
             throw error
         }
     }

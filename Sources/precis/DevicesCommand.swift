@@ -1,20 +1,57 @@
 import ArgumentParser
+import Foundation
 import PrecisRuntime
 
-/// `precis devices`: the instruments Precis can reach.
+/// `precis devices`: the instruments Precis can reach; `--watch` follows arrivals and departures.
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "devices", abstract: "List the instruments Precis can reach.")
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(help: "After the list, print instruments as they are plugged in and out (until Ctrl-C).")
+    var watch = false
+
+    @Option(help: "With --watch: stop after this many seconds.")
+    var seconds: Double?
+
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose)
         let devices = await Runtime.devices()
-        if global.json { return try Terminal.printJSON(devices) }
-        print(Table.render(header: ["DEVICE", "FAMILY", "KIND", "SERIAL", "FIRMWARE", "STATE", "WHAT"],
-                           rows: devices.map { [$0.address, $0.family, $0.kind, $0.serial ?? "—", $0.firmware ?? "—",
-                                                $0.state, $0.description] }))
+        if global.json {
+            if watch { try Terminal.printJSONLine(DeviceWatchLine(event: "present", devices: devices)) } else { try Terminal.printJSON(devices) }
+        } else {
+            print(Table.render(header: ["DEVICE", "FAMILY", "KIND", "SERIAL", "FIRMWARE", "STATE", "WHERE", "WHAT"],
+                               rows: devices.map { [$0.address, $0.family, $0.kind, $0.serial ?? "—", $0.firmware ?? "—",
+                                                    $0.state, $0.busPath ?? "—", $0.description] }))
+        }
+        guard watch else { return }
+        try await guarded { try await follow() }
     }
+
+    private func follow() async throws {
+        let watcher = try Runtime.watchDevices()
+        let deadline = seconds.map { Date().addingTimeInterval($0) }
+        let stopper = Task {
+            if let deadline { try? await Task.sleep(for: .seconds(deadline.timeIntervalSinceNow)); watcher.stop() }
+        }
+        defer { stopper.cancel() }
+        if !global.json { Terminal.errorLine("Watching for instruments (Ctrl-C to stop)…") }
+        for await change in watcher.changes {
+            if global.json {
+                try Terminal.printJSONLine(DeviceWatchLine(event: change.arrived ? "arrived" : "departed", devices: [change.device]))
+            } else {
+                let d = change.device
+                print("\(change.arrived ? "+ arrived " : "- departed") \(d.address)  \(d.family)  \(d.busPath ?? "")  \(d.state)")
+            }
+            Terminal.flush()
+        }
+    }
+}
+
+/// One line of `devices --watch --json`.
+struct DeviceWatchLine: Encodable {
+    let event: String
+    let devices: [DeviceListing]
 }
 
 /// Plain text tables with aligned columns.

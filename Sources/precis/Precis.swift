@@ -14,8 +14,8 @@ struct Precis: AsyncParsableCommand {
             Exit codes: 0 done, 2 bad input, 3 calibration problem, 4 store problem, 5 instrument problem,
             6 run aborted, 7 result invalid, 1 anything else.
             """,
-        subcommands: [DevicesCommand.self, RunCommand.self, ResultsCommand.self, QueueCommand.self,
-                      UdevRulesCommand.self])
+        subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
+                      DoctorCommand.self, UdevRulesCommand.self])
 }
 
 /// Options every verb takes.

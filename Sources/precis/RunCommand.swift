@@ -3,14 +3,9 @@ import Foundation
 import PrecisCore
 import PrecisRuntime
 
-/// `precis run`: one assay on one instrument, from cartridge to queued result.
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run an assay on an instrument and store (and queue) its result.")
-
-    @OptionGroup var global: GlobalOptions
-
-    @Option(help: "The instrument: sim:lfr[?options], replay:FILE.jsonl (see `precis devices`).")
+/// What a run needs, shared by `run` and `record`.
+struct RunOptions: ParsableArguments {
+    @Option(help: "The instrument: sim:lfr[?options], usb:SERIAL, replay:FILE.jsonl (see `precis devices`).")
     var device: String
 
     @Option(help: "The assay id (a file in Calibration/assays/).")
@@ -31,12 +26,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for a cartridge when the slot is empty.")
     var waitCartridge: Int = 60
 
-    func run() async throws {
+    /// Runs the assay, prints the outcome, and exits 6 for ABORTED and 7 for INVALID.
+    func perform(_ global: GlobalOptions, recording: URL?) async throws {
         let runtime = try global.runtime()
         let bar = ProgressBar(label: "Reading strip")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only
         let request = RunRequest(device: device, assay: assay, sample: sample, patient: patient, lot: lot,
-                                 operatorID: operatorID, cartridgeWait: .seconds(waitCartridge))
+                                 operatorID: operatorID, cartridgeWait: .seconds(waitCartridge), recording: recording)
         let report = try await guarded {
             try await runtime.run(request) { event in
                 if case let .progress(received, total) = event { bar.update(done: received, total: total) }
@@ -45,11 +41,45 @@ struct RunCommand: AsyncParsableCommand {
         }
         bar.finish()
         if global.json { try Terminal.printJSON(report) } else { RunPrinter.report(report) }
+        if let recording, !global.json { Terminal.errorLine("Recorded the session to \(recording.path) (replay:\(recording.path))") }
         switch report.status {
         case "ABORTED": throw ExitCode(6)
         case "INVALID": throw ExitCode(7)
         default: break
         }
+    }
+}
+
+/// `precis run`: one assay on one instrument, from cartridge to queued result.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run an assay on an instrument and store (and queue) its result.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var options: RunOptions
+
+    @Option(help: "Also write a replayable trace of the session with the instrument to this file.")
+    var record: String?
+
+    func run() async throws {
+        try await options.perform(global, recording: record.map { URL(fileURLWithPath: $0) })
+    }
+}
+
+/// `precis record OUTPUT`: a run whose whole session with the instrument is written to OUTPUT,
+/// so that a session with real hardware can be replayed later by the simulator and by tests.
+struct RecordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record", abstract: "Run an assay and record the session with the instrument (replay it with replay:FILE).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var options: RunOptions
+
+    @Argument(help: "Where to write the trace (JSON lines).")
+    var output: String
+
+    func run() async throws {
+        try await options.perform(global, recording: URL(fileURLWithPath: output))
     }
 }
 

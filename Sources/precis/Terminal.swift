@@ -22,6 +22,19 @@ enum Terminal {
         stdoutIsTTY ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
+    /// Prints a value as one line of key-sorted JSON on stdout, flushed (for streams).
+    static func printJSONLine<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        flush()
+    }
+
+    /// Pushes buffered stdout out now (a stream's reader waits for each line).
+    static func flush() {
+        fflush(nil)   // every output stream: naming stdout is not concurrency-safe in Swift 6
+    }
+
     /// Prints a value as pretty, key-sorted JSON on stdout.
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()

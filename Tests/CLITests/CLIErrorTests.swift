@@ -64,3 +64,27 @@ import Testing
         #expect((runs.first?["rawProfile"] as? [String: Any])?["readings"] as? Int == 128)
     }
 }
+
+/// `precis doctor` says what is wrong, one line each, with what to do.
+@Suite struct DoctorTests {
+    @Test func doctorReportsEveryCheckAndTheFixForEachProblem() throws {
+        let result = try precis(["doctor", "--json"], db: newDatabase())
+        let checks = try #require(try result.json() as? [[String: Any]])
+        let names = checks.compactMap { $0["name"] as? String }
+        for name in ["libusb", "libudev", "udev rules", "group precis", "store", "calibrations"] {
+            #expect(names.contains(name), "doctor did not check \(name)")
+        }
+        let store = try #require(checks.first { $0["name"] as? String == "store" })
+        #expect(store["ok"] as? Bool == true)
+        for problem in checks where problem["ok"] as? Bool == false {
+            #expect((problem["fix"] as? String)?.isEmpty == false, "\(problem) has no fix")
+        }
+        let rules = try #require(checks.first { $0["name"] as? String == "udev rules" })
+        if rules["ok"] as? Bool == false {
+            #expect((rules["fix"] as? String)?.contains("70-precis.rules") == true)
+            #expect(result.status == 1)
+        }
+        let text = try precis(["doctor"], db: newDatabase())
+        #expect(text.stdout.split(separator: "\n").count == checks.count)
+    }
+}

@@ -1,0 +1,2 @@
+// libudev from Debian's libudev-dev.
+#include <libudev.h>

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Runs `precis` inside a umockdev testbed (libumockdev through GObject introspection, from
+Debian's python3-gi and gir1.2-umockdev-1.0), for the USB tests that need devices to come
+and go while Precis runs. Prints one JSON object with what happened.
+
+It must itself run under `umockdev-wrapper` (the testbed's own libudev calls, which build
+the uevents, have to see the testbed's /sys).
+
+usage: umockdev-wrapper testbed.py PRECIS FIXTURES SCENARIO [DB]
+  hotplug     `precis devices --watch --json` while the reader is plugged in, then out
+  unplug-run  a run on usb:LFR-0042 whose recording stops half way; the reader is pulled
+  no-access   a run by an unprivileged user on a reader whose node it may not open
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+import gi
+gi.require_version('UMockdev', '1.0')
+with warnings.catch_warnings():
+    warnings.filterwarnings('ignore', category=DeprecationWarning)
+    from gi.repository import UMockdev
+
+SYSPATH = '/sys/devices/pci0000:00/0000:00:14.0/usb1/1-4'
+
+
+def environment(testbed):
+    env = dict(os.environ)
+    env['UMOCKDEV_DIR'] = testbed.get_root_dir()
+    env['LD_PRELOAD'] = 'libumockdev-preload.so.0:' + env.get('LD_PRELOAD', '')
+    return env
+
+
+def unplug(testbed):
+    """Pulls the reader: a remove uevent (this umockdev's remove_device sends none), then the device goes."""
+    testbed.uevent(SYSPATH, 'remove')
+    time.sleep(0.1)
+    testbed.remove_device(SYSPATH)
+
+
+def hotplug(precis, fixtures, testbed):
+    # The root hub and controller are there from the start; the reader is plugged in later.
+    description = open(os.path.join(fixtures, 'lfr-LFR-0042.umockdev')).read()
+    reader, parents = description.split('\n\n', 1)
+    testbed.add_from_string(parents)
+    proc = subprocess.Popen([precis, 'devices', '--watch', '--json', '--seconds', '3'], env=environment(testbed),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [json.loads(proc.stdout.readline())]          # the list at start
+    time.sleep(0.5)
+    testbed.add_from_string(reader + '\n')
+    lines.append(json.loads(proc.stdout.readline()))
+    time.sleep(0.3)
+    unplug(testbed)
+    lines.append(json.loads(proc.stdout.readline()))
+    proc.wait(timeout=15)
+    return {'lines': lines, 'status': proc.returncode}
+
+
+def unplug_run(precis, fixtures, testbed, db):
+    testbed.add_from_file(os.path.join(fixtures, 'lfr-LFR-0042.umockdev'))
+    testbed.load_pcap(SYSPATH, os.path.join(fixtures, 'lfr-LFR-0042-half.pcap'))
+    proc = subprocess.Popen([precis, 'run', '--device', 'usb:LFR-0042', '--assay', 'crp', '--sample', 'S-0050',
+                             '--db', db], env=environment(testbed), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)
+    unplug(testbed)
+    out, err = proc.communicate(timeout=30)
+    return {'status': proc.returncode, 'stdout': out, 'stderr': err}
+
+
+def no_access(precis, fixtures, testbed, db):
+    testbed.add_from_file(os.path.join(fixtures, 'lfr-LFR-0042.umockdev'))
+    node = os.path.join(testbed.get_root_dir(), 'dev/bus/usb/001/004')
+    os.chmod(node, 0o600)
+    for path in [testbed.get_root_dir(), os.path.dirname(db)]:
+        os.chmod(path, 0o755)
+    os.chmod(os.path.dirname(db), 0o777)
+    user = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+    proc = subprocess.run(user + [precis, 'run', '--device', 'usb:LFR-0042', '--assay', 'crp', '--sample', 'S-0051',
+                                  '--db', db], env=environment(testbed), capture_output=True, text=True, timeout=30)
+    listing = subprocess.run(user + [precis, 'devices', '--json'], env=environment(testbed), capture_output=True,
+                             text=True, timeout=30)
+    return {'status': proc.returncode, 'stdout': proc.stdout, 'stderr': proc.stderr, 'devices': json.loads(listing.stdout)}
+
+
+if __name__ == '__main__':
+    precis, fixtures, scenario = sys.argv[1:4]
+    db = sys.argv[4] if len(sys.argv) > 4 else None
+    testbed = UMockdev.Testbed.new()
+    run = {'hotplug': lambda: hotplug(precis, fixtures, testbed),
+           'unplug-run': lambda: unplug_run(precis, fixtures, testbed, db),
+           'no-access': lambda: no_access(precis, fixtures, testbed, db)}[scenario]
+    print(json.dumps(run()))
