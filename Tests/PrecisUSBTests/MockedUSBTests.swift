@@ -48,10 +48,10 @@ import Testing
         #expect(reader["state"] as? String == "ready")
     }
 
-    @Test func watchReportsTheReaderArrivingAndLeaving() throws {
+    @Test func watchReportsTheReaderArrivingLeavingAndComingBack() throws {
         let report = try testbed("hotplug")
         let lines = try #require(report["lines"] as? [[String: Any]])
-        #expect(lines.map { $0["event"] as? String } == ["present", "arrived", "departed"])
+        #expect(lines.map { $0["event"] as? String } == ["present", "arrived", "departed", "arrived"])
         for line in lines.dropFirst() {
             let devices = try #require(line["devices"] as? [[String: Any]])
             #expect(devices.map { $0["address"] as? String } == ["usb:LFR-0042"])

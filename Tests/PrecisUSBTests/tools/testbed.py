@@ -7,7 +7,7 @@ It must itself run under `umockdev-wrapper` (the testbed's own libudev calls, wh
 the uevents, have to see the testbed's /sys).
 
 usage: umockdev-wrapper testbed.py PRECIS FIXTURES SCENARIO [DB]
-  hotplug     `precis devices --watch --json` while the reader is plugged in, then out
+  hotplug     `precis devices --watch --json` while the reader is plugged in, out, and in again
   unplug-run  a run on usb:LFR-0042 whose recording stops half way; the reader is pulled
   no-access   a run by an unprivileged user on a reader whose node it may not open
 """
@@ -54,6 +54,9 @@ def hotplug(precis, fixtures, testbed):
     lines.append(json.loads(proc.stdout.readline()))
     time.sleep(0.3)
     unplug(testbed)
+    lines.append(json.loads(proc.stdout.readline()))
+    time.sleep(0.3)
+    testbed.add_from_string(reader + '\n')                # plugged back in: usable again, same process
     lines.append(json.loads(proc.stdout.readline()))
     proc.wait(timeout=15)
     return {'lines': lines, 'status': proc.returncode}
