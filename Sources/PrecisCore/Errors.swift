@@ -24,6 +24,8 @@ public enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case input
     /// The local store could not be opened, read or written.
     case storage
+    /// Quality control holds the assay on this instrument (a Westgard rule rejected a QC run).
+    case qualityControl
     /// Anything else.
     case other
 }

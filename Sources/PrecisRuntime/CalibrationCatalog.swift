@@ -64,6 +64,28 @@ public struct CalibrationCatalog: Sendable {
         return LoadedLot(lot: parsed, content: text, sha256: sha, file: url)
     }
 
+    /// The QC material lot `lot`, refused when missing, malformed, for another assay, or expired on `today`.
+    public func qcMaterial(_ lot: String, for assay: AssayDefinition, today: CalendarDate) throws -> QCMaterial {
+        let url = directory.appendingPathComponent("qc/\(lot).json")
+        guard !lot.contains("/"), FileManager.default.fileExists(atPath: url.path) else {
+            throw PrecisError(.calibration, "no QC material lot \(lot) (\(relative(url)) is missing)",
+                              hint: "install the control's target file")
+        }
+        let (material, _, _) = try decode(QCMaterial.self, at: url)
+        func fail(_ what: String) -> PrecisError { PrecisError(.calibration, "\(relative(url)): \(what)") }
+        guard material.schema == "precis.qc/1" else { throw fail("schema is '\(material.schema)', expected precis.qc/1") }
+        guard material.lot == lot else { throw fail("lot is '\(material.lot)', the file name says '\(lot)'") }
+        guard material.assay == assay.id else { throw fail("the control is for assay '\(material.assay)', not '\(assay.id)'") }
+        guard !material.levels.isEmpty, material.levels.allSatisfy({ $0.sd > 0 && $0.mean.isFinite }),
+              Set(material.levels.map(\.level)).count == material.levels.count else {
+            throw fail("levels must be distinct, each with a finite mean and a positive SD")
+        }
+        guard today <= material.expiry else {
+            throw PrecisError(.calibration, "QC material \(lot) expired on \(material.expiry)", hint: "open a control lot in date")
+        }
+        return material
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, at url: URL) throws -> (T, String, String) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

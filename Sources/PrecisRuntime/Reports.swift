@@ -44,6 +44,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var outbox: [OutboxSummary]
     /// Why the run stopped, for ABORTED.
     public var error: ErrorSummary?
+    /// For a QC run: what the Westgard rules decided.
+    public var qc: QCReport?
 }
 
 /// A lot in a report.

@@ -77,7 +77,8 @@ extension Runtime {
             referenceRange: context.assay.referenceRange?.text,
             reason: analysis.invalidity.map { ResultFlag(rawValue: $0.rawValue)?.explanation ?? $0.rawValue })
         let raw = RawTrace(kind: "lfr-profile", profile: profile, expectedCount: profile.count, complete: true)
-        let completed = try store.completeRun(context.record.id, raw: raw, result: result, destinations: destinations,
+        let completed = try store.completeRun(context.record.id, raw: raw, result: result,
+                                              destinations: context.qc == nil ? destinations : [],
                                               linkReport: Self.json(link), at: clock(), actor: context.operatorID)
         var report = report(context, status: valid ? "COMPLETED" : "INVALID",
                             raw: RawSummary(readings: profile.count, expected: profile.count, complete: true), link: link, error: nil)
@@ -91,6 +92,15 @@ extension Runtime {
             report.display = Format.concentration(c, decimals: context.assay.decimals)
         }
         report.outbox = completed.outbox.map(OutboxSummary.init)
+        if let qc = context.qc {
+            guard let value = quantitation.concentration, value.comparator == nil, valid else {
+                throw PrecisError(.qualityControl, "the QC run gave no number (\(report.display ?? "invalid")): "
+                                  + "the control was not recorded", hint: "repeat the control with a new cartridge")
+            }
+            report.qc = try recordQC(assay: context.assay.id, instrumentID: context.identity.instrumentID,
+                                     materialLot: qc.materialLot, values: [qc.level: value.value], runID: context.record.id,
+                                     operatorID: context.operatorID)
+        }
         return report
     }
 
@@ -102,7 +112,7 @@ extension Runtime {
                   instrument: InstrumentSummary(id: context.identity.instrumentID, family: context.identity.family.name,
                                                 serial: context.identity.serial, firmware: context.identity.firmware,
                                                 endpoint: context.endpoint),
-                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init))
+                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init), qc: nil)
     }
 
     static func linkSummary(_ driver: LFRDriver) async -> LinkSummary {

@@ -23,10 +23,13 @@ public struct RunRequest: Sendable {
     public var cartridgeWait: Duration
     /// Where to write a replayable trace of the session with the instrument, if anywhere.
     public var recording: URL?
+    /// For a QC run: the control material lot and level measured instead of a patient sample.
+    public var qc: QCSample?
 
     /// Makes a request.
     public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
-                operatorID: String = "bench", cartridgeWait: Duration = .seconds(60), recording: URL? = nil) {
+                operatorID: String = "bench", cartridgeWait: Duration = .seconds(60), recording: URL? = nil,
+                qc: QCSample? = nil) {
         self.device = device
         self.assay = assay
         self.sample = sample
@@ -35,7 +38,24 @@ public struct RunRequest: Sendable {
         self.operatorID = operatorID
         self.cartridgeWait = cartridgeWait
         self.recording = recording
+        self.qc = qc
     }
+}
+
+/// A QC material measured like a sample: its lot and level.
+public struct QCSample: Sendable {
+    /// The material lot (`Calibration/qc/<lot>.json`).
+    public var materialLot: String
+    /// The level.
+    public var level: Int
+    /// Makes a QC sample.
+    public init(materialLot: String, level: Int) {
+        self.materialLot = materialLot
+        self.level = level
+    }
+
+    /// The sample id a QC run is stored under.
+    public var sampleID: String { "QC-\(materialLot)-L\(level)" }
 }
 
 /// What a run tells its watcher as it goes.
@@ -59,7 +79,7 @@ extension Runtime {
     /// input, unknown device, missing or expired lot) are thrown; a run that starts and then
     /// fails is stored as ABORTED with its partial raw data and reported, not thrown.
     public func run(_ request: RunRequest, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
-        let sample = try Identifiers.validate(request.sample, as: "sample id")
+        let sample = try Identifiers.validate(request.qc?.sampleID ?? request.sample, as: "sample id")
         let patient = try request.patient.map { try Identifiers.validate($0, as: "patient id") }
         let assay = try catalog.assay(request.assay)
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
@@ -80,6 +100,7 @@ extension Runtime {
         let identity = try await driver.identify()
         events(.connected(identity))
         try store.saveInstrument(identity, endpoint: session.endpoint, at: clock())
+        if request.qc == nil { try checkQC(assay: assay.id, instrumentID: identity.instrumentID) }
         let cartridge = try await awaitCartridge(driver, wait: request.cartridgeWait, events: events)
         let lotNumber = try request.lot ?? Self.lotNumber(ofCartridge: cartridge)
         let loaded = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
@@ -92,7 +113,7 @@ extension Runtime {
             calibrationID: calibrationID, cartridgeID: cartridge, operatorID: request.operatorID, owner: owner), at: clock())
         events(.started(runID: record.id))
         let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
-                                 endpoint: session.endpoint, operatorID: request.operatorID)
+                                 endpoint: session.endpoint, operatorID: request.operatorID, qc: request.qc)
         return try await acquireAndFinish(context, driver: driver, cartridge: cartridge, events: events)
     }
 
@@ -138,4 +159,5 @@ struct RunContext: Sendable {
     let identity: DeviceIdentity
     let endpoint: String
     let operatorID: String
+    let qc: QCSample?
 }

@@ -6,6 +6,7 @@ enum Migrations {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-runs-results-outbox-audit", migrate: v1)
+        migrator.registerMigration("v2-quality-control", migrate: v2)
         return migrator
     }
 
@@ -121,6 +122,44 @@ enum Migrations {
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             CREATE TRIGGER audit_never_deleted BEFORE DELETE ON audit_log
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """)
+    }
+
+    private static func v2(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE qc_runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                assay TEXT NOT NULL,
+                instrument_id TEXT NOT NULL,
+                material_lot TEXT NOT NULL,
+                run_id INTEGER REFERENCES runs(id),   -- when measured on an instrument by Precis
+                source TEXT NOT NULL CHECK (source IN ('instrument','manual')),
+                operator TEXT NOT NULL,
+                at TEXT NOT NULL
+            );
+            CREATE TABLE qc_results (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                qc_run_id INTEGER NOT NULL REFERENCES qc_runs(id),
+                level INTEGER NOT NULL,
+                value REAL NOT NULL,
+                unit TEXT NOT NULL
+            );
+            CREATE INDEX qc_runs_series ON qc_runs(assay, instrument_id, material_lot);
+            CREATE TRIGGER qc_results_never_changed BEFORE UPDATE ON qc_results
+                BEGIN SELECT RAISE(ABORT, 'a QC result is never changed'); END;
+            CREATE TABLE qc_lockouts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                assay TEXT NOT NULL,
+                instrument_id TEXT NOT NULL,
+                qc_run_id INTEGER NOT NULL REFERENCES qc_runs(id),
+                rules TEXT NOT NULL,                  -- the rejecting Westgard rules, comma-separated
+                detail TEXT NOT NULL,                 -- JSON: the observations that broke them
+                created_at TEXT NOT NULL,
+                acknowledged_at TEXT,
+                acknowledged_by TEXT,
+                reason TEXT
+            );
+            CREATE INDEX qc_lockouts_open ON qc_lockouts(assay, instrument_id, acknowledged_at);
             """)
     }
 }

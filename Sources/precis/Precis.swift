@@ -12,10 +12,10 @@ struct Precis: AsyncParsableCommand {
         abstract: "Drive point-of-care readers, keep every run, queue results for the regional centre.",
         discussion: """
             Exit codes: 0 done, 2 bad input, 3 calibration problem, 4 store problem, 5 instrument problem,
-            6 run aborted, 7 result invalid, 1 anything else.
+            6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
         subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
-                      DoctorCommand.self, UdevRulesCommand.self])
+                      QCCommand.self, FitCommand.self, DoctorCommand.self, UdevRulesCommand.self])
 }
 
 /// Options every verb takes.
@@ -73,6 +73,7 @@ func exitCode(_ kind: ErrorKind) -> Int32 {
     case .input: 2
     case .calibration: 3
     case .storage: 4
+    case .qualityControl: 8
     case .disconnected, .timeout, .stall, .busy, .protocol, .deviceFault, .permission: 5
     case .other: 1
     }

@@ -12,7 +12,10 @@ struct RunOptions: ParsableArguments {
     var assay: String
 
     @Option(help: "The pseudonymous sample id, e.g. S-0001.")
-    var sample: String
+    var sample: String?
+
+    @Option(help: "Run a QC control instead of a sample: LOT:LEVEL (Calibration/qc/LOT.json), e.g. QC-CRP-2609:1.")
+    var qc: String?
 
     @Option(help: "The pseudonymous patient id, when the lab gives one.")
     var patient: String?
@@ -26,13 +29,26 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seconds to wait for a cartridge when the slot is empty.")
     var waitCartridge: Int = 60
 
+    /// The QC control named by `--qc LOT:LEVEL`, if any.
+    func qcSample() throws -> QCSample? {
+        guard let qc else { return nil }
+        let parts = qc.split(separator: ":")
+        guard parts.count == 2, let level = Int(parts[1]), level > 0 else {
+            throw PrecisError(.input, "--qc takes LOT:LEVEL, e.g. QC-CRP-2609:1")
+        }
+        return QCSample(materialLot: String(parts[0]), level: level)
+    }
+
     /// Runs the assay, prints the outcome, and exits 6 for ABORTED and 7 for INVALID.
     func perform(_ global: GlobalOptions, recording: URL?) async throws {
         let runtime = try global.runtime()
         let bar = ProgressBar(label: "Reading strip")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only
-        let request = RunRequest(device: device, assay: assay, sample: sample, patient: patient, lot: lot,
-                                 operatorID: operatorID, cartridgeWait: .seconds(waitCartridge), recording: recording)
+        let control = try guarded { try qcSample() }
+        guard control != nil || sample != nil else { throw fail(PrecisError(.input, "give --sample ID (or --qc LOT:LEVEL)")) }
+        let request = RunRequest(device: device, assay: assay, sample: sample ?? "", patient: patient, lot: lot,
+                                 operatorID: operatorID, cartridgeWait: .seconds(waitCartridge), recording: recording,
+                                 qc: control)
         let report = try await guarded {
             try await runtime.run(request) { event in
                 if case let .progress(received, total) = event { bar.update(done: received, total: total) }
@@ -121,6 +137,12 @@ enum RunPrinter {
         if let link = r.link, link.rejectedFrames + link.sequenceGaps + link.retries > 0 {
             print("  link: \(link.rejectedFrames) corrupt frame(s) discarded, \(link.sequenceGaps) lost, "
                   + "\(link.retries) command(s) resent, \(link.refilledReadings) reading(s) fetched again")
+        }
+        if let qc = r.qc {
+            let rules = qc.violations.map { "\($0.rule.rawValue)\($0.rejects ? "" : " (warning)")" }.joined(separator: ", ")
+            print("  QC \(qc.materialLot): " + (qc.accepted ? "accepted" : Terminal.style("REJECTED", "1;31"))
+                  + (rules.isEmpty ? "" : " — \(rules)"))
+            if let lockout = qc.lockout { print("  \(r.assay) is now held on this instrument (lockout \(lockout.id))") }
         }
         if !r.outbox.isEmpty {
             let queued = r.outbox.map { "\($0.destination) (outbox \($0.id), \($0.state))" }.joined(separator: ", ")

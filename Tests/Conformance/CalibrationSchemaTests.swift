@@ -12,6 +12,7 @@ import Testing
         let report = try validate(Repo.root.appendingPathComponent("Calibration"))
         #expect(report.keys.contains("assays/crp.json"))
         #expect(report.keys.contains("lots/CRP26A07.json"))
+        #expect(report.keys.contains("qc/QC-CRP-2609.json"))
         for (file, errors) in report { #expect(errors.isEmpty, "\(file): \(errors)") }
     }
 

@@ -10,6 +10,7 @@ root = pathlib.Path(sys.argv[1])
 schemas = {
     "assays": json.loads((root / "schema/assay.schema.json").read_text()),
     "lots": json.loads((root / "schema/lot.schema.json").read_text()),
+    "qc": json.loads((root / "schema/qc.schema.json").read_text()),
 }
 report = {}
 for kind, schema in schemas.items():
