@@ -45,23 +45,44 @@ public struct CalibrationCatalog: Sendable {
         return assay
     }
 
-    /// The lot `lot` for `assay`, refused when missing, malformed, for another assay, or expired on `today`.
+    /// The lot `lot` for `assay` at its newest version (`lots/<LOT>.json` is version 1, a
+    /// recalibration writes `lots/<LOT>.v<N>.json`), refused when missing, malformed, for
+    /// another assay, or expired on `today`.
     public func lot(_ lot: String, for assay: AssayDefinition, today: CalendarDate) throws -> LoadedLot {
-        let url = directory.appendingPathComponent("lots/\(lot).json")
-        guard !lot.contains("/"), FileManager.default.fileExists(atPath: url.path) else {
-            throw PrecisError(.calibration, "no calibration for lot \(lot) (\(relative(url)) is missing)",
-                              hint: "install the lot file from the kit's documentation")
-        }
+        let url = try newestFile(of: lot)
         let (parsed, text, sha) = try decode(CalibrationLot.self, at: url)
         try AssayValidation.check(parsed, for: assay, file: relative(url))
         guard parsed.lot == lot else {
             throw PrecisError(.calibration, "\(relative(url)): lot is '\(parsed.lot)', the file name says '\(lot)'")
+        }
+        let named = Self.version(ofFile: url.lastPathComponent, lot: lot) ?? 1
+        guard parsed.version == named else {
+            throw PrecisError(.calibration, "\(relative(url)): version is \(parsed.version), the file name says \(named)")
         }
         guard today <= parsed.expiry else {
             throw PrecisError(.calibration, "lot \(lot) expired on \(parsed.expiry)",
                               hint: "use a cartridge from a lot that is in date")
         }
         return LoadedLot(lot: parsed, content: text, sha256: sha, file: url)
+    }
+
+    /// The file of the newest version of `lot`.
+    func newestFile(of lot: String) throws -> URL {
+        let folder = directory.appendingPathComponent("lots")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let versions = names.compactMap { name in Self.version(ofFile: name, lot: lot).map { ($0, name) } }
+        guard !lot.contains("/"), let newest = versions.max(by: { $0.0 < $1.0 }) else {
+            throw PrecisError(.calibration, "no calibration for lot \(lot) (\(directory.lastPathComponent)/lots/\(lot).json is missing)",
+                              hint: "install the lot file from the kit's documentation")
+        }
+        return folder.appendingPathComponent(newest.1)
+    }
+
+    /// 1 for `<LOT>.json`, N for `<LOT>.vN.json`, nil for another file.
+    static func version(ofFile name: String, lot: String) -> Int? {
+        if name == "\(lot).json" { return 1 }
+        guard name.hasPrefix("\(lot).v"), name.hasSuffix(".json") else { return nil }
+        return Int(name.dropFirst(lot.count + 2).dropLast(5))
     }
 
     /// The QC material lot `lot`, refused when missing, malformed, for another assay, or expired on `today`.
