@@ -85,6 +85,7 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
     let suites: [(name: String, dependencies: [Target.Dependency])] = [
         ("LateralFlowBenchmarks", ["PrecisSignal", "PrecisDrivers", "PrecisReplay", "PrecisCore"]),
+        ("CalibrationBenchmarks", ["PrecisSignal", "PrecisCore"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(

@@ -15,7 +15,7 @@ struct Precis: AsyncParsableCommand {
             6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
         subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
-                      QCCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self])
+                      QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self])
 }
 
 /// Options every verb takes.

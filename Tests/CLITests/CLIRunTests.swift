@@ -59,3 +59,46 @@ import Testing
         #expect(list.contains { $0["address"] as? String == "sim:lfr" && $0["serial"] as? String == "LFR-SIM-0001" })
     }
 }
+
+/// Offline re-analysis and fitting from files, through the binary.
+@Suite struct CLIOfflineTests {
+    @Test func analyzeLFAGivesWhatTheRunGave() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lfa-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let db = folder.appendingPathComponent("p.sqlite").path
+        let run = try #require(try precis(["run", "--device", "sim:lfr?reading-ms=0", "--assay", "crp", "--sample", "S-1", "--json"],
+                                          db: db).json() as? [String: Any])
+        let shown = try #require(try precis(["results", "show", "1", "--json"], db: db).json() as? [String: Any])
+        let raw = try #require((shown["raw"] as? [String: Any])?["profile"] as? [String: Any])
+        let positions = try #require(raw["positionsUM"] as? [Int]), values = try #require(raw["reflectance"] as? [Int])
+        let csv = folder.appendingPathComponent("profile.csv")
+        try ("position_um,reflectance\n" + zip(positions, values).map { "\($0),\($1)" }.joined(separator: "\n"))
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let offline = try precis(["analyze", "lfa", csv.path, "--assay", "crp", "--lot", "CRP26A07", "--json"], db: db)
+        let report = try #require(try offline.json() as? [String: Any])
+        #expect(report["tcRatio"] as? Double == run["tcRatio"] as? Double)
+        #expect((report["concentration"] as? [String: Any])?["value"] as? Double == 9.6)
+        #expect(report["status"] as? String == "VALID")
+    }
+
+    @Test func fitPrintsParametersByNameWithStandardErrors() throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("std-\(UUID().uuidString).csv")
+        var text = "conc,ratio\n"
+        for x in [0.5, 1.5, 5, 15, 40, 100, 250, 600] {
+            let y = 2.5 + (0.02 - 2.5) / (1 + pow(x / 40, 1.3))
+            text += "\(x),\(y * 1.01)\n\(x),\(y * 0.99)\n"
+        }
+        try text.write(to: csv, atomically: true, encoding: .utf8)
+        let fit = try #require(try precis(["fit", "4pl", csv.path, "--x", "conc", "--y", "ratio", "--json"], db: newDatabase())
+            .json() as? [String: Any])
+        let parameters = try #require(fit["parameters"] as? [String: Double])
+        let errors = try #require(fit["standardErrors"] as? [String: Double])
+        #expect(Set(parameters.keys) == ["a", "b", "c", "d"])
+        #expect(Set(errors.keys) == ["a", "b", "c", "d"])
+        #expect(abs((parameters["c"] ?? 0) - 40) < 1)
+        #expect((fit["residualStandardError"] as? Double ?? 1) < 0.05)
+        let bad = try precis(["fit", "9pl", csv.path, "--x", "conc", "--y", "ratio"], db: newDatabase())
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("unknown model '9pl'"))
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import PrecisRuntime
+
+/// `precis analyze`: re-analyse recorded data without an instrument.
+struct AnalyzeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze", abstract: "Analyse recorded data offline (nothing is stored).",
+        subcommands: [LateralFlow.self])
+
+    /// `precis analyze lfa FILE.csv --assay crp --lot LOT`.
+    struct LateralFlow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "lfa", abstract: "A strip's line profile (CSV position_um,reflectance).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The profile CSV.") var file: String
+        @Option(help: "The assay.") var assay: String
+        @Option(help: "The lot whose curve to use.") var lot: String
+
+        func run() async throws {
+            let runtime = try global.runtime()
+            let report = try guarded { try runtime.analyzeProfile(URL(fileURLWithPath: file), assay: assay, lot: lot) }
+            if global.json { return try Terminal.printJSON(report) }
+            print("\(report.file): \(report.assay) \(report.status) \(report.display ?? "—") \(report.flags.joined(separator: " "))")
+            if let ratio = report.tcRatio { print("  T/C \(ratio)") }
+            for (name, line) in [("control", report.control), ("test", report.test)] {
+                if let line { print("  \(name) line at \(line.positionMM) mm: area \(line.area), S/N \(line.signalToNoise)") }
+            }
+            if report.status == "INVALID" { throw ExitCode(7) }
+        }
+    }
+}
