@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PrecisStore", targets: ["PrecisStore"]),
         .library(name: "PrecisRuntime", targets: ["PrecisRuntime"]),
         .library(name: "PrecisUSB", targets: ["PrecisUSB"]),
+        .library(name: "PrecisUpload", targets: ["PrecisUpload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "PrecisCore"),
@@ -39,6 +41,7 @@ let package = Package(
         .target(name: "PrecisReplay", dependencies: ["PrecisCore", "PrecisDrivers"]),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PrecisUSB", dependencies: [
             "PrecisCore", "PrecisDrivers", "CLibUSB", "CUdev",
             .product(name: "Logging", package: "swift-log"),
@@ -48,8 +51,14 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "PrecisUpload", dependencies: [
+            "PrecisCore", "PrecisStore", "CZlib",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PrecisRuntime", dependencies: [
             "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore", "PrecisUSB",
+            "PrecisUpload",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -72,8 +81,11 @@ let package = Package(
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
+        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisCore", "PrecisTestSupport"],
+                    exclude: ["centre"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
-        .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore"],
+        .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore",
+                                                      "PrecisRuntime", "PrecisUpload", "PrecisStore"],
                     exclude: ["python", "Fixtures", "requirements.txt"]),
     ]
 )

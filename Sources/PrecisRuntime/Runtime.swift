@@ -18,25 +18,29 @@ public final class Runtime: Sendable {
     public let logger: Logger
     /// `pid@host`, marking the runs this process owns.
     public let owner: String
+    /// Where results go and what this box is called.
+    public let configuration: PrecisConfiguration
 
     /// Wires a runtime.
     public init(store: Store, catalog: CalibrationCatalog, clock: @escaping @Sendable () -> Date = { Date() },
-                destinations: [String] = ["centre"], logger: Logger = Logger(label: "precis.runtime")) {
+                configuration: PrecisConfiguration = PrecisConfiguration(), logger: Logger = Logger(label: "precis.runtime")) {
         self.store = store
         self.catalog = catalog
         self.clock = clock
-        self.destinations = destinations
+        self.configuration = configuration
+        self.destinations = configuration.destinations
         self.logger = logger
         owner = "\(getpid())@\(ProcessInfo.processInfo.hostName)"
     }
 
     /// Opens the store at `databasePath` and the calibrations (found as `Paths` says), then
     /// closes out runs that a crashed or killed Precis left RUNNING.
-    public static func open(databasePath: String? = nil, calibrationDirectory: String? = nil,
+    public static func open(databasePath: String? = nil, calibrationDirectory: String? = nil, configPath: String? = nil,
                             logger: Logger = Logger(label: "precis.runtime")) throws -> Runtime {
+        let configuration = try PrecisConfiguration.load(explicit: configPath)
         let store = try Store(path: databasePath ?? Paths.defaultDatabase())
         let catalog = CalibrationCatalog(directory: try Paths.calibrationDirectory(explicit: calibrationDirectory))
-        let runtime = Runtime(store: store, catalog: catalog, logger: logger)
+        let runtime = Runtime(store: store, catalog: catalog, configuration: configuration, logger: logger)
         try runtime.recoverInterruptedRuns()
         return runtime
     }

@@ -15,7 +15,7 @@ struct Precis: AsyncParsableCommand {
             6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
         subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
-                      QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self])
+                      UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self])
 }
 
 /// Options every verb takes.
@@ -26,6 +26,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The folder with assays/ and lots/ (default: found beside Precis).")
     var calibrationDir: String?
 
+    @Option(name: .long, help: "The configuration: where results go (default: $PRECIS_CONFIG or ~/.config/precis/config.json).")
+    var config: String?
+
     @Flag(name: .long, help: "Print JSON on stdout instead of text.")
     var json = false
 
@@ -35,7 +38,7 @@ struct GlobalOptions: ParsableArguments {
     /// Sets up logging and opens the runtime, turning failures into one line and an exit code.
     func runtime() throws -> Runtime {
         Self.bootstrapLogging(verbose: verbose)
-        return try guarded { try Runtime.open(databasePath: db, calibrationDirectory: calibrationDir) }
+        return try guarded { try Runtime.open(databasePath: db, calibrationDirectory: calibrationDir, configPath: config) }
     }
 
     nonisolated(unsafe) private static var bootstrapped = false

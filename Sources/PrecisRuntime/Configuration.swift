@@ -1,0 +1,56 @@
+import Foundation
+import PrecisCore
+import PrecisUpload
+
+/// Precis' version, as sent in every message.
+public enum PrecisVersion {
+    /// The version.
+    public static let current = "0.4.0"
+}
+
+/// Where results go and how this bench box names itself: a JSON file
+/// (`--config`, `$PRECIS_CONFIG`, or `~/.config/precis/config.json`). Without one, results
+/// queue for the centre and wait (`precis queue` shows them) until it is configured.
+///
+/// ```json
+/// {"site": "ward7-bench2",
+///  "centre": {"baseURL": "https://centre.example/fhir", "caFile": "/etc/precis/centre-ca.pem",
+///             "clientCertificate": "/etc/precis/bench.pem", "clientKey": "/etc/precis/bench.key",
+///             "tokenURL": "https://centre.example/oauth2/token", "clientID": "ward7-bench2",
+///             "clientSecretFile": "/etc/precis/oauth-secret", "gzip": true},
+///  "lis": {"host": "lis.hospital.example", "port": 2575, "application": "LIS", "facility": "HOSP"}}
+/// ```
+public struct PrecisConfiguration: Sendable, Codable, Equatable {
+    /// This bench box's id at the centre; the host name when absent.
+    public var site: String?
+    /// The regional centre's FHIR server.
+    public var centre: FHIRServerConfiguration?
+    /// The hospital LIS.
+    public var lis: LISConfiguration?
+
+    /// No destinations configured.
+    public init() {}
+
+    /// The site name used in identifiers and messages.
+    public var siteName: String { site ?? ProcessInfo.processInfo.hostName }
+
+    /// The outbox destinations every result is queued for.
+    public var destinations: [String] { ["centre"] + (lis == nil ? [] : ["lis"]) }
+
+    /// Reads the configuration from `explicit`, `$PRECIS_CONFIG` or the default path; none at
+    /// the default path is an empty configuration, a named file that is missing or malformed is an error.
+    public static func load(explicit: String?, env: [String: String] = ProcessInfo.processInfo.environment) throws -> PrecisConfiguration {
+        let named = explicit ?? env["PRECIS_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let home = env["HOME"] ?? NSHomeDirectory()
+        let path = named ?? "\(env["XDG_CONFIG_HOME"] ?? "\(home)/.config")/precis/config.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if named != nil { throw PrecisError(.input, "cannot read the configuration \(path)") }
+            return PrecisConfiguration()
+        }
+        do {
+            return try JSONDecoder().decode(PrecisConfiguration.self, from: data)
+        } catch let error as DecodingError {
+            throw PrecisError(.input, "\(path) is malformed: \(CalibrationCatalog.describe(error))")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import PrecisCore
+import PrecisStore
+import PrecisUpload
+
+extension Runtime {
+    /// Who this bench box is, as messages name it.
+    public var sender: Sender { Sender(site: configuration.siteName, software: PrecisVersion.current) }
+
+    /// The destinations the configuration sets up (none when it names none).
+    public func makeDestinations() throws -> [any Destination] {
+        var list: [any Destination] = []
+        if let centre = configuration.centre { list.append(try FHIRDestination(configuration: centre, sender: sender, logger: logger)) }
+        if let lis = configuration.lis { list.append(try HL7Destination(configuration: lis, sender: sender, clock: clock)) }
+        return list
+    }
+
+    /// An uploader over the configured destinations; `policy` sets the backoff.
+    public func makeUploader(destinations: [any Destination], policy: RetryPolicy = RetryPolicy()) -> Uploader {
+        Uploader(store: store, destinations: destinations, owner: owner, clock: clock, policy: policy, logger: logger)
+    }
+
+    /// Exactly what `destination` would be sent for run `runID`: a FHIR Bundle (`fhir`) or an
+    /// ORU^R01 (`hl7v2`), built from the stored result whether or not a destination is configured.
+    public func export(runID: Int64, format: String) throws -> Data {
+        let package = try store.package(forRun: runID)
+        switch format {
+        case "fhir":
+            return try FHIRMapping.bundle(package, sender: sender).data(pretty: true)
+        case "hl7v2":
+            let lis = configuration.lis
+            return Data(HL7Mapping.oru(package, sender: sender, receiver: (lis?.application ?? "LIS", lis?.facility ?? "HOSPITAL"),
+                                       at: Timestamp.date(package.result.createdAt) ?? clock()).utf8)
+        default:
+            throw PrecisError(.input, "unknown export format '\(format)'", hint: "fhir or hl7v2")
+        }
+    }
+
+    /// Puts a failed (or waiting) outbox entry back in line, due now.
+    public func retryOutbox(id: Int64, actor: String) throws -> QueueItem {
+        let e = try store.retryOutbox(id, actor: actor, at: clock())
+        return QueueItem(id: e.id, runId: e.runID, resultId: e.resultID, sample: e.sampleID, destination: e.destination,
+                         state: e.state, attempts: e.attempts, since: e.createdAt, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError)
+    }
+}

@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import PrecisCore
+import PrecisStore
+
+/// How to reach the regional centre's FHIR server.
+public struct FHIRServerConfiguration: Sendable, Codable, Equatable {
+    /// The FHIR base URL: `https://centre.example/fhir`.
+    public var baseURL: String
+    /// A CA certificate (PEM) to trust instead of the system's store (pinning the centre's CA).
+    public var caFile: String?
+    /// The client certificate (PEM) for mutual TLS.
+    public var clientCertificate: String?
+    /// The client key (PEM) for mutual TLS.
+    public var clientKey: String?
+    /// OAuth2 client-credentials: the token endpoint.
+    public var tokenURL: String?
+    /// OAuth2 client id.
+    public var clientID: String?
+    /// A file holding the OAuth2 client secret (never the secret itself in the config).
+    public var clientSecretFile: String?
+    /// OAuth2 scope, when the centre wants one.
+    public var scope: String?
+    /// Compress request bodies with gzip.
+    public var gzip: Bool?
+    /// Seconds before a request is given up.
+    public var timeoutSeconds: Double?
+
+    /// Makes a configuration for `baseURL`; the rest is set as needed.
+    public init(baseURL: String) { self.baseURL = baseURL }
+}
+
+/// Delivers FHIR transaction Bundles to the centre over HTTPS with async-http-client.
+public final class FHIRDestination: Destination, @unchecked Sendable {
+    /// `centre`.
+    public let name: String
+    let configuration: FHIRServerConfiguration
+    let sender: Sender
+    let client: HTTPClient
+    let tokens: OAuth2Tokens?
+    let logger: Logger
+
+    /// Sets up the HTTP client with the TLS and credentials of `configuration`.
+    public init(name: String = "centre", configuration: FHIRServerConfiguration, sender: Sender,
+                logger: Logger = Logger(label: "precis.upload")) throws {
+        self.name = name
+        self.configuration = configuration
+        self.sender = sender
+        self.logger = logger
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = configuration.caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
+            if let certificate = configuration.clientCertificate, let key = configuration.clientKey {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+        } catch {
+            throw PrecisError(.input, "cannot load the TLS files for \(name): \(error)", hint: "check caFile, clientCertificate, clientKey")
+        }
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        let timeout = configuration.timeoutSeconds ?? 30
+        config.timeout = .init(connect: .seconds(10), read: .milliseconds(Int64(timeout * 1000)))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        if let tokenURL = configuration.tokenURL, let id = configuration.clientID, let secretFile = configuration.clientSecretFile {
+            guard let secret = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+                try? client.syncShutdown()
+                throw PrecisError(.input, "cannot read the OAuth2 client secret file \(secretFile)")
+            }
+            tokens = OAuth2Tokens(client: client, tokenURL: tokenURL, clientID: id,
+                                  secret: secret.trimmingCharacters(in: .whitespacesAndNewlines), scope: configuration.scope)
+        } else {
+            tokens = nil
+        }
+    }
+
+    /// The Bundle's bytes.
+    public func payload(_ package: ResultPackage) throws -> Data {
+        try FHIRMapping.bundle(package, sender: sender).data()
+    }
+
+    /// POSTs the Bundle; a 401 fetches a new token once.
+    public func deliver(_ package: ResultPackage) async throws -> String {
+        let body = try payload(package)
+        do {
+            return try await post(body, token: try await tokens?.token())
+        } catch DeliveryFailure.permanent(let why) where why.hasPrefix("401") && tokens != nil {
+            await tokens?.invalidate()
+            return try await post(body, token: try await tokens?.token())
+        }
+    }
+
+    private func post(_ body: Data, token: String?) async throws -> String {
+        var request = HTTPClientRequest(url: configuration.baseURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/fhir+json")
+        request.headers.add(name: "Accept", value: "application/fhir+json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if configuration.gzip ?? true {
+            request.headers.add(name: "Content-Encoding", value: "gzip")
+            request.body = .bytes(ByteBuffer(bytes: try Gzip.compress(body)))
+        } else {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        let text: String
+        do {
+            response = try await client.execute(request, timeout: .seconds(Int64(configuration.timeoutSeconds ?? 30)))
+            text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        } catch {
+            throw DeliveryFailure.transient("no answer from \(configuration.baseURL): \(Self.describe(error))", retryAfter: nil)
+        }
+        return try FHIRResponse.judge(status: Int(response.status.code), body: text,
+                                      retryAfter: response.headers.first(name: "Retry-After"))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError { return "\(e)" }
+        return String(describing: error)
+    }
+
+    /// Closes the HTTP client.
+    public func shutdown() async { try? await client.shutdown() }
+}

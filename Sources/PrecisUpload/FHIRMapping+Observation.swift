@@ -1,0 +1,101 @@
+import Foundation
+import PrecisCore
+import PrecisStore
+
+extension FHIRMapping {
+    static let loinc = "http://loinc.org"
+    static let ucum = "http://unitsofmeasure.org"
+    static let interpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+
+    /// The Observation: the value in UCUM with its comparator, or, for an invalid strip, a
+    /// data-absent reason and why.
+    static func observation(_ p: ResultPackage, sender: Sender, ids: ResourceIDs) -> JSONValue {
+        let r = p.result
+        let method = "Lateral-flow immunoassay on a reflectance reader (T/C ratio"
+            + (p.lot.map { ", lot \($0.lot) v\($0.version)" } ?? "") + ")"
+        var members: [(String, JSONValue?)] = [
+            ("resourceType", "Observation"),
+            ("identifier", [["system": .string(system(sender, "result")), "value": .string(r.uid)]]),
+            ("status", "final"),
+            ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                         "code": "laboratory", "display": "Laboratory"]]]]),
+            ("code", ["coding": [["system": .string(loinc), "code": .string(r.loincCode), "display": .string(r.loincDisplay)]],
+                      "text": .string(r.analyte)]),
+            ("subject", subject(p, sender: sender)),
+            ("effectiveDateTime", .string(p.run.startedAt)),
+            ("issued", .string(r.createdAt)),
+            ("method", ["text": .string(method)]),
+            ("device", ["reference": .string("urn:uuid:\(ids.device)")]),
+            ("specimen", ["reference": .string("urn:uuid:\(ids.specimen)")]),
+            ("interpretation", interpretation(r.flags)),
+            ("referenceRange", r.referenceRange.map { [["text": .string($0)]] }),
+        ]
+        if let c = r.concentration {
+            let value = Double(String(format: "%.\(r.decimals)f", c.value)) ?? c.value
+            members.append(("valueQuantity", .object([
+                ("value", .number(value)), ("comparator", c.comparator.map(JSONValue.string)),
+                ("unit", .string(c.unit)), ("system", .string(ucum)), ("code", .string(c.unit)),
+            ])))
+        } else {
+            members.append(("dataAbsentReason", [
+                "coding": [["system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "error", "display": "Error"]],
+                "text": .string(r.reason ?? "no valid result"),
+            ]))
+        }
+        if !r.flags.isEmpty {
+            members.append(("note", [["text": .string("Precis flags: " + r.flags.map(\.rawValue).joined(separator: ", "))]]))
+        }
+        return .object(members)
+    }
+
+    /// v3 ObservationInterpretation codes for the flags that have one.
+    static func interpretation(_ flags: [ResultFlag]) -> JSONValue? {
+        let codes: [(String, String)] = flags.compactMap { flag in
+            switch flag {
+            case .high: ("H", "High")
+            case .low: ("L", "Low")
+            case .aboveMeasuringRange: (">", "Off scale high")
+            case .belowLimitOfDetection: ("<", "Off scale low")
+            default: nil
+            }
+        }
+        guard !codes.isEmpty else { return nil }
+        return .array(codes.map { ["coding": [["system": .string(interpretationSystem), "code": .string($0.0), "display": .string($0.1)]]] })
+    }
+
+    /// The DiagnosticReport of the run.
+    static func report(_ p: ResultPackage, sender: Sender, ids: ResourceIDs) -> JSONValue {
+        .object([
+            ("resourceType", "DiagnosticReport"),
+            ("identifier", [["system": .string(system(sender, "run")), "value": .string(p.run.uid)]]),
+            ("status", "final"),
+            ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "LAB"]]]]),
+            ("code", ["coding": [["system": .string(loinc), "code": .string(p.result.loincCode),
+                                  "display": .string(p.result.loincDisplay)]],
+                      "text": .string("\(p.result.analyte), point-of-care")]),
+            ("subject", subject(p, sender: sender)),
+            ("effectiveDateTime", .string(p.run.startedAt)),
+            ("issued", .string(p.result.createdAt)),
+            ("specimen", [["reference": .string("urn:uuid:\(ids.specimen)")]]),
+            ("result", [["reference": .string("urn:uuid:\(ids.observation)")]]),
+        ])
+    }
+
+    /// The Provenance: the instrument, the software and the operator behind the result.
+    static func provenance(_ p: ResultPackage, sender: Sender, ids: ResourceIDs) -> JSONValue {
+        let agentType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+        return [
+            "resourceType": "Provenance",
+            "target": [["reference": .string("urn:uuid:\(ids.observation)")], ["reference": .string("urn:uuid:\(ids.report)")]],
+            "recorded": .string(p.result.createdAt),
+            "agent": [
+                ["type": ["coding": [["system": .string(agentType), "code": "performer"]]],
+                 "who": ["identifier": ["system": .string(system(sender, "operator")), "value": .string(p.run.operatorID)]]],
+                ["type": ["coding": [["system": .string(agentType), "code": "assembler"]]],
+                 "who": ["display": .string("Precis \(sender.software) at \(sender.site)")]],
+                ["type": ["coding": [["system": .string(agentType), "code": "composer"]]],
+                 "who": ["reference": .string("urn:uuid:\(ids.device)")]],
+            ],
+        ]
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import PrecisCore
+import PrecisStore
+
+/// Who sends: the bench box and the software, named in every message.
+public struct Sender: Sendable, Equatable {
+    /// The bench box's id at the centre (configured; the host name by default).
+    public var site: String
+    /// Precis' version.
+    public var software: String
+
+    /// Makes a sender.
+    public init(site: String, software: String) {
+        self.site = site
+        self.software = software
+    }
+}
+
+/// Turns a stored result into one FHIR R4 transaction Bundle: Observation, DiagnosticReport,
+/// Device, Specimen and Provenance, with the patient named only by a pseudonymous identifier.
+/// Every entry is created conditionally on a stable identifier (`ifNoneExist`), and the
+/// Provenance is put at an id derived from the result, so a Bundle sent twice creates nothing twice.
+public enum FHIRMapping {
+    /// Identifier systems: URNs under this site.
+    static func system(_ sender: Sender, _ kind: String) -> String { "urn:precis:\(sender.site):\(kind)" }
+
+    /// The Bundle for `package`.
+    public static func bundle(_ package: ResultPackage, sender: Sender) -> JSONValue {
+        let ids = ResourceIDs(package)
+        let observation = FHIRMapping.observation(package, sender: sender, ids: ids)
+        let entries: [JSONValue] = [
+            entry(ids.device, device(package, sender: sender), post: "Device",
+                  ifNoneExist: "identifier=\(system(sender, "instrument"))|\(package.instrument.id)"),
+            entry(ids.specimen, specimen(package, sender: sender), post: "Specimen",
+                  ifNoneExist: "identifier=\(system(sender, "sample"))|\(package.run.sampleID)"),
+            entry(ids.observation, observation, post: "Observation",
+                  ifNoneExist: "identifier=\(system(sender, "result"))|\(package.result.uid)"),
+            entry(ids.report, report(package, sender: sender, ids: ids), post: "DiagnosticReport",
+                  ifNoneExist: "identifier=\(system(sender, "run"))|\(package.run.uid)"),
+            [
+                "fullUrl": .string("urn:uuid:\(ids.provenance)"),
+                "resource": provenance(package, sender: sender, ids: ids),
+                "request": ["method": "PUT", "url": .string("Provenance/precis-\(package.result.uid)")],
+            ],
+        ]
+        return [
+            "resourceType": "Bundle", "type": "transaction",
+            "identifier": ["system": .string(system(sender, "bundle")), "value": .string(package.result.uid)],
+            "timestamp": .string(package.result.createdAt), "entry": .array(entries),
+        ]
+    }
+
+    static func entry(_ id: String, _ resource: JSONValue, post type: String, ifNoneExist: String) -> JSONValue {
+        ["fullUrl": .string("urn:uuid:\(id)"), "resource": resource,
+         "request": ["method": "POST", "url": .string(type), "ifNoneExist": .string(ifNoneExist)]]
+    }
+
+    /// The pseudonymous patient, as a logical reference (no Patient resource is ever sent).
+    static func subject(_ package: ResultPackage, sender: Sender) -> JSONValue? {
+        package.run.patientID.map { ["identifier": ["system": .string(system(sender, "patient-pseudonym")), "value": .string($0)]] }
+    }
+
+    static func device(_ package: ResultPackage, sender: Sender) -> JSONValue {
+        let i = package.instrument
+        return .object([
+            ("resourceType", "Device"),
+            ("identifier", [["system": .string(system(sender, "instrument")), "value": .string(i.id)]]),
+            ("serialNumber", .string(i.serial)),
+            ("deviceName", i.model.map { [["name": .string($0), "type": "model-name"]] }),
+            ("type", ["text": .string("\(i.family) reader")]),
+            ("version", [["value": .string(i.firmware)]]),
+            ("status", "active"),
+        ])
+    }
+
+    static func specimen(_ package: ResultPackage, sender: Sender) -> JSONValue {
+        .object([
+            ("resourceType", "Specimen"),
+            ("identifier", [["system": .string(system(sender, "sample")), "value": .string(package.run.sampleID)]]),
+            ("subject", subject(package, sender: sender)),
+            ("receivedTime", .string(package.run.startedAt)),
+            ("status", "available"),
+        ])
+    }
+}
+
+/// Stable fullUrl UUIDs for one result's resources, derived from its uid.
+struct ResourceIDs {
+    let observation: String, report: String, device: String, specimen: String, provenance: String
+
+    init(_ package: ResultPackage) {
+        let seed = package.result.uid
+        observation = Self.uuid(seed + "/observation")
+        report = Self.uuid(seed + "/report")
+        device = Self.uuid(seed + "/device")
+        specimen = Self.uuid(seed + "/specimen")
+        provenance = Self.uuid(seed + "/provenance")
+    }
+
+    /// A version-4-shaped UUID from two 64-bit FNV-1a hashes of `text` (stable, not secret).
+    static func uuid(_ text: String) -> String {
+        func fnv(_ seed: UInt64) -> UInt64 {
+            var h = seed
+            for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            return h
+        }
+        var bytes = withUnsafeBytes(of: fnv(0xCBF2_9CE4_8422_2325).bigEndian, Array.init)
+            + withUnsafeBytes(of: fnv(0x8422_2325_CBF2_9CE4).bigEndian, Array.init)
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import PrecisCore
+import PrecisStore
+
+/// Turns a stored result into an HL7 v2.5.1 ORU^R01 message for the hospital LIS: MSH, PID
+/// (pseudonymous id only), OBR, OBX with the value, UCUM unit, reference range and abnormal
+/// flags, NTE for the reason of an invalid result, SPM for the specimen. Segments end in CR.
+public enum HL7Mapping {
+    /// The message for `package`; `controlID` is MSH-10 (the result's uid, so a resend is recognisable).
+    public static func oru(_ package: ResultPackage, sender: Sender, receiver: (application: String, facility: String),
+                           at: Date) -> String {
+        let r = package.result
+        let time = stamp(at)
+        let observed = Timestamp.date(package.run.startedAt).map(stamp) ?? time
+        let code = "\(escape(r.loincCode))^\(escape(r.loincDisplay))^LN"
+        var segments = [
+            "MSH|^~\\&|PRECIS^\(escape(sender.site))|\(escape(sender.site))|\(escape(receiver.application))|"
+                + "\(escape(receiver.facility))|\(time)||ORU^R01^ORU_R01|\(controlID(package))|P|2.5.1|||AL|NE",
+            "PID|1||\(escape(package.run.patientID ?? "UNKNOWN"))^^^PRECIS^PN||PSEUDONYMIZED^^^^^^U",
+            "OBR|1||\(escape(package.run.uid))^PRECIS|\(code)|||\(observed)|||||||\(observed)||||||||\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|F",
+            obx(r, code: code, observed: observed, instrument: package.instrument.id),
+        ]
+        if let reason = r.reason, r.concentration == nil { segments.append("NTE|1|L|\(escape(reason))") }
+        if !r.flags.isEmpty { segments.append("NTE|2|L|Precis flags: \(escape(r.flags.map(\.rawValue).joined(separator: ", ")))") }
+        // SPM-4 specimen type (HL7 table 0487): serum or plasma, as the LOINC code says.
+        segments.append("SPM|1|\(escape(package.run.sampleID))^PRECIS||SER^Serum^HL70487|||||||||||||\(observed)")
+        return segments.joined(separator: "\r") + "\r"
+    }
+
+    /// MSH-10: stable per result.
+    public static func controlID(_ package: ResultPackage) -> String {
+        String(package.result.uid.replacingOccurrences(of: "-", with: "").prefix(20))
+    }
+
+    static func obx(_ r: ResultRecord, code: String, observed: String, instrument: String) -> String {
+        let unit = "\(escape(r.unit))^\(escape(r.unit))^UCUM"
+        let flags = abnormalFlags(r.flags)
+        let range = escape(r.referenceRange ?? "")
+        guard let c = r.concentration else {
+            return "OBX|1|ST|\(code)||||||||X|||\(observed)||||\(escape(instrument))"
+        }
+        let value = String(format: "%.\(r.decimals)f", c.value)
+        if let comparator = c.comparator {
+            return "OBX|1|SN|\(code)||\(escape(comparator))^\(value)|\(unit)|\(range)|\(flags)|||F|||\(observed)||||\(escape(instrument))"
+        }
+        return "OBX|1|NM|\(code)||\(value)|\(unit)|\(range)|\(flags)|||F|||\(observed)||||\(escape(instrument))"
+    }
+
+    /// HL7 table 0078 abnormal flags, repeated with `~`.
+    static func abnormalFlags(_ flags: [ResultFlag]) -> String {
+        flags.compactMap { flag -> String? in
+            switch flag {
+            case .high: "H"
+            case .low: "L"
+            case .aboveMeasuringRange: ">"
+            case .belowLimitOfDetection: "<"
+            default: nil
+            }
+        }.joined(separator: "~")
+    }
+
+    /// `YYYYMMDDHHMMSS` in UTC with the offset, as HL7 DTM.
+    static func stamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02d%02d%02d%02d+0000", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    /// Escapes the delimiters (HL7 v2 §2.7.4).
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "\\": out += "\\E\\"
+            case "|": out += "\\F\\"
+            case "^": out += "\\S\\"
+            case "&": out += "\\T\\"
+            case "~": out += "\\R\\"
+            case "\r", "\n": out += " "
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

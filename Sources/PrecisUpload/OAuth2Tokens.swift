@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// OAuth2 client-credentials bearer tokens (RFC 6749 §4.4): fetched when needed, kept until
+/// a minute before they expire, fetched again after a 401.
+actor OAuth2Tokens {
+    let client: HTTPClient
+    let tokenURL: String
+    let clientID: String
+    let secret: String
+    let scope: String?
+    var current: (token: String, expires: Date)?
+
+    init(client: HTTPClient, tokenURL: String, clientID: String, secret: String, scope: String?) {
+        self.client = client
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.secret = secret
+        self.scope = scope
+    }
+
+    /// A token valid for at least another minute.
+    func token() async throws -> String {
+        if let current, current.expires > Date().addingTimeInterval(60) { return current.token }
+        var request = HTTPClientRequest(url: tokenURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let credentials = Data("\(clientID):\(secret)".utf8).base64EncodedString()
+        request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+        var form = "grant_type=client_credentials"
+        if let scope, let encoded = scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { form += "&scope=\(encoded)" }
+        request.body = .bytes(ByteBuffer(string: form))
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: .seconds(30))
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw DeliveryFailure.transient("no answer from the token endpoint \(tokenURL)", retryAfter: nil)
+        }
+        guard response.status == .ok,
+              let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
+              case .string(let token)? = json["access_token"] else {
+            let failure = "the token endpoint answered \(response.status.code)"
+            if response.status.code >= 500 { throw DeliveryFailure.transient(failure, retryAfter: nil) }
+            throw DeliveryFailure.permanent(failure + ": check the client id and secret")
+        }
+        var lifetime = 300.0
+        if case .number(let seconds)? = json["expires_in"] { lifetime = seconds }
+        current = (token, Date().addingTimeInterval(lifetime))
+        return token
+    }
+
+    /// Forgets the token (after a 401).
+    func invalidate() { current = nil }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import PrecisCore
+import PrecisRuntime
+import PrecisUpload
+
+/// `precis upload --now`: deliver what is due to the configured destinations.
+struct UploadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload", abstract: "Deliver queued results to the centre (FHIR) and the LIS (HL7 v2).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Deliver what is due now, then stop.") var now = false
+    @Flag(help: "Keep delivering as results become due (until stopped).") var loop = false
+    @Option(help: "With --loop: stop after this many seconds.") var seconds: Double?
+
+    func run() async throws {
+        let runtime = try global.runtime()
+        let destinations = try guarded { try runtime.makeDestinations() }
+        guard !destinations.isEmpty else {
+            throw fail(PrecisError(.input, "no destination is configured: results stay queued",
+                                   hint: "write the centre's address into ~/.config/precis/config.json (see README)"))
+        }
+        let uploader = runtime.makeUploader(destinations: destinations)
+        var summary = UploadSummary()
+        let deadline = seconds.map { Date().addingTimeInterval($0) }
+        repeat {
+            let pass = try await guarded {
+                try await uploader.runOnce { line in if !global.json { Terminal.errorLine(line) } }
+            }
+            summary.add(pass)
+            if loop, pass.delivered + pass.retrying + pass.failed == 0 { try await Task.sleep(for: .milliseconds(200)) }
+            if !loop && pass.delivered + pass.retrying + pass.failed == 0 { break }
+            if let deadline, Date() > deadline { break }
+        } while loop || now
+        for destination in destinations { await destination.shutdown() }
+        if global.json { return try Terminal.printJSON(summary) }
+        print("delivered \(summary.delivered), to retry \(summary.retrying), failed \(summary.failed)")
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `precis export fhir|hl7v2 --run ID`: exactly what would be sent.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Print exactly what would be sent for a run: fhir (a Bundle) or hl7v2 (an ORU^R01).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "fhir or hl7v2.") var format: String
+    @Option(help: "The run's number.") var run: Int64
+
+    func run() async throws {
+        let runtime = try global.runtime()
+        let data = try guarded { try runtime.export(runID: run, format: format) }
+        FileHandle.standardOutput.write(data)
+        if format == "fhir" { FileHandle.standardOutput.write(Data("\n".utf8)) }
+    }
+}
+
+/// `precis audit verify`: recompute the audit log's hash chain.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The append-only audit log.", subcommands: [Verify.self])
+
+    /// `precis audit verify`.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check that no audit row was edited or deleted.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let runtime = try global.runtime()
+            let verification = try guarded { try runtime.store.verifyAudit() }
+            if global.json { try Terminal.printJSON(verification) } else if verification.intact {
+                print("The audit log is intact: \(verification.rows) rows, every hash chained to the one before.")
+            } else {
+                for problem in verification.problems { print("BROKEN: \(problem)") }
+            }
+            if !verification.intact { throw ExitCode(1) }
+        }
+    }
+}
