@@ -27,6 +27,23 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
     public var centre: FHIRServerConfiguration?
     /// The hospital LIS.
     public var lis: LISConfiguration?
+    /// Retry timing, when the defaults (30 s doubling to an hour, 2-minute leases) do not suit.
+    public var upload: UploadTiming?
+
+    /// Retry timing.
+    public struct UploadTiming: Sendable, Codable, Equatable {
+        /// The first delay, s.
+        public var baseSeconds: Double?
+        /// The longest delay, s.
+        public var capSeconds: Double?
+        /// How long a lease lasts, s.
+        public var leaseSeconds: Double?
+    }
+
+    /// The retry policy the configuration asks for.
+    public var retryPolicy: RetryPolicy {
+        RetryPolicy(base: upload?.baseSeconds ?? 30, cap: upload?.capSeconds ?? 3600, lease: upload?.leaseSeconds ?? 120)
+    }
 
     /// No destinations configured.
     public init() {}

@@ -16,8 +16,9 @@ extension Runtime {
     }
 
     /// An uploader over the configured destinations; `policy` sets the backoff.
-    public func makeUploader(destinations: [any Destination], policy: RetryPolicy = RetryPolicy()) -> Uploader {
-        Uploader(store: store, destinations: destinations, owner: owner, clock: clock, policy: policy, logger: logger)
+    public func makeUploader(destinations: [any Destination], policy: RetryPolicy? = nil) -> Uploader {
+        Uploader(store: store, destinations: destinations, owner: owner, clock: clock, policy: policy ?? configuration.retryPolicy,
+                 logger: logger)
     }
 
     /// Exactly what `destination` would be sent for run `runID`: a FHIR Bundle (`fhir`) or an

@@ -122,6 +122,30 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         return String(describing: error)
     }
 
+    private let closed = ManagedAtomicFlag()
+
     /// Closes the HTTP client.
-    public func shutdown() async { try? await client.shutdown() }
+    public func shutdown() async {
+        guard closed.setOnce() else { return }
+        try? await client.shutdown()
+    }
+
+    deinit {
+        // A destination dropped without shutdown (an error path) still releases its client.
+        if closed.setOnce() { try? client.syncShutdown() }
+    }
+}
+
+/// A flag set once, thread-safely.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+
+    /// Sets the flag; true only for the first caller.
+    func setOnce() -> Bool {
+        lock.withLock {
+            defer { set = true }
+            return !set
+        }
+    }
 }
