@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
         .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
-        .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisCore"]),
+        .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),
         .testTarget(name: "PrecisStoreTests", dependencies: ["PrecisStore", "PrecisCore"]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisCore"]),
