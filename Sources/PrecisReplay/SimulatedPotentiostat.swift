@@ -219,7 +219,7 @@ public actor SimulatedPotentiostat: Transport {
                 if index == faults.silentBeforePackage { return }
                 if index == faults.errorBeforePackage { return send("!\(hex4(faults.errorCode))\n", script: true) }
                 var line = MethodSCRIPTPackageEncoder.package(plan.outputs.map { encode($0, plan: plan, point: point) })
-                if index == faults.truncatePackage { line = String(line.dropLast(5)) + "\n" }
+                if index == faults.truncatePackage { line = String(line.dropLast(12)) + "\n" }
                 if index == faults.disconnectInPackage {
                     send(String(line.prefix(line.count / 2)), script: true, delay: faults.packageDelay)
                     return output.append(Item(bytes: [], script: true, disconnect: true))
