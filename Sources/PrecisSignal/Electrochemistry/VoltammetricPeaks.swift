@@ -26,7 +26,10 @@ public struct VoltammetricPeakOptions: Sendable, Codable, Equatable {
     public var baseline: PeakBaseline = .tangent
     /// Peaks whose height over the baseline is not above this are dropped, A.
     public var minimumHeight = 0.0
-    /// The default options: positive peaks, tangent baseline, any height.
+    /// Peaks lower than this fraction of the curve's current span (max − min) are dropped, so
+    /// rounding ripples on flat stretches are not peaks. 0 keeps every local maximum.
+    public var minimumRelativeHeight = 1e-3
+    /// The default options: positive peaks, tangent baseline, peaks above 0.1 % of the span.
     public init() {}
 }
 
@@ -69,12 +72,14 @@ public enum VoltammetricPeakFinder {
         let sign = options.polarity == .positive ? 1.0 : -1.0
         let y = (reversed ? Array(currents.reversed()) : currents).map { $0 * sign }
         var edges = Set<Int>(), found: [VoltammetricPeak] = []
+        let span = (y.max() ?? 0) - (y.min() ?? 0)
+        let threshold = max(options.minimumHeight, options.minimumRelativeHeight * span)
         for k in 1..<(x.count - 1) where y[k] > y[k - 1] && y[k] >= y[k + 1] {
             let (lo, hi) = territory(y, apex: k)
             let (a, b) = options.baseline == .tangent ? tangentEdge(x, y, apex: k, lo: lo, hi: hi) : (lo, hi)
             guard a < k, b > k, edges.insert(a * x.count + b).inserted else { continue }
             let peak = measure(x, y, from: a, to: b, zeroBaseline: options.baseline == .none, sign: sign)
-            if peak.height > options.minimumHeight { found.append(peak) }
+            if peak.height > threshold { found.append(peak) }
         }
         return found.sorted { $0.potential < $1.potential }
     }
