@@ -88,6 +88,9 @@ public actor MethodSCRIPTDriver: Driver {
         try await send("t\n")
         var firmwareLines = [try await reply(startingWith: "t")]
         while !(firmwareLines.last ?? "").hasSuffix("*") {
+            guard firmwareLines.count < 8 else {
+                throw PrecisError(.protocol, "MethodSCRIPT: the firmware reply did not end with '*' within 8 lines")
+            }
             firmwareLines.append(try await nextLine(within: options.replyTimeout, doing: "reading the firmware version"))
         }
         var firmware = firmwareLines.joined(separator: " ")
