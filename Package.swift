@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
         .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "PrecisCore", "PrecisReplay"]),
         .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
-        .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisCore"]),
+        .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),
         .testTarget(name: "PrecisStoreTests", dependencies: [
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
