@@ -17,6 +17,9 @@ public struct DriverRegistration: Sendable {
     public var connection: Connection = .usbBulk
     /// The serial port's baud rate, for `.serial` families.
     public var baudRate: Int = 115_200
+    /// The USB product string that must match too, for ids shared with other devices
+    /// (an FTDI chip's default ids, for one).
+    public var usbProduct: String?
 
     /// How an instrument presents itself to the host.
     public enum Connection: String, Sendable {
@@ -37,6 +40,9 @@ public enum DriverRegistry {
         DriverRegistration(family: QPCRDriver.family, displayName: "96-well real-time PCR cycler",
                            usbVendorID: 0x1209, usbProductID: 0x5150,
                            makeDriver: { QPCRDriver(transport: $0) }),
+        DriverRegistration(family: MethodSCRIPTDriver.family, displayName: "PalmSens EmStat Pico potentiostat (MethodSCRIPT)",
+                           usbVendorID: 0x0403, usbProductID: 0x6015, makeDriver: { MethodSCRIPTDriver(transport: $0) },
+                           connection: .serial, baudRate: 230_400, usbProduct: "ESPicoDev"),
     ]
 
     /// The registration of `family`, or nil.
@@ -44,8 +50,10 @@ public enum DriverRegistry {
         families.first { $0.family == family }
     }
 
-    /// The registration whose USB ids match, or nil.
-    public static func registration(vendorID: UInt16, productID: UInt16) -> DriverRegistration? {
-        families.first { $0.usbVendorID == vendorID && $0.usbProductID == productID }
+    /// The registration whose USB ids (and product string, where it asks for one) match, or nil.
+    public static func registration(vendorID: UInt16, productID: UInt16, product: String? = nil) -> DriverRegistration? {
+        families.first {
+            $0.usbVendorID == vendorID && $0.usbProductID == productID && ($0.usbProduct == nil || $0.usbProduct == product)
+        }
     }
 }

@@ -20,13 +20,14 @@ import PrecisReplay
 /// | `remove-after=N` | pull the cartridge after N SCAN_DATA frames |
 /// | `fault=lamp|motor|temperature` | refuse START_SCAN with that error |
 enum SimulatorSetup {
-    static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family]
+    static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family, MethodSCRIPTDriver.family]
 
     /// The simulator an address names, as a transport.
     static func transport(_ address: DeviceAddress) throws -> any Transport {
         switch address.target {
         case LFRDriver.family.name: return try lfr(address)
         case QPCRDriver.family.name: return try qpcr(address)
+        case MethodSCRIPTDriver.family.name: return SimulatedPotentiostat(serial: address.option("serial") ?? "SIM-PICO-0001")
         default:
             throw PrecisError(.input, "no simulated '\(address.target)' device",
                               hint: "simulated devices: " + families.map { "sim:\($0)" }.joined(separator: ", "))

@@ -35,7 +35,8 @@ public enum UdevRules {
                              + "ATTR{idProduct}==\"\(pid)\", MODE=\"0660\", GROUP=\"precis\", TAG+=\"uaccess\", "
                              + "SYMLINK+=\"precis/\(family.family)-$attr{serial}\"")
             case .serial:
-                lines.append("SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"\(vid)\", ATTRS{idProduct}==\"\(pid)\", "
+                let product = family.usbProduct.map { "ATTRS{product}==\"\($0)\", " } ?? ""
+                lines.append("SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"\(vid)\", ATTRS{idProduct}==\"\(pid)\", \(product)"
                              + "MODE=\"0660\", GROUP=\"precis\", TAG+=\"uaccess\", "
                              + "SYMLINK+=\"precis/\(family.family)-$env{ID_SERIAL_SHORT}\"")
             }

@@ -46,7 +46,8 @@ public enum UdevDiscovery {
         }
         guard let usb, let vid = UInt16(attribute(usb, "idVendor"), radix: 16),
               let pid = UInt16(attribute(usb, "idProduct"), radix: 16),
-              let registration = DriverRegistry.registration(vendorID: vid, productID: pid) else { return nil }
+              let registration = DriverRegistry.registration(vendorID: vid, productID: pid, product: attribute(usb, "product"))
+        else { return nil }
         let wantsTTY = registration.connection == .serial
         guard wantsTTY == (subsystem == "tty") else { return nil }
         guard let node = udev_device_get_devnode(device).map(String.init(cString:)) else { return nil }

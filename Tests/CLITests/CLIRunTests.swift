@@ -101,4 +101,20 @@ import Testing
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("unknown model '9pl'"))
     }
+
+    @Test func analyzeMethodSCRIPTDecodesOrRefusesATruncatedPackage() throws {
+        let fixture = repoRoot.appendingPathComponent("Tests/Conformance/Fixtures/methodscript/example_streams.txt").path
+        let report = try #require(try precis(["analyze", "methodscript", fixture, "--json"], db: newDatabase()).json() as? [String: Any])
+        let packages = try #require(report["packages"] as? [[[String: Any]]])
+        #expect(packages.count == 4)
+        #expect(packages[0][0]["type"] as? String == "da")
+        #expect(packages[0][0]["value"] as? Double == -0.499905)
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID().uuidString).txt")
+        try "e\nM0000\nPda7F85F3Fu;ba48D5\n".write(to: cut, atomically: true, encoding: .utf8)
+        let refused = try precis(["analyze", "methodscript", cut.path], db: newDatabase())
+        #expect(refused.status == 5)
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        #expect(refused.stderr.contains("corrupt data package"))
+        #expect(refused.stdout.isEmpty)
+    }
 }

@@ -9,9 +9,14 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("Firmware-Protocols")
 
     struct Description: Decodable {
-        struct USB: Decodable { let vendorId: String; let productId: String; let endpointOut: String; let endpointIn: String }
+        struct USB: Decodable { let vendorId: String?; let productId: String?; let product: String? }
+        struct Model: Decodable { let usb: USB? }
         let family: String
         let usb: USB?
+        /// Serial families describe several models; those with published ids are registered.
+        let devices: [Model]?
+
+        var identified: [USB] { ([usb] + (devices ?? []).map(\.usb)).compactMap { $0 }.filter { $0.vendorId != nil } }
     }
 
     static func descriptions() throws -> [Description] {
@@ -28,11 +33,12 @@ import Testing
 
     @Test func everyUSBFamilyIsRegisteredWithItsIDs() throws {
         for description in try Self.descriptions() {
-            guard let usb = description.usb else { continue }
+            guard let usb = description.identified.first, let vid = usb.vendorId, let pid = usb.productId else { continue }
             let registration = try #require(DriverRegistry.registration(for: DeviceFamily(description.family)),
                                             "\(description.family) is not in DriverRegistry")
-            #expect(registration.usbVendorID == UInt16(usb.vendorId, radix: 16))
-            #expect(registration.usbProductID == UInt16(usb.productId, radix: 16))
+            #expect(registration.usbVendorID == UInt16(vid, radix: 16))
+            #expect(registration.usbProductID == UInt16(pid, radix: 16))
+            #expect(registration.usbProduct == usb.product || usb.product == nil || registration.connection == .usbBulk)
         }
     }
 

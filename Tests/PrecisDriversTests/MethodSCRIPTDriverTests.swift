@@ -157,7 +157,8 @@ private func runFaulty(_ configure: (inout SimulatedPotentiostat.Faults) -> Void
     let clock = ContinuousClock(), start = clock.now
     let error = await runFaulty({ $0.silentBeforePackage = 2 }, lineTimeout: .milliseconds(200))
     #expect(error?.kind == .timeout)
-    #expect(clock.now - start < .seconds(3))
+    // It gives up rather than waiting for ever; the bound is loose because tests run in parallel on 2 cores.
+    #expect(clock.now - start < .seconds(20))
 }
 
 @Test func slowDeviceWithinTheLineTimeoutStillCompletes() async throws {

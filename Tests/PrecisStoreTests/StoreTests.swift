@@ -35,7 +35,8 @@ func result(status: String = "FINAL") -> NewResult {
         _ = try Store(path: path)
         let queue = try DatabaseQueue(path: path)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 1)
+        #expect(try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+                == ["v1-runs-results-outbox-audit", "v2-quality-control"])
     }
 
     @Test func unusablePathIsAStorageErrorNamingThePath() throws {

@@ -1,0 +1,65 @@
+import Foundation
+import PrecisCore
+import PrecisDrivers
+import PrecisSignal
+
+/// A MethodSCRIPT output stream analysed offline.
+public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
+    /// One decoded variable.
+    public struct Variable: Sendable, Codable, Equatable {
+        /// The type code (`da`, `ba`, …).
+        public var type: String
+        /// The value in SI units.
+        public var value: Double
+        /// The SI unit.
+        public var unit: String
+        /// The status (`OK`, `OVERLOAD`, …), when the package carries one.
+        public var status: String?
+        /// The current range code, when the package carries one.
+        public var range: Int?
+    }
+
+    /// The file.
+    public var file: String
+    /// Every data package's variables, in order.
+    public var packages: [[Variable]]
+    /// Peaks of potential/current data (`da` with `ba`), per sweep.
+    public var peaks: [VoltammetricPeak]
+    /// The steady state of time/current data (`eb` with `ba`).
+    public var steadyState: SteadyStateResult?
+}
+
+extension Runtime {
+    /// Decodes a MethodSCRIPT output stream (a device's reply lines; `#` comments allowed) and
+    /// finds voltammetric peaks or the chronoamperometric steady state. A malformed or truncated
+    /// package is an error naming the line, never a number.
+    public static func analyzeMethodSCRIPT(_ file: URL) throws -> MethodSCRIPTAnalysis {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw PrecisError(.input, "cannot read \(file.path)")
+        }
+        var decoder = MethodSCRIPTDecoder()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
+        var packages: [MethodSCRIPTPackage] = []
+        try decoder.step(Array(lines.joined(separator: "\n").utf8)) { message in
+            if case .package(let package) = message { packages.append(package) }
+        }
+        try decoder.finish()
+        guard !packages.isEmpty else { throw PrecisError(.input, "\(file.lastPathComponent) holds no data package") }
+        func series(_ code: String) -> [Double] { packages.compactMap { $0.variables.first { $0.type.code == code }?.value } }
+        let potential = series("da"), current = series("ba"), time = series("eb")
+        var peaks: [VoltammetricPeak] = []
+        if potential.count == current.count, potential.count >= 5 {
+            for sweep in VoltammetricPeakFinder.sweeps(potential) where sweep.count >= 5 {
+                peaks += try VoltammetricPeakFinder.peaks(potentials: Array(potential[sweep]), currents: Array(current[sweep]))
+            }
+        }
+        let steady = time.count == current.count && time.count >= 5 ? try? SteadyStateDetector.detect(times: time, currents: current) : nil
+        return MethodSCRIPTAnalysis(
+            file: file.lastPathComponent,
+            packages: packages.map { $0.variables.map { v in
+                MethodSCRIPTAnalysis.Variable(type: v.type.code, value: v.value, unit: v.type.unit,
+                                              status: v.status.map { "\($0)" }, range: v.rangeCode)
+            } },
+            peaks: peaks, steadyState: steady)
+    }
+}
