@@ -52,18 +52,63 @@ public enum Paths {
     }
 }
 
-/// Checks the ids people type: sample and patient ids are pseudonymous codes, never names.
+/// Checks the ids people type: codes, never names. Sample and patient ids are pseudonymous
+/// codes and must never carry a name or a birth date (direct identifiers that must never be
+/// stored, logged or sent). A refused value is never repeated in the message: it may be one.
 public enum Identifiers {
-    /// Accepts `S-0001`, `P-7F3A`, `LAB.2026.17`: 1–64 characters of letters, digits and `._:-`,
-    /// starting with a letter or digit. A space (as in a name) is refused.
+    /// Accepts `S-0001`, `P-7F3A`, `LAB.2026.17`, `sup1`: 1–64 characters of letters, digits and
+    /// `._:-`, starting with a letter or digit. A space (as in a name) is refused.
     public static func validate(_ value: String, as what: String) throws -> String {
         let allowed = value.unicodeScalars.allSatisfy {
             ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._:-".unicodeScalars.contains($0)
         }
         guard !value.isEmpty, value.count <= 64, allowed, value.first.map({ $0.isLetter || $0.isNumber }) == true else {
-            throw PrecisError(.input, "\(what) '\(value)' is not a valid pseudonymous id",
+            throw PrecisError(.input, "the \(what) is not a valid pseudonymous id",
                               hint: "use the lab's code (letters, digits and . _ : -, up to 64), never a name")
         }
         return value
+    }
+
+    /// A sample or patient id: what `validate` accepts, holding at least one digit (`DOE` or
+    /// `Jane.Doe` is a name, not a code) and no calendar date (`1964-08-12`, `12.08.1964`,
+    /// `19640812` may be a birth date). `S-0001`, `P-17` and `LAB.2026.17` pass.
+    public static func pseudonym(_ value: String, as what: String) throws -> String {
+        let value = try validate(value, as: what)
+        guard value.contains(where: \.isNumber) else {
+            throw PrecisError(.input, "the \(what) has no digit: it looks like a name, not a pseudonymous code",
+                              hint: "use the lab's code (e.g. S-0001), never a name")
+        }
+        guard !containsDate(value) else {
+            throw PrecisError(.input, "the \(what) holds a calendar date: a birth date must never be used as an id",
+                              hint: "use the lab's code (e.g. S-0001), never a birth date")
+        }
+        return value
+    }
+
+    /// Whether `value` holds a calendar date with a four-digit year from 1900 to 2099: three
+    /// numeric parts in a row (`1964-08-12`, `12.08.1964`, `08-12-1964`) or eight digits in one
+    /// part (`19640812`, `12081964`).
+    static func containsDate(_ value: String) -> Bool {
+        let parts = value.split(whereSeparator: { "._:-".contains($0) }).map(String.init)
+        for part in parts where part.count == 8 && part.allSatisfy(\.isASCII) && Int(part) != nil {
+            let d = Array(part)
+            let first4 = Int(String(d[0..<4])) ?? 0, last4 = Int(String(d[4..<8])) ?? 0
+            if isDate(year: first4, Int(String(d[4..<6])) ?? 0, Int(String(d[6..<8])) ?? 0) { return true }
+            let x = Int(String(d[0..<2])) ?? 0, y = Int(String(d[2..<4])) ?? 0
+            if isDate(year: last4, y, x) || isDate(year: last4, x, y) { return true }   // DDMMYYYY, MMDDYYYY
+        }
+        guard parts.count >= 3 else { return false }
+        for i in 0...(parts.count - 3) {
+            let window = parts[i..<(i + 3)].map { $0.allSatisfy(\.isASCII) ? Int($0) : nil }
+            guard let a = window[0], let b = window[1], let c = window[2] else { continue }
+            if parts[i].count == 4, isDate(year: a, b, c) { return true }                          // Y-M-D
+            if parts[i + 2].count == 4, isDate(year: c, b, a) || isDate(year: c, a, b) { return true } // D-M-Y, M-D-Y
+        }
+        return false
+    }
+
+    /// Whether year, month and day make a calendar date in 1900–2099.
+    private static func isDate(year: Int, _ month: Int, _ day: Int) -> Bool {
+        (1900...2099).contains(year) && CalendarDate(year: year, month: month, day: day) != nil
     }
 }
