@@ -55,15 +55,30 @@ public enum Paths {
 /// Checks the ids people type: sample and patient ids are pseudonymous codes, never names.
 public enum Identifiers {
     /// Accepts `S-0001`, `P-7F3A`, `LAB.2026.17`: 1–64 characters of letters, digits and `._:-`,
-    /// starting with a letter or digit. A space (as in a name) is refused.
+    /// starting with a letter or digit. A space (as in a name) or a date (as in a birth date) is
+    /// refused — and the refused value is never repeated in the message, so that a name typed
+    /// by mistake does not reach a log or a screen through Precis.
     public static func validate(_ value: String, as what: String) throws -> String {
         let allowed = value.unicodeScalars.allSatisfy {
             ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._:-".unicodeScalars.contains($0)
         }
-        guard !value.isEmpty, value.count <= 64, allowed, value.first.map({ $0.isLetter || $0.isNumber }) == true else {
-            throw PrecisError(.input, "\(what) '\(value)' is not a valid pseudonymous id",
-                              hint: "use the lab's code (letters, digits and . _ : -, up to 64), never a name")
+        let problem: String?
+        if value.isEmpty { problem = "it is empty" }
+        else if value.count > 64 { problem = "it is longer than 64 characters" }
+        else if value.contains(" ") || value.contains(",") { problem = "it has spaces or commas, as a name would" }
+        else if !allowed || value.first.map({ $0.isLetter || $0.isNumber }) != true { problem = "it has characters other than letters, digits and . _ : -" }
+        else if looksLikeADate(value) { problem = "it looks like a date, as a birth date would" }
+        else { problem = nil }
+        if let problem {
+            throw PrecisError(.input, "the \(what) given is not a valid pseudonymous id: \(problem)",
+                              hint: "use the lab's code (letters, digits and . _ : -, up to 64), never a name or a birth date")
         }
         return value
+    }
+
+    /// `1984-03-12`, `12.03.1984`, `12/03/1984`, `19840312`.
+    static func looksLikeADate(_ value: String) -> Bool {
+        let patterns = [#"^\d{4}-\d{1,2}-\d{1,2}$"#, #"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$"#, #"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$"#]
+        return patterns.contains { value.range(of: $0, options: .regularExpression) != nil }
     }
 }

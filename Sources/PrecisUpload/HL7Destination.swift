@@ -62,7 +62,9 @@ public struct HL7Destination: Destination {
             let temporary = URL(fileURLWithPath: folder).appendingPathComponent(".\(id).hl7.part")
             do {
                 try message.write(to: temporary)
-                _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
+                guard rename(temporary.path, target.path) == 0 else {   // atomic: the LIS never sees half a file
+                    throw PrecisError(.other, String(cString: strerror(errno)))
+                }
             } catch {
                 throw DeliveryFailure.transient("cannot write to the LIS folder \(folder): \(error.localizedDescription)", retryAfter: nil)
             }
