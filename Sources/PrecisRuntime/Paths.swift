@@ -54,35 +54,44 @@ public enum Paths {
 
 /// Checks the ids people type: codes, never names. Sample and patient ids are pseudonymous
 /// codes and must never carry a name or a birth date (direct identifiers that must never be
-/// stored, logged or sent). A refused value is never repeated in the message: it may be one.
+/// stored, logged or sent). A refused value is never repeated in the message, so that a name
+/// typed by mistake does not reach a log or a screen through Precis.
 public enum Identifiers {
     /// Accepts `S-0001`, `P-7F3A`, `LAB.2026.17`, `sup1`: 1–64 characters of letters, digits and
-    /// `._:-`, starting with a letter or digit. A space (as in a name) is refused.
+    /// `._:-`, starting with a letter or digit. A space or comma (as in a name) or a date (as in a
+    /// birth date) is refused.
     public static func validate(_ value: String, as what: String) throws -> String {
         let allowed = value.unicodeScalars.allSatisfy {
             ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._:-".unicodeScalars.contains($0)
         }
-        guard !value.isEmpty, value.count <= 64, allowed, value.first.map({ $0.isLetter || $0.isNumber }) == true else {
-            throw PrecisError(.input, "the \(what) is not a valid pseudonymous id",
-                              hint: "use the lab's code (letters, digits and . _ : -, up to 64), never a name")
-        }
+        let problem: String?
+        if value.isEmpty { problem = "it is empty" }
+        else if value.count > 64 { problem = "it is longer than 64 characters" }
+        else if value.contains(" ") || value.contains(",") { problem = "it has spaces or commas, as a name would" }
+        else if !allowed || value.first.map({ $0.isLetter || $0.isNumber }) != true { problem = "it has characters other than letters, digits and . _ : -" }
+        else if looksLikeADate(value) || containsDate(value) { problem = "it looks like a date, as a birth date would" }
+        else { problem = nil }
+        if let problem { throw refusal(what, problem) }
         return value
     }
 
     /// A sample or patient id: what `validate` accepts, holding at least one digit (`DOE` or
-    /// `Jane.Doe` is a name, not a code) and no calendar date (`1964-08-12`, `12.08.1964`,
-    /// `19640812` may be a birth date). `S-0001`, `P-17` and `LAB.2026.17` pass.
+    /// `Jane.Doe` is a name, not a code). `S-0001`, `P-17` and `LAB.2026.17` pass.
     public static func pseudonym(_ value: String, as what: String) throws -> String {
         let value = try validate(value, as: what)
-        guard value.contains(where: \.isNumber) else {
-            throw PrecisError(.input, "the \(what) has no digit: it looks like a name, not a pseudonymous code",
-                              hint: "use the lab's code (e.g. S-0001), never a name")
-        }
-        guard !containsDate(value) else {
-            throw PrecisError(.input, "the \(what) holds a calendar date: a birth date must never be used as an id",
-                              hint: "use the lab's code (e.g. S-0001), never a birth date")
-        }
+        guard value.contains(where: \.isNumber) else { throw refusal(what, "it has no digit, as a name would") }
         return value
+    }
+
+    private static func refusal(_ what: String, _ problem: String) -> PrecisError {
+        PrecisError(.input, "the \(what) given is not a valid pseudonymous id: \(problem)",
+                    hint: "use the lab's code (letters, digits and . _ : -, up to 64), never a name or a birth date")
+    }
+
+    /// The whole value is a date: `1984-03-12`, `12.03.1984`, `12/03/1984`, `12.03.84`, `19840312`.
+    static func looksLikeADate(_ value: String) -> Bool {
+        let patterns = [#"^\d{4}-\d{1,2}-\d{1,2}$"#, #"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$"#, #"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$"#]
+        return patterns.contains { value.range(of: $0, options: .regularExpression) != nil }
     }
 
     /// Whether `value` holds a calendar date with a four-digit year from 1900 to 2099: three

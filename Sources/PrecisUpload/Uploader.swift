@@ -53,8 +53,16 @@ public actor Uploader {
         var summary = UploadSummary()
         for (name, destination) in destinations.sorted(by: { $0.key < $1.key }) {
             let entries = try store.claimDue(destination: name, owner: owner, now: clock(), lease: policy.lease, limit: limit)
+            var unreachable: String?
             for entry in entries {
-                let line = try await deliver(entry, to: destination, summary: &summary)
+                // A destination that did not answer at all is not tried again in this pass: the
+                // rest wait their backoff instead of each spending a full timeout.
+                let line: String
+                if let why = unreachable {
+                    line = try postpone(entry, at: destination, because: why, summary: &summary)
+                } else {
+                    line = try await deliver(entry, to: destination, summary: &summary, unreachable: &unreachable)
+                }
                 summary.lines.append(line)
                 progress(line)
             }
@@ -71,7 +79,16 @@ public actor Uploader {
         }
     }
 
-    private func deliver(_ entry: OutboxEntry, to destination: any Destination, summary: inout UploadSummary) async throws -> String {
+    private func postpone(_ entry: OutboxEntry, at destination: any Destination, because why: String,
+                          summary: inout UploadSummary) throws -> String {
+        let wait = policy.delay(afterAttempts: entry.attempts, retryAfter: nil)
+        try store.markRetry(entry.id, owner: owner, at: clock(), error: "not tried: \(why)", next: clock().addingTimeInterval(wait))
+        summary.retrying += 1
+        return "outbox \(entry.id) (run \(entry.runID), \(entry.sampleID)) → \(destination.name): not tried, \(why)"
+    }
+
+    private func deliver(_ entry: OutboxEntry, to destination: any Destination, summary: inout UploadSummary,
+                         unreachable: inout String?) async throws -> String {
         let label = "outbox \(entry.id) (run \(entry.runID), \(entry.sampleID)) → \(destination.name)"
         do {
             let package = try store.package(for: entry)
@@ -82,6 +99,7 @@ public actor Uploader {
         } catch let failure as DeliveryFailure {
             switch failure {
             case let .transient(why, retryAfter):
+                if why.hasPrefix("no answer") || why.contains("refused the connection") { unreachable = why }
                 let wait = policy.delay(afterAttempts: entry.attempts, retryAfter: retryAfter)
                 try store.markRetry(entry.id, owner: owner, at: clock(), error: why, next: clock().addingTimeInterval(wait))
                 summary.retrying += 1

@@ -27,7 +27,7 @@ struct UploadCommand: AsyncParsableCommand {
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         repeat {
             let pass = try await guarded {
-                try await uploader.runOnce { line in if !global.json { Terminal.errorLine(line) } }
+                try await uploader.runOnce(limit: 20) { line in if !global.json { Terminal.errorLine(line) } }
             }
             summary.add(pass)
             if loop, pass.delivered + pass.retrying + pass.failed == 0 { try await Task.sleep(for: .milliseconds(200)) }

@@ -9,7 +9,7 @@ import Testing
     static let birthDate = "1964-08-12"
     /// The name and the birth date in every spelling a scan should catch.
     static let forms = ["Erika", "Mustermann", "1964-08-12", "12.08.1964", "19640812", "12081964", "08121964",
-                        "12/08/1964", "08/12/1964", "12-08-1964"]
+                        "12/08/1964", "08/12/1964", "12-08-1964", "12.08.64"]
 
     /// The forms found in `text` (case-insensitive).
     static func leaks(_ text: String) -> [String] {

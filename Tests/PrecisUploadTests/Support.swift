@@ -9,12 +9,12 @@ final class TestCentre: @unchecked Sendable {
     let port: Int
     let db: String
 
-    /// Starts the centre with `arguments`; returns once it listens.
-    init(_ arguments: [String] = [], folder: URL) throws {
-        db = folder.appendingPathComponent("centre.sqlite").path
-        let script = TestPaths.root.appendingPathComponent("Tests/PrecisUploadTests/centre/test_centre.py").path
+    /// Starts the centre (or, with `script` test_lis.py, the LIS) with `arguments`; returns once it listens.
+    init(_ arguments: [String] = [], folder: URL, script name: String = "test_centre.py") throws {
+        db = folder.appendingPathComponent(name == "test_centre.py" ? "centre.sqlite" : "lis.log").path
+        let script = TestPaths.root.appendingPathComponent("Tests/PrecisUploadTests/centre/\(name)").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--db", db] + arguments
+        process.arguments = ["python3", script, name == "test_centre.py" ? "--db" : "--log", db] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -34,12 +34,20 @@ final class TestCentre: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/fhir" }
 
-    /// What the centre holds: per resource type, rows and distinct identifiers.
+    /// What the centre holds: Observation rows and distinct identifiers, and its answers by status
+    /// (read from its SQLite file, so it works over TLS too).
     func stats() throws -> (observations: (rows: Int, distinct: Int), requests: [String: Int]) {
-        let data = Data(try runProcess("/usr/bin/env", ["curl", "-sf", "http://127.0.0.1:\(port)/_stats"]).stdout.utf8)
-        let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-        let observation = (json["resources"] as? [String: Any])?["Observation"] as? [String: Int] ?? [:]
-        return ((observation["rows"] ?? 0, observation["distinct"] ?? 0), json["requests"] as? [String: Int] ?? [:])
+        func query(_ sql: String) throws -> [[String]] {
+            try runProcess("/usr/bin/env", ["sqlite3", "-separator", "|", db, sql]).stdout
+                .split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        }
+        let observations = try query("SELECT COUNT(*), COUNT(DISTINCT system || '|' || value) FROM resources WHERE type = 'Observation'")
+        let row = observations.first ?? ["0", "0"]
+        var requests: [String: Int] = [:]
+        for line in try query("SELECT outcome, COUNT(*) FROM requests GROUP BY outcome") where line.count == 2 {
+            requests[line[0]] = Int(line[1]) ?? 0
+        }
+        return ((Int(row[0]) ?? 0, Int(row.count > 1 ? row[1] : "0") ?? 0), requests)
     }
 
     /// Every stored resource's JSON text, for scanning.

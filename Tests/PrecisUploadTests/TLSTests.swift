@@ -56,12 +56,6 @@ struct TestCertificates {
         return failure
     }
 
-    /// Observations the centre stored, read from its SQLite file (its /_stats speaks plain HTTP only).
-    func observations(_ centre: TestCentre) throws -> Int {
-        let run = try runProcess("/usr/bin/sqlite3", [centre.db, "SELECT COUNT(*) FROM resources WHERE type = 'Observation'"])
-        return Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-    }
-
     @Test func thePinnedCAIsTrustedAndNoOtherIs() async throws {
         let certificates = try TestCertificates()
         let folder = try TestPaths.temporaryFolder("tls-centre")
@@ -78,11 +72,11 @@ struct TestCertificates {
             #expect(why.hasPrefix("no answer from \(url)"))
             #expect(why.localizedCaseInsensitiveContains("certificate") || why.localizedCaseInsensitiveContains("handshake"), "\(why)")
         }
-        #expect(try observations(centre) == 0)
+        #expect(try centre.stats().observations.rows == 0)
 
         let pinned = try await attempt(try centreDestination(url) { $0.caFile = certificates.ca }, store)
         #expect(pinned == nil)
-        #expect(try observations(centre) == 1)
+        #expect(try centre.stats().observations.rows == 1)
     }
 
     @Test func mutualTLSNeedsTheClientCertificate() async throws {
@@ -96,7 +90,7 @@ struct TestCertificates {
 
         let anonymous = try await attempt(try centreDestination(url) { $0.caFile = certificates.ca; $0.timeoutSeconds = 1 }, store)
         guard case .transient? = anonymous else { Issue.record("a client without a certificate got through"); return }
-        #expect(try observations(centre) == 0)
+        #expect(try centre.stats().observations.rows == 0)
 
         let identified = try await attempt(try centreDestination(url) {
             $0.caFile = certificates.ca
@@ -104,7 +98,7 @@ struct TestCertificates {
             $0.clientKey = certificates.client.key
         }, store)
         #expect(identified == nil)
-        #expect(try observations(centre) == 1)
+        #expect(try centre.stats().observations.rows == 1)
     }
 
     @Test func missingTLSFilesAreAConfigurationError() throws {
