@@ -2,6 +2,7 @@ import Foundation
 import PrecisCore
 import PrecisStore
 import PrecisTestSupport
+import PrecisUpload
 import Testing
 
 /// The outbox's leases in the store: claimed atomically, settled only by their holder, taken
@@ -101,6 +102,39 @@ import Testing
         #expect(Set(fromA + fromB).count == 120)
     }
 
+    @Test func aLeaseIsRenewedOnlyByItsHolder() throws {
+        let store = try store(1)
+        let now = Date().addingTimeInterval(1)
+        let entry = try #require(try store.claimDue(destination: "centre", owner: "A", now: now, lease: 10, limit: 1).first)
+        #expect(try store.renewLease(entry.id, owner: "A", now: now.addingTimeInterval(9), lease: 10))
+        // Renewed at 9 s for 10 s: still A's at 15 s.
+        #expect(try store.claimDue(destination: "centre", owner: "B", now: now.addingTimeInterval(15), lease: 10, limit: 1).isEmpty)
+        #expect(try !store.renewLease(entry.id, owner: "B", now: now.addingTimeInterval(15), lease: 10))
+        #expect(try store.claimDue(destination: "centre", owner: "B", now: now.addingTimeInterval(19), lease: 10, limit: 1).count == 1)
+        #expect(try !store.renewLease(entry.id, owner: "A", now: now.addingTimeInterval(19), lease: 10))
+    }
+
+    /// An uploader whose claim outlived its lease (a slow centre) does not send the entries that
+    /// another uploader has meanwhile taken over. (The one whose send itself outlasted the lease
+    /// is taken over too, and will be sent again: that is what conditional create is for, and why
+    /// a lease must be longer than a request's timeout.)
+    @Test func entriesTakenOverWhileASlowPassRunsAreNotSentTwice() async throws {
+        let store = try store(3)
+        let clock = LISTestClock(Date().addingTimeInterval(1))
+        let slow = SlowDestination(clock: clock) {
+            // While A's first send hangs past its lease, B claims all three.
+            let taken = try store.claimDue(destination: "centre", owner: "B", now: clock.now, lease: 10, limit: 10)
+            #expect(taken.count == 3)
+        }
+        let a = Uploader(store: store, destinations: [slow], owner: "A", clock: { clock.now },
+                         policy: RetryPolicy(base: 1, cap: 4, lease: 10, random: { 0 }))
+        let summary = try await a.runOnce()
+        #expect(summary.delivered == 1)
+        #expect(slow.sent.count == 1)
+        #expect(summary.lines.filter { $0.contains("taken over by another uploader") }.count == 2)
+        #expect(try store.outbox(states: ["in_flight"]).count == 3)       // B's to send and settle: A's word no longer counts
+    }
+
     static func claimAll(_ store: Store, owner: String, now: Date) async throws -> [Int64] {
         var ids: [Int64] = []
         while true {
@@ -110,4 +144,28 @@ import Testing
             await Task.yield()
         }
     }
+}
+
+/// A destination whose first delivery takes 11 s of the test's clock, running `meanwhile` before answering.
+final class SlowDestination: Destination, @unchecked Sendable {
+    let name = "centre"
+    let clock: LISTestClock
+    let meanwhile: () throws -> Void
+    private(set) var sent: [Int64] = []
+
+    init(clock: LISTestClock, meanwhile: @escaping () throws -> Void) {
+        self.clock = clock
+        self.meanwhile = meanwhile
+    }
+
+    func deliver(_ package: ResultPackage) async throws -> String {
+        if sent.isEmpty {
+            clock.advance(11)
+            try meanwhile()
+        }
+        sent.append(package.entry.id)
+        return "201"
+    }
+
+    func payload(_ package: ResultPackage) throws -> Data { Data() }
 }
