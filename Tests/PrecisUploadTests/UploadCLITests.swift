@@ -24,6 +24,26 @@ import Testing
         #expect(try bench.precis(["queue"]).stdout.contains("pending"))
     }
 
+    @Test(arguments: [
+        (#"{"centre": {"baseURL": "centre.example/fhir"}}"#, "is not an http(s) URL"),
+        (#"{"centre": {"baseURL": "https://centre.example/fhir"}, "upload": {"leaseSeconds": 20}}"#, "must be longer than the longest request"),
+        (#"{"centre": {"baseURL": "https://centre.example/fhir"}, "upload": {"baseSeconds": 0}}"#, "must be positive"),
+        (#"{"centre": {"baseURL": 17}}"#, "is malformed"),
+        ("not json", "is malformed"),
+    ])
+    func aBadConfigurationIsOneClearLine(json: String, message: String) throws {
+        var bench = try Bench("cli-badconfig")
+        let url = bench.folder.appendingPathComponent("config.json")
+        try json.write(to: url, atomically: true, encoding: .utf8)
+        bench.config = url.path
+        let queue = try bench.precis(["queue"])
+        #expect(queue.status == 2)
+        #expect(queue.stderr.contains(url.path) && queue.stderr.contains(message), "\(queue.stderr)")
+        #expect(queue.stderr.split(separator: "\n").count == 1)
+        bench.config = bench.folder.appendingPathComponent("missing.json").path
+        #expect(try bench.precis(["queue"]).status == 2)            // a named file that is missing is an error too
+    }
+
     @Test func uploadDeliversAndExportPrintsExactlyWhatWasSent() throws {
         var bench = try Bench("cli-upload")
         let folder = try TestPaths.temporaryFolder("cli-centre")
