@@ -9,7 +9,7 @@ processed (the answer never arrives), and Bundles refused with an OperationOutco
 serves an OAuth2 client-credentials token endpoint, and TLS with or without client
 certificates.
 
-usage: test_centre.py --db FILE [--port N] [--fail-ratio R] [--seed S] [--slow-seconds T]
+usage: test_centre.py --db FILE [--port N] [--fail-ratio R] [--faults 500,503,429,slow,drop] [--seed S] [--slow-seconds T]
                       [--require-token] [--token-lifetime S] [--tls CERT KEY] [--client-ca CA]
                       [--down-file FILE]
 It prints {"port": N} on its first line once it listens. GET /_stats tells what it holds.
@@ -163,8 +163,9 @@ def handler_for(centre):
                 self.note("400")
                 return self.reply(*outcome("the body is not JSON"))
             status, response = centre.transaction(bundle)
-            self.note(str(status), json.dumps(bundle) if status == 200 else None)
-            if fault == "drop" and status == 200:
+            dropped = fault == "drop" and status == 200
+            self.note(str(status) + ("-dropped" if dropped else ""), json.dumps(bundle) if status == 200 else None)
+            if dropped:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)   # processed, but the answer never arrives
                 return
@@ -175,7 +176,7 @@ def handler_for(centre):
             if ratio <= 0:
                 return None
             with LOCK:
-                roll, kind = centre.random.random(), centre.random.choice(["500", "503", "429", "slow", "drop"])
+                roll, kind = centre.random.random(), centre.random.choice(centre.args.faults.split(","))
             return kind if roll < ratio else None
 
         def token(self):
@@ -196,6 +197,7 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fail-ratio", type=float, default=0.0)
+    parser.add_argument("--faults", default="500,503,429,slow,drop", help="the kinds of failure to pick from")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow-seconds", type=float, default=1.5)
     parser.add_argument("--require-token", action="store_true")
