@@ -98,6 +98,7 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
     let suites: [(name: String, dependencies: [Target.Dependency])] = [
         ("LateralFlowBenchmarks", ["PrecisSignal", "PrecisDrivers", "PrecisReplay", "PrecisCore"]),
         ("CalibrationBenchmarks", ["PrecisSignal", "PrecisCore"]),
+        ("UploadBenchmarks", ["PrecisUpload", "PrecisStore", "PrecisCore"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(
