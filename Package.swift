@@ -108,3 +108,10 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
     }
 }
+
+// The device decoders as one static library for the libFuzzer harness (Tests/Fuzz), built
+// only when asked: `make fuzz` sets PRECIS_FUZZ=1, builds it with sanitizer coverage and
+// links the harness with swiftc -sanitize=fuzzer.
+if ProcessInfo.processInfo.environment["PRECIS_FUZZ"] == "1" {
+    package.products.append(.library(name: "PrecisFuzzTargets", type: .static, targets: ["PrecisDrivers", "PrecisCore"]))
+}
