@@ -40,9 +40,10 @@ demo: build
 	$(PRECIS) queue
 
 test: deps venv
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20 > .build-fuzz.log 2>&1 || { tail -40 .build-fuzz.log; exit 1; }
+	@grep -E "^Done [0-9]+ runs" .build-fuzz.log
 	$(SWIFT) build --build-tests
 	PRECIS_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --skip-build
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
 clean:
 	rm -rf .build $(VENV)
