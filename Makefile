@@ -9,7 +9,7 @@ APT_PKGS   := libusb-1.0-0-dev libudev-dev libsqlite3-dev zlib1g-dev openssl cur
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PRECIS     := .build/debug/precis
 
-.PHONY: all deps venv build demo test bench clean
+.PHONY: all deps venv build demo test bench fuzz clean
 
 all: build
 
@@ -40,6 +40,8 @@ demo: build
 	$(PRECIS) queue
 
 test: deps venv
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20 > .build-fuzz.log 2>&1 || { tail -40 .build-fuzz.log; exit 1; }
+	@grep -E "^Done [0-9]+ runs" .build-fuzz.log
 	$(SWIFT) build --build-tests
 	PRECIS_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --skip-build
 
@@ -49,3 +51,14 @@ clean:
 ## Benchmarks (package-benchmark), in their own build folder; medians are what we report.
 bench: deps
 	PRECIS_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
+
+## Fuzz the device decoders with libFuzzer for FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := .build-fuzz
+fuzz: deps
+	PRECIS_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_BUILD) --product PrecisFuzzTargets \
+	    -Xswiftc -sanitize=fuzzer,address
+	swiftc -sanitize=fuzzer,address -parse-as-library -I $(FUZZ_BUILD)/debug/Modules \
+	    Tests/Fuzz/FrameFuzzer/FrameFuzzer.swift $(FUZZ_BUILD)/debug/libPrecisFuzzTargets.a -o $(FUZZ_BUILD)/frame-fuzzer
+	mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/frame-fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_BUILD)/corpus

@@ -98,6 +98,7 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
     let suites: [(name: String, dependencies: [Target.Dependency])] = [
         ("LateralFlowBenchmarks", ["PrecisSignal", "PrecisDrivers", "PrecisReplay", "PrecisCore"]),
         ("CalibrationBenchmarks", ["PrecisSignal", "PrecisCore"]),
+        ("UploadBenchmarks", ["PrecisUpload", "PrecisStore", "PrecisCore"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(
@@ -106,4 +107,11 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
             path: "Benchmarks/\(suite.name)",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
     }
+}
+
+// The device decoders as one static library for the libFuzzer harness (Tests/Fuzz), built
+// only when asked: `make fuzz` sets PRECIS_FUZZ=1, builds it with sanitizer coverage and
+// links the harness with swiftc -sanitize=fuzzer.
+if ProcessInfo.processInfo.environment["PRECIS_FUZZ"] == "1" {
+    package.products.append(.library(name: "PrecisFuzzTargets", type: .static, targets: ["PrecisDrivers", "PrecisCore"]))
 }

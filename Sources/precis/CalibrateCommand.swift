@@ -13,21 +13,16 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "The assay.") var assay: String
     @Option(help: "The lot to recalibrate.") var lot: String
     @Option(help: "CSV of the standards.") var standards: String
-    @Option(help: "The concentration column.") var x: String
-    @Option(help: "The response column.") var y: String
+    @OptionGroup var columns: StandardsColumns
     @Option(help: "4pl, 5pl or linear.") var model = "4pl"
-    @Option(help: "none, 1/y2, 1/x, a column of weights, or sd:COLUMN.") var weights = "none"
     @Option(name: .customLong("operator"), help: "Who recalibrates.")
     var operatorID: String = ProcessInfo.processInfo.environment["USER"] ?? "bench"
 
     func run() async throws {
         let runtime = try global.runtime()
         let report = try guarded { () throws -> RecalibrationReport in
-            guard let kind = CalibrationFitter.Kind(rawValue: model.lowercased()) else {
-                throw PrecisError(.input, "unknown model '\(model)'", hint: "use 4pl, 5pl or linear")
-            }
-            return try runtime.recalibrate(assay: assay, lot: lot, standards: URL(fileURLWithPath: standards), x: x, y: y,
-                                           model: kind, weights: weights, operatorID: operatorID)
+            try runtime.recalibrate(assay: assay, lot: lot, standards: URL(fileURLWithPath: standards), x: columns.x, y: columns.y,
+                                    model: try StandardsColumns.kind(model), weights: columns.weights, operatorID: operatorID)
         }
         if global.json { return try Terminal.printJSON(report) }
         print("Lot \(report.lot): version \(report.version) replaces version \(report.previousVersion) (\(report.file))")

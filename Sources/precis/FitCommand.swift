@@ -13,17 +13,13 @@ struct FitCommand: AsyncParsableCommand {
 
     @Argument(help: "4pl, 5pl or linear.") var model: String
     @Argument(help: "The CSV file (a header row, then one standard per row).") var file: String
-    @Option(help: "The concentration column.") var x: String
-    @Option(help: "The response column.") var y: String
-    @Option(help: "none, 1/y2, 1/x, a column of weights, or sd:COLUMN (weights 1/SD²).") var weights = "none"
+    @OptionGroup var columns: StandardsColumns
 
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose)
         let report = try guarded { () throws -> FitReport in
-            guard let kind = CalibrationFitter.Kind(rawValue: model.lowercased()) else {
-                throw PrecisError(.input, "unknown model '\(model)'", hint: "use 4pl, 5pl or linear")
-            }
-            return try Fitting.fit(kind, file: URL(fileURLWithPath: file), x: x, y: y, weights: weights).report
+            try Fitting.fit(try StandardsColumns.kind(model), file: URL(fileURLWithPath: file), x: columns.x, y: columns.y,
+                            weights: columns.weights).report
         }
         if global.json { return try Terminal.printJSON(report) }
         print("\(report.model) fit of \(report.points) points (weights \(report.weighting)), \(report.iterations) iterations")
@@ -31,5 +27,20 @@ struct FitCommand: AsyncParsableCommand {
             print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(report.parameters[name]!)  ± \(report.standardErrors[name]!)")
         }
         print("  residual standard error \(report.residualStandardError) on \(report.degreesOfFreedom) degrees of freedom")
+    }
+}
+
+/// The columns of a standards CSV and their weighting, shared by `fit` and `calibrate`.
+struct StandardsColumns: ParsableArguments {
+    @Option(help: "The concentration column.") var x: String
+    @Option(help: "The response column.") var y: String
+    @Option(help: "none, 1/y2, 1/x, a column of weights, or sd:COLUMN (weights 1/SD²).") var weights = "none"
+
+    /// The curve `name` names, or an input error.
+    static func kind(_ name: String) throws -> CalibrationFitter.Kind {
+        guard let kind = CalibrationFitter.Kind(rawValue: name.lowercased()) else {
+            throw PrecisError(.input, "unknown model '\(name)'", hint: "use 4pl, 5pl or linear")
+        }
+        return kind
     }
 }

@@ -1,0 +1,28 @@
+import PrecisCore
+import PrecisDrivers
+
+/// libFuzzer entry: the bytes are fed, in chunks the input itself decides, to every
+/// incremental decoder of the device families (LFR and qPCR frames, MethodSCRIPT lines).
+/// A crash, a hang or a frame that decodes but does not re-encode to the same bytes is a bug.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let chunk = max(1, Int(bytes.first ?? 1) % 17)
+    var lfr = LFRFrameDecoder(), qpcr = QPCRProtocol.decoder(), methodscript = MethodSCRIPTDecoder()
+    var index = 0
+    while index < bytes.count {
+        let piece = Array(bytes[index..<min(index + chunk, bytes.count)])
+        for case .frame(let frame) in lfr.step(piece) {
+            precondition(COBS.decode(frame.encoded().dropLast()[...]) == frame.decodedBytes, "LFR frame does not round-trip")
+            _ = try? LFRMessage(frame: frame)
+            _ = try? LFRCommand(frame: frame)
+        }
+        for case .frame(let frame) in qpcr.step(piece) {
+            _ = try? QPCRMessage(frame: frame)
+            _ = try? QPCRCommand(frame: frame)
+        }
+        _ = try? methodscript.step(piece)
+        index += chunk
+    }
+    return 0
+}
