@@ -87,7 +87,7 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         let body = try payload(package)
         do {
             return try await post(body, token: try await tokens?.token())
-        } catch DeliveryFailure.permanent(let why) where why.hasPrefix("401") && tokens != nil {
+        } catch DeliveryFailure.transient(let why, _) where why.hasPrefix("401") && tokens != nil {
             await tokens?.invalidate()
             return try await post(body, token: try await tokens?.token())
         }

@@ -10,11 +10,12 @@ serves an OAuth2 client-credentials token endpoint, and TLS with or without clie
 certificates.
 
 usage: test_centre.py --db FILE [--port N] [--fail-ratio R] [--faults 500,503,429,slow,drop] [--seed S] [--slow-seconds T]
-                      [--require-token] [--token-lifetime S] [--tls CERT KEY] [--client-ca CA]
+                      [--require-token] [--token-lifetime S] [--token-expires-in S] [--client-secret S] [--tls CERT KEY] [--client-ca CA]
                       [--down-file FILE]
 It prints {"port": N} on its first line once it listens. GET /_stats tells what it holds.
 """
 import argparse
+import base64
 import gzip
 import json
 import os
@@ -180,10 +181,18 @@ def handler_for(centre):
             return kind if roll < ratio else None
 
         def token(self):
-            self.body()
+            form = self.body().decode()
+            expected = centre.args.client_secret
+            if expected is not None:
+                header = self.headers.get("Authorization", "")
+                given = base64.b64decode(header[6:]).decode() if header.startswith("Basic ") else ""
+                if given.split(":", 1)[-1] != expected or "grant_type=client_credentials" not in form:
+                    self.note("token-refused")
+                    return self.reply(401, {"error": "invalid_client"})
+            self.note("token")
             token = uuid.uuid4().hex
             centre.tokens[token] = time.time() + centre.args.token_lifetime
-            self.reply(200, {"access_token": token, "token_type": "bearer", "expires_in": 3600})
+            self.reply(200, {"access_token": token, "token_type": "bearer", "expires_in": centre.args.token_expires_in})
 
         def authorised(self):
             header = self.headers.get("Authorization", "")
@@ -201,7 +210,9 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow-seconds", type=float, default=1.5)
     parser.add_argument("--require-token", action="store_true")
-    parser.add_argument("--token-lifetime", type=float, default=3600)
+    parser.add_argument("--token-lifetime", type=float, default=3600, help="how long the centre honours a token, s")
+    parser.add_argument("--token-expires-in", type=float, default=3600, help="the lifetime the token endpoint announces, s")
+    parser.add_argument("--client-secret", help="the OAuth2 client secret the token endpoint requires (any, when absent)")
     parser.add_argument("--down-file", help="answer 503 (maintenance) while this file exists")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--client-ca")
