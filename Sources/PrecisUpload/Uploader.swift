@@ -99,7 +99,12 @@ public actor Uploader {
         do {
             let package = try store.package(for: entry)
             let note = try await destination.deliver(package)
-            try store.markDelivered(entry.id, owner: owner, at: clock(), note: note)
+            guard try store.markDelivered(entry.id, owner: owner, at: clock(), note: note) else {
+                // The send outlasted the lease and another uploader holds the entry now: it
+                // settles it (its resend is harmless), and this one does not count it.
+                logger.warning("\(label): sent, but the lease had passed to another uploader")
+                return "\(label): sent (\(note)), but another uploader had taken it over and will settle it"
+            }
             summary.delivered += 1
             return "\(label): delivered (\(note))"
         } catch let failure as DeliveryFailure {

@@ -129,7 +129,8 @@ import Testing
         let a = Uploader(store: store, destinations: [slow], owner: "A", clock: { clock.now },
                          policy: RetryPolicy(base: 1, cap: 4, lease: 10, random: { 0 }))
         let summary = try await a.runOnce()
-        #expect(summary.delivered == 1)
+        #expect(summary.delivered == 0)                                   // sent once, but B holds it: B settles it
+        #expect(summary.lines.first?.contains("another uploader had taken it over") == true)
         #expect(slow.sent.count == 1)
         #expect(summary.lines.filter { $0.contains("taken over by another uploader") }.count == 2)
         #expect(try store.outbox(states: ["in_flight"]).count == 3)       // B's to send and settle: A's word no longer counts
