@@ -64,10 +64,31 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
             if named != nil { throw PrecisError(.input, "cannot read the configuration \(path)") }
             return PrecisConfiguration()
         }
+        let configuration: PrecisConfiguration
         do {
-            return try JSONDecoder().decode(PrecisConfiguration.self, from: data)
+            configuration = try JSONDecoder().decode(PrecisConfiguration.self, from: data)
         } catch let error as DecodingError {
             throw PrecisError(.input, "\(path) is malformed: \(CalibrationCatalog.describe(error))")
+        }
+        try configuration.check(path)
+        return configuration
+    }
+
+    /// Refuses settings that would break delivery: a centre URL that is not http(s), retry
+    /// timing that is not positive, and a lease no longer than the longest request (a send that
+    /// outlasts its lease may be taken over and sent a second time).
+    func check(_ path: String) throws {
+        func refuse(_ what: String) -> PrecisError { PrecisError(.input, "\(path): \(what)", hint: "see the README's Delivery section") }
+        if let centre, URL(string: centre.baseURL).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
+            throw refuse("centre.baseURL '\(centre.baseURL)' is not an http(s) URL")
+        }
+        let policy = retryPolicy
+        guard policy.base > 0, policy.cap >= policy.base, policy.lease > 0 else {
+            throw refuse("upload timing must be positive, with capSeconds at least baseSeconds")
+        }
+        let longest = max(centre.map { $0.timeoutSeconds ?? 30 } ?? 0, lis?.host == nil ? 0 : 15)
+        guard policy.lease > longest else {
+            throw refuse("upload.leaseSeconds (\(policy.lease)) must be longer than the longest request (\(longest) s)")
         }
     }
 }

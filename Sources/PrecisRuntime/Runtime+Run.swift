@@ -79,8 +79,8 @@ extension Runtime {
     /// input, unknown device, missing or expired lot) are thrown; a run that starts and then
     /// fails is stored as ABORTED with its partial raw data and reported, not thrown.
     public func run(_ request: RunRequest, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
-        let sample = try Identifiers.validate(request.qc?.sampleID ?? request.sample, as: "sample id")
-        let patient = try request.patient.map { try Identifiers.validate($0, as: "patient id") }
+        let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
+        let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
         let assay = try catalog.assay(request.assay)
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
                                               recording: request.recording)

@@ -63,6 +63,20 @@ extension Store {
         }
     }
 
+    /// Extends `owner`'s lease on entry `id` to `now + lease`, just before it is sent. False when
+    /// the entry is no longer `owner`'s — its lease ran out while earlier entries of the same
+    /// claim were being sent, and another uploader took it over — and then it must not be sent.
+    /// (Not audited: the entry's state does not change.)
+    public func renewLease(_ id: Int64, owner: String, now: Date, lease: TimeInterval) throws -> Bool {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET lease_expires_at = ?, updated_at = ?
+                WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
+                """, arguments: [Timestamp.string(now.addingTimeInterval(lease)), Timestamp.string(now), id, owner])
+            return db.changesCount == 1
+        }
+    }
+
     /// The centre took the result: the entry is delivered. Ignored (false) when `owner` no
     /// longer holds the lease.
     @discardableResult

@@ -87,7 +87,7 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         let body = try payload(package)
         do {
             return try await post(body, token: try await tokens?.token())
-        } catch DeliveryFailure.permanent(let why) where why.hasPrefix("401") && tokens != nil {
+        } catch DeliveryFailure.transient(let why, _) where why.hasPrefix("401") && tokens != nil {
             await tokens?.invalidate()
             return try await post(body, token: try await tokens?.token())
         }
@@ -108,7 +108,8 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         let response: HTTPClientResponse
         let text: String
         do {
-            response = try await client.execute(request, timeout: .seconds(Int64(configuration.timeoutSeconds ?? 30)))
+            // In milliseconds: `.seconds(Int64(0.9))` would be a deadline of zero.
+            response = try await client.execute(request, timeout: .milliseconds(Int64((configuration.timeoutSeconds ?? 30) * 1000)))
             text = String(buffer: try await response.body.collect(upTo: 16 << 20))
         } catch {
             throw DeliveryFailure.transient("no answer from \(configuration.baseURL): \(Self.describe(error))", retryAfter: nil)

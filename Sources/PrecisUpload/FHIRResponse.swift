@@ -10,6 +10,11 @@ enum FHIRResponse {
         case 408, 429, 500...599:
             throw DeliveryFailure.transient("\(status) from the centre: \(outcomeText(body) ?? "no details")",
                                             retryAfter: RetryAfter.seconds(retryAfter, now: Date()))
+        case 401, 403:
+            // The credentials were refused, not the result: it waits (nothing is failed for good)
+            // until they are put right, and then goes without anyone retrying it by hand.
+            throw DeliveryFailure.transient("\(status) from the centre: \(outcomeText(body) ?? "no details")"
+                                            + " (check the OAuth2 client and secret, or the client certificate)", retryAfter: nil)
         default:
             throw DeliveryFailure.permanent("\(status) from the centre: \(outcomeText(body) ?? "no details")")
         }

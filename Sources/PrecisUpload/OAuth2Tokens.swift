@@ -42,9 +42,11 @@ actor OAuth2Tokens {
         guard response.status == .ok,
               let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
               case .string(let token)? = json["access_token"] else {
+            // Transient whatever the code: refused credentials are not a refused result, and the
+            // results must flow again once the configuration is put right.
             let failure = "the token endpoint answered \(response.status.code)"
-            if response.status.code >= 500 { throw DeliveryFailure.transient(failure, retryAfter: nil) }
-            throw DeliveryFailure.permanent(failure + ": check the client id and secret")
+            throw DeliveryFailure.transient(failure + (response.status.code < 500 ? ": check the client id and secret" : ""),
+                                            retryAfter: nil)
         }
         var lifetime = 300.0
         if case .number(let seconds)? = json["expires_in"] { lifetime = seconds }

@@ -90,10 +90,21 @@ public actor Uploader {
     private func deliver(_ entry: OutboxEntry, to destination: any Destination, summary: inout UploadSummary,
                          unreachable: inout String?) async throws -> String {
         let label = "outbox \(entry.id) (run \(entry.runID), \(entry.sampleID)) → \(destination.name)"
+        // The claim's lease may have run out while earlier entries were sent (a slow centre):
+        // renew it, or leave the entry to the uploader that took it over, so it is not sent twice.
+        guard try store.renewLease(entry.id, owner: owner, now: clock(), lease: policy.lease) else {
+            logger.info("\(label): taken over by another uploader; not sent from here")
+            return "\(label): taken over by another uploader"
+        }
         do {
             let package = try store.package(for: entry)
             let note = try await destination.deliver(package)
-            try store.markDelivered(entry.id, owner: owner, at: clock(), note: note)
+            guard try store.markDelivered(entry.id, owner: owner, at: clock(), note: note) else {
+                // The send outlasted the lease and another uploader holds the entry now: it
+                // settles it (its resend is harmless), and this one does not count it.
+                logger.warning("\(label): sent, but the lease had passed to another uploader")
+                return "\(label): sent (\(note)), but another uploader had taken it over and will settle it"
+            }
             summary.delivered += 1
             return "\(label): delivered (\(note))"
         } catch let failure as DeliveryFailure {

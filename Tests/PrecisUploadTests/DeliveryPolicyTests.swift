@@ -50,6 +50,15 @@ import Testing
         #expect(throws: DeliveryFailure.self) { try FHIRResponse.judge(status: 200, body: partial, retryAfter: nil) }
     }
 
+    @Test func refusedCredentialsAreNotARefusedResult() {
+        for status in [401, 403] {
+            #expect { try FHIRResponse.judge(status: status, body: "", retryAfter: nil) } throws: { error in
+                guard case .transient(let why, _)? = error as? DeliveryFailure else { return false }
+                return why.hasPrefix("\(status) from the centre") && why.contains("check the OAuth2 client")
+            }
+        }
+    }
+
     @Test func mllpAcknowledgementsAreRead() throws {
         #expect(try MLLP.judge(ack: "MSH|^~\\&|LIS\rMSA|AA|ABC123\r", controlID: "ABC123") == "ACK AA")
         #expect(throws: DeliveryFailure.permanent("the LIS rejected the message (AR): bad PID")) {

@@ -92,7 +92,8 @@ func storeWithResults(_ count: Int, at path: String, destinations: [String] = ["
 /// A configuration file pointing at `centre`, with short retries for tests.
 func writeConfiguration(centre: String, in folder: URL, base: Double = 0.2, cap: Double = 2, lease: Double = 2,
                         extra: [String: Any] = [:]) throws -> String {
-    var centreConfig: [String: Any] = ["baseURL": centre, "timeoutSeconds": 3]
+    // A request never outlasts the lease (the configuration refuses that).
+    var centreConfig: [String: Any] = ["baseURL": centre, "timeoutSeconds": min(3, lease * 0.6)]
     for (k, v) in extra { centreConfig[k] = v }
     let config: [String: Any] = ["site": "test-bench", "centre": centreConfig,
                                  "upload": ["baseSeconds": base, "capSeconds": cap, "leaseSeconds": lease]]

@@ -9,12 +9,13 @@ processed (the answer never arrives), and Bundles refused with an OperationOutco
 serves an OAuth2 client-credentials token endpoint, and TLS with or without client
 certificates.
 
-usage: test_centre.py --db FILE [--port N] [--fail-ratio R] [--seed S] [--slow-seconds T]
-                      [--require-token] [--token-lifetime S] [--tls CERT KEY] [--client-ca CA]
+usage: test_centre.py --db FILE [--port N] [--fail-ratio R] [--faults 500,503,429,slow,drop] [--seed S] [--slow-seconds T]
+                      [--require-token] [--token-lifetime S] [--token-expires-in S] [--client-secret S] [--tls CERT KEY] [--client-ca CA]
                       [--down-file FILE]
 It prints {"port": N} on its first line once it listens. GET /_stats tells what it holds.
 """
 import argparse
+import base64
 import gzip
 import json
 import os
@@ -163,8 +164,9 @@ def handler_for(centre):
                 self.note("400")
                 return self.reply(*outcome("the body is not JSON"))
             status, response = centre.transaction(bundle)
-            self.note(str(status), json.dumps(bundle) if status == 200 else None)
-            if fault == "drop" and status == 200:
+            dropped = fault == "drop" and status == 200
+            self.note(str(status) + ("-dropped" if dropped else ""), json.dumps(bundle) if status == 200 else None)
+            if dropped:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)   # processed, but the answer never arrives
                 return
@@ -175,14 +177,22 @@ def handler_for(centre):
             if ratio <= 0:
                 return None
             with LOCK:
-                roll, kind = centre.random.random(), centre.random.choice(["500", "503", "429", "slow", "drop"])
+                roll, kind = centre.random.random(), centre.random.choice(centre.args.faults.split(","))
             return kind if roll < ratio else None
 
         def token(self):
-            self.body()
+            form = self.body().decode()
+            expected = centre.args.client_secret
+            if expected is not None:
+                header = self.headers.get("Authorization", "")
+                given = base64.b64decode(header[6:]).decode() if header.startswith("Basic ") else ""
+                if given.split(":", 1)[-1] != expected or "grant_type=client_credentials" not in form:
+                    self.note("token-refused")
+                    return self.reply(401, {"error": "invalid_client"})
+            self.note("token")
             token = uuid.uuid4().hex
             centre.tokens[token] = time.time() + centre.args.token_lifetime
-            self.reply(200, {"access_token": token, "token_type": "bearer", "expires_in": 3600})
+            self.reply(200, {"access_token": token, "token_type": "bearer", "expires_in": centre.args.token_expires_in})
 
         def authorised(self):
             header = self.headers.get("Authorization", "")
@@ -196,10 +206,13 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fail-ratio", type=float, default=0.0)
+    parser.add_argument("--faults", default="500,503,429,slow,drop", help="the kinds of failure to pick from")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow-seconds", type=float, default=1.5)
     parser.add_argument("--require-token", action="store_true")
-    parser.add_argument("--token-lifetime", type=float, default=3600)
+    parser.add_argument("--token-lifetime", type=float, default=3600, help="how long the centre honours a token, s")
+    parser.add_argument("--token-expires-in", type=float, default=3600, help="the lifetime the token endpoint announces, s")
+    parser.add_argument("--client-secret", help="the OAuth2 client secret the token endpoint requires (any, when absent)")
     parser.add_argument("--down-file", help="answer 503 (maintenance) while this file exists")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--client-ca")

@@ -1,0 +1,43 @@
+import Foundation
+import PrecisCore
+import PrecisStore
+import PrecisTestSupport
+import PrecisUpload
+import Testing
+
+/// The request timeout, fractional seconds included: a slow answer inside it is delivered, one
+/// beyond it is given up after about the timeout and tried again (the centre may have stored
+/// it: conditional create makes the resend harmless).
+@Suite(.serialized) struct TimeoutTests {
+    @Test func aSlowAnswerInsideTheTimeoutIsDelivered() async throws {
+        let folder = try TestPaths.temporaryFolder("timeout")
+        let centre = try TestCentre(["--fail-ratio", "1", "--faults", "slow", "--slow-seconds", "0.3"], folder: folder)
+        defer { centre.stop() }
+        let store = try storeWithResults(2, at: folder.appendingPathComponent("p.sqlite").path)
+        let destination = try centreDestination(centre.url) { $0.timeoutSeconds = 0.8 }
+        let summary = try await Uploader(store: store, destinations: [destination], owner: "1@test").runOnce()
+        #expect(summary.delivered == 2, "\(summary.lines)")
+        await destination.shutdown()
+    }
+
+    @Test func aSlowAnswerBeyondTheTimeoutIsGivenUpAndSentAgainHarmlessly() async throws {
+        let folder = try TestPaths.temporaryFolder("timeout")
+        let centre = try TestCentre(["--fail-ratio", "1", "--faults", "slow", "--slow-seconds", "1.5"], folder: folder)
+        defer { centre.stop() }
+        let store = try storeWithResults(1, at: folder.appendingPathComponent("p.sqlite").path)
+        let destination = try centreDestination(centre.url) { $0.timeoutSeconds = 0.5 }
+        let package = try store.package(for: try store.outbox()[0])
+        let started = Date()
+        await #expect { _ = try await destination.deliver(package) } throws: { error in
+            guard case .transient(let why, _)? = error as? DeliveryFailure else { return false }
+            return why.contains("deadlineExceeded") || why.contains("readTimeout")   // whichever clock fires first
+        }
+        #expect(Date().timeIntervalSince(started) < 1.4)              // gave up at the timeout, not at the answer
+        await destination.shutdown()
+        try await Task.sleep(for: .milliseconds(1500))              // the centre finishes what it got
+        let patient = try centreDestination(centre.url) { $0.timeoutSeconds = 3 }
+        _ = try await patient.deliver(package)                       // the resend
+        #expect(try centre.stats().observations.rows == 1)
+        await patient.shutdown()
+    }
+}
