@@ -22,7 +22,7 @@ import Testing
 
     @Test func aSlowAnswerBeyondTheTimeoutIsGivenUpAndSentAgainHarmlessly() async throws {
         let folder = try TestPaths.temporaryFolder("timeout")
-        let centre = try TestCentre(["--fail-ratio", "1", "--faults", "slow", "--slow-seconds", "1.5"], folder: folder)
+        let centre = try TestCentre(["--fail-ratio", "1", "--faults", "slow", "--slow-seconds", "3"], folder: folder)
         defer { centre.stop() }
         let store = try storeWithResults(1, at: folder.appendingPathComponent("p.sqlite").path)
         let destination = try centreDestination(centre.url) { $0.timeoutSeconds = 0.5 }
@@ -32,9 +32,11 @@ import Testing
             guard case .transient(let why, _)? = error as? DeliveryFailure else { return false }
             return why.contains("deadlineExceeded") || why.contains("readTimeout")   // whichever clock fires first
         }
-        #expect(Date().timeIntervalSince(started) < 1.4)              // gave up at the timeout, not at the answer
+        // Gave up at the timeout, not at the answer: the error says which clock fired, and the call
+        // returned well before the centre answered (a loose bound: a loaded machine fires timers late).
+        #expect(Date().timeIntervalSince(started) < 2.5)
         await destination.shutdown()
-        try await Task.sleep(for: .milliseconds(1500))              // the centre finishes what it got
+        try await Task.sleep(for: .milliseconds(3000))              // the centre finishes what it got
         let patient = try centreDestination(centre.url) { $0.timeoutSeconds = 3 }
         _ = try await patient.deliver(package)                       // the resend
         #expect(try centre.stats().observations.rows == 1)
