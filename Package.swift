@@ -33,7 +33,7 @@ let package = Package(
             "PrecisCore",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        .target(name: "PrecisFormats", dependencies: ["PrecisCore"]),
+        .target(name: "PrecisFormats", dependencies: ["PrecisCore", "CZlib"]),
         .target(name: "PrecisDrivers", dependencies: [
             "PrecisCore",
             .product(name: "Logging", package: "swift-log"),

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
+import PrecisCore
 import PrecisRuntime
+import PrecisSignal
 
 /// `precis analyze`: re-analyse recorded data without an instrument.
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze", abstract: "Analyse recorded data offline (nothing is stored).",
-        subcommands: [LateralFlow.self, MethodSCRIPT.self])
+        subcommands: [LateralFlow.self, MethodSCRIPT.self, QPCR.self])
 
     /// `precis analyze lfa FILE.csv --assay crp --lot LOT`.
     struct LateralFlow: AsyncParsableCommand {
@@ -50,5 +52,118 @@ struct AnalyzeCommand: AsyncParsableCommand {
             case nil: break
             }
         }
+    }
+}
+
+extension AnalyzeCommand {
+    /// `precis analyze qpcr FILE.rdml`: LinRegPCR on every run of an RDML file.
+    struct QPCR: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "qpcr",
+            abstract: "An RDML file (1.1–1.4): Cq, PCR efficiency (LinRegPCR), N0, copies, melt peaks, standard curves.",
+            discussion: """
+                Cq is the second-derivative maximum (LinRegPCR's TD0); cqThreshold is where the baseline-corrected curve \
+                crosses the target's threshold (--threshold, or the geometric mean of the fluorescence at Cq). \
+                --write-rdml writes the file back with the results in each reaction (cq, ampEff, N0/Ncopy, bgFluor, notes).
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The RDML file (.rdml ZIP or bare XML).") var file: String
+        @Option(help: "A fixed threshold (baseline-corrected fluorescence) for cqThreshold.") var threshold: Double?
+        @Option(help: "Efficiency outliers: outlier (Grubbs, the default), mean (±0.05 of the median), include.")
+        var efficiencyExclusion: String = "outlier"
+        @Flag(help: "Count curves without a plateau in the mean efficiency.") var includeNoPlateau = false
+        @Option(help: "Write the RDML back with the results to this file.") var writeRdml: String?
+        @Option(help: "The RDML version written: 1.4 (default) or 1.3.") var rdmlVersion: String = "1.4"
+        @Flag(help: "Draw each target's baseline-corrected curves (log scale) in the terminal.") var plot = false
+
+        func run() async throws {
+            GlobalOptions.bootstrapLogging(verbose: global.verbose)
+            guard let exclusion = LinRegPCR.EfficiencyExclusion(rawValue: efficiencyExclusion) else {
+                throw fail(PrecisError(.input, "--efficiency-exclusion must be outlier, mean or include, not '\(efficiencyExclusion)'"))
+            }
+            let options = QPCRAnalysisOptions(threshold: threshold, efficiencyExclusion: exclusion, excludeNoPlateau: !includeNoPlateau)
+            let (report, annotated) = try guarded { try Runtime.analyzeRDML(URL(fileURLWithPath: file), options: options) }
+            if let writeRdml {
+                try guarded {
+                    let data = try annotated.rdmlFile(version: rdmlVersion)
+                    do { try data.write(to: URL(fileURLWithPath: writeRdml)) } catch {
+                        throw PrecisError(.input, "cannot write \(writeRdml): \(error.localizedDescription)")
+                    }
+                }
+            }
+            if global.json { return try Terminal.printJSON(report) }
+            print("\(report.file) (RDML \(report.rdmlVersion)): \(report.wells.count) wells × targets · \(report.method)")
+            for warning in report.warnings { print("  warning: \(warning)") }
+            print(Self.table(report.wells))
+            for curve in report.standardCurves {
+                print("standard curve \(curve.target) (\(curve.experiment)/\(curve.run)): slope \(fmt(curve.slope, 3)), "
+                      + "intercept \(fmt(curve.intercept, 2)), R² \(fmt(curve.r2, 4)), efficiency \(fmt(curve.efficiency, 3)) "
+                      + "from \(curve.standards) standards (\(curve.unit))")
+            }
+            if plot {
+                for target in Array(Set(report.wells.map(\.target))).sorted() {
+                    print("\n" + target)
+                    for line in QPCRPlot.lines(report.wells.filter { $0.target == target }, width: 72) { print(line) }
+                }
+            }
+            if let writeRdml { print("results written to \(writeRdml) (RDML \(rdmlVersion))") }
+        }
+
+        static func table(_ wells: [QPCRWellResult]) -> String {
+            var lines = ["well  sample          type  target            Cq      Cq(thr)  eff    indiv  N0          copies      Tm     flags"]
+            for w in wells {
+                let cells: [String] = [
+                    w.well.padding(toLength: 5, withPad: " ", startingAt: 0),
+                    String(w.sample.prefix(15)).padding(toLength: 15, withPad: " ", startingAt: 0),
+                    w.sampleType.padding(toLength: 5, withPad: " ", startingAt: 0),
+                    String(w.target.prefix(17)).padding(toLength: 17, withPad: " ", startingAt: 0),
+                    pad(w.cq.map { fmt($0, 2) } ?? "—", 7), pad(w.cqThreshold.map { fmt($0, 2) } ?? "—", 8),
+                    pad(w.efficiency.map { fmt($0, 3) } ?? "—", 6), pad(w.individualEfficiency.map { fmt($0, 3) } ?? "—", 6),
+                    pad(w.n0.map { String(format: "%.3g", $0) } ?? "—", 11), pad(w.nCopy.map { String(format: "%.4g", $0) } ?? "—", 11),
+                    pad(w.meltPeaks.first.map { fmt($0, 1) } ?? "—", 6), w.flags.joined(separator: "; "),
+                ]
+                lines.append(cells.joined(separator: " "))
+            }
+            return lines.joined(separator: "\n")
+        }
+
+        static func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
+    }
+}
+
+private func fmt(_ x: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", x) }
+
+/// A target's amplification curves in braille: log10 of the baseline-corrected fluorescence by
+/// cycle, each well a line, the threshold dotted, Cq marked on a ruler.
+enum QPCRPlot {
+    static func lines(_ wells: [QPCRWellResult], width: Int, height: Int = 12) -> [String] {
+        let curves = wells.map { $0.corrected.map { $0 > 0 ? log10($0) : Double.nan } }
+        let values = curves.flatMap { $0 }.filter(\.isFinite)
+        guard let cycles = wells.map(\.corrected.count).max(), cycles > 1, let top = values.max() else { return ["  (no curves)"] }
+        let bottom = max(values.min() ?? top - 1, top - 4)            // four decades, as LinRegPCR shows them
+        var canvas = BrailleCanvas(columns: width, rows: height)
+        func point(_ i: Int, _ y: Double) -> (Double, Double) { (Double(i) / Double(cycles - 1), (max(y, bottom) - bottom) / max(top - bottom, 1e-9)) }
+        for curve in curves {
+            for i in curve.indices.dropFirst() where curve[i - 1].isFinite && curve[i].isFinite {
+                canvas.line(from: point(i - 1, curve[i - 1]), to: point(i, curve[i]))
+            }
+        }
+        if let threshold = wells.first?.threshold, threshold > 0 {
+            for i in stride(from: 0, to: cycles * 4, by: 3) { canvas.plot(x: Double(i) / Double(cycles * 4 - 1), y: (log10(threshold) - bottom) / max(top - bottom, 1e-9)) }
+        }
+        var out = canvas.render().enumerated().map { index, row -> String in
+            let tag = index == 0 ? String(format: "%.2g", pow(10, top)) : index == height - 1 ? String(format: "%.2g", pow(10, bottom)) : ""
+            return tag.padding(toLength: 8, withPad: " ", startingAt: 0) + "│" + row
+        }
+        var ruler = Array(repeating: Character(" "), count: width)
+        for cq in wells.compactMap(\.cq) {
+            let i = Int(((cq - 1) / Double(cycles - 1) * Double(width - 1)).rounded())
+            if ruler.indices.contains(i) { ruler[i] = "▲" }
+        }
+        out.append(String(repeating: " ", count: 8) + "└" + String(repeating: "─", count: width))
+        out.append(String(repeating: " ", count: 9) + String(ruler))
+        out.append("         cycle 1" + String(repeating: " ", count: max(width - 14, 1)) + "\(cycles)")
+        out.append("        fluorescence − baseline (log) by cycle · ▲ Cq · dotted: threshold")
+        return out
     }
 }
