@@ -99,6 +99,7 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
         ("LateralFlowBenchmarks", ["PrecisSignal", "PrecisDrivers", "PrecisReplay", "PrecisCore"]),
         ("CalibrationBenchmarks", ["PrecisSignal", "PrecisCore"]),
         ("UploadBenchmarks", ["PrecisUpload", "PrecisStore", "PrecisCore"]),
+        ("QPCRBenchmarks", ["PrecisSignal", "PrecisFormats", "PrecisRuntime", "PrecisCore"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(
