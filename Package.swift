@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PrecisUpload", dependencies: [
-            "PrecisCore", "PrecisStore", "CZlib",
+            "PrecisCore", "PrecisStore", "PrecisFormats", "CZlib",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -23,13 +23,26 @@ enum Instruments {
     /// Connects to `address` for an assay of `family`; a `recording` URL wraps the transport
     /// in a RecordingTransport writing a replayable trace there.
     static func connect(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil) throws -> InstrumentSession {
+        guard family == LFRDriver.family else {
+            throw PrecisError(.input, "no runtime support for assays on \(family) devices yet")
+        }
+        let opened = try open(address, family: family, recording: recording)
+        return InstrumentSession(driver: LFRDriver(transport: opened.transport), endpoint: address.description,
+                                 stopWatching: opened.stopWatching)
+    }
+
+    /// The transport to `address` for a device of `family` (a simulator, a replayed trace or a
+    /// USB instrument), wrapped in a RecordingTransport when `recording` is given, and what
+    /// stops watching the device.
+    static func open(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil) throws
+        -> (transport: any Transport, stopWatching: @Sendable () -> Void) {
         var stopWatching: @Sendable () -> Void = {}
         var transport: any Transport
         switch address.scheme {
         case "sim":
             let simulator = try SimulatorSetup.transport(address)
             guard address.target == family.name else {
-                throw PrecisError(.input, "the assay runs on \(family) devices, \(address) is a \(address.target) device")
+                throw PrecisError(.input, "this needs a \(family) device, \(address) is a \(address.target) device")
             }
             transport = simulator
         case "replay":
@@ -39,12 +52,7 @@ enum Instruments {
             transport = usb.transport
             stopWatching = usb.stopWatching
         }
-        guard family == LFRDriver.family else {
-            stopWatching()
-            throw PrecisError(.input, "no runtime support for assays on \(family) devices yet")
-        }
         if let recording { transport = try RecordingTransport(wrapping: transport, to: recording, family: family) }
-        return InstrumentSession(driver: LFRDriver(transport: transport), endpoint: address.description,
-                                 stopWatching: stopWatching)
+        return (transport, stopWatching)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisStore
 
 /// How to reach the hospital LIS: a folder it watches, or an MLLP listener.
@@ -61,7 +62,7 @@ public struct HL7Destination: Destination {
             let target = URL(fileURLWithPath: folder).appendingPathComponent("\(id).hl7")
             let temporary = URL(fileURLWithPath: folder).appendingPathComponent(".\(id).hl7.part")
             do {
-                try DropFolder.write(message, to: target, via: temporary)
+                try DurableFile.write(message, to: target, via: temporary)
             } catch {
                 throw DeliveryFailure.transient("cannot write to the LIS folder \(folder): \(error.asPrecisError.message)", retryAfter: nil)
             }
@@ -69,31 +70,6 @@ public struct HL7Destination: Destination {
         }
         let ack = try await MLLP.send(message, host: configuration.host ?? "", port: configuration.port ?? 0)
         return try MLLP.judge(ack: ack, controlID: id)
-    }
-}
-
-/// Files for a folder the LIS watches.
-enum DropFolder {
-    /// Writes `data` under a hidden name, flushes it to disk, then renames it to `target` and
-    /// flushes the folder: the LIS never sees half a message, a resend replaces the same file
-    /// (rename(2) is atomic and overwrites), and a file reported delivered survives a power cut.
-    static func write(_ data: Data, to target: URL, via temporary: URL) throws {
-        func fail(_ what: String) -> PrecisError { PrecisError(.other, "\(what): \(String(cString: strerror(errno)))") }
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw fail("cannot create \(temporary.lastPathComponent)") }
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == data.count, synced else {
-            unlink(temporary.path)
-            throw fail("cannot write \(temporary.lastPathComponent)")
-        }
-        guard rename(temporary.path, target.path) == 0 else {
-            unlink(temporary.path)
-            throw fail("cannot rename to \(target.lastPathComponent)")
-        }
-        let folder = open(target.deletingLastPathComponent().path, O_RDONLY)
-        if folder >= 0 { fsync(folder); close(folder) }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import PrecisCore
 @testable import PrecisSignal
+import PrecisReplay
 import Testing
 
 /// A logistic amplification curve: baseline + plateau · N0·E^c / (1 + N0·E^c) over `cycles`,
@@ -123,6 +124,11 @@ func amplification(n0: Double, efficiency: Double = 1.9, cycles: Int = 45, basel
         #expect(abs(melt.peaks[1].temperature - 74.6) < 0.1)
         #expect(melt.peaks[0].height > melt.peaks[1].height)
         #expect(throws: PrecisError.self) { _ = try MeltCurve(temperatures: [70, 71, 72], fluorescence: [3, 2, 1]) }
+        // A negative control: a slowly falling baseline with reading noise has no product, so no Tm.
+        var rng = SplitMix64(seed: 11)
+        let noise = t.map { _ in 300 - 2 * Double(rng.next() % 1000) / 1000 * 20 }
+        let empty = try MeltCurve(temperatures: t, fluorescence: zip(t, noise).map { 900 - 4 * ($0 - 60) + $1 - 300 })
+        #expect(empty.peaks.isEmpty, "\(empty.peaks)")
     }
 
     @Test func standardCurveRefusesTooFewOrOneQuantity() {

@@ -37,7 +37,7 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 2.5)
         await destination.shutdown()
         try await Task.sleep(for: .milliseconds(3000))              // the centre finishes what it got
-        let patient = try centreDestination(centre.url) { $0.timeoutSeconds = 3 }
+        let patient = try centreDestination(centre.url) { $0.timeoutSeconds = 10 }   // the centre answers everything after 3 s
         _ = try await patient.deliver(package)                       // the resend
         #expect(try centre.stats().observations.rows == 1)
         await patient.shutdown()

@@ -37,8 +37,12 @@ public struct MeltCurve: Sendable, Equatable {
     public var peaks: [Peak]
 
     /// Analyses readings (any order); throws `.input` with fewer than 7 distinct temperatures.
-    /// Smoothing: Savitzky–Golay, window 7, order 2, on the readings in temperature order.
-    public init(temperatures: [Double], fluorescence: [Double], minimumRelativeHeight: Double = 0.1, minimumSeparation: Double = 1.0) throws {
+    /// Smoothing: Savitzky–Golay, window 7, order 2, on the readings in temperature order. A
+    /// peak must stand `minimumSignalToNoise` times above the derivative's noise (1.4826 × its
+    /// median absolute deviation), so that a well with no product (a clean negative control)
+    /// shows no Tm rather than the highest wiggle of its noise.
+    public init(temperatures: [Double], fluorescence: [Double], minimumRelativeHeight: Double = 0.1, minimumSeparation: Double = 1.0,
+                minimumSignalToNoise: Double = 8) throws {
         guard temperatures.count == fluorescence.count else { throw PrecisError(.input, "melt curve: \(temperatures.count) temperatures for \(fluorescence.count) readings") }
         let order = temperatures.indices.sorted { temperatures[$0] < temperatures[$1] }
         var t: [Double] = [], f: [Double] = []
@@ -56,10 +60,12 @@ public struct MeltCurve: Sendable, Equatable {
         self.temperatures = t
         negativeDerivative = derivative
         let tallest = derivative.max() ?? 0
+        let middle = Self.median(derivative)
+        let noise = 1.4826 * Self.median(derivative.map { abs($0 - middle) })
         var found: [Peak] = []
         if tallest > 0 {
             for i in 1..<(t.count - 1) where derivative[i] > derivative[i - 1] && derivative[i] >= derivative[i + 1]
-                && derivative[i] >= minimumRelativeHeight * tallest {
+                && derivative[i] >= minimumRelativeHeight * tallest && derivative[i] - middle >= minimumSignalToNoise * noise {
                 found.append(Self.vertex(t[i - 1], t[i], t[i + 1], derivative[i - 1], derivative[i], derivative[i + 1]))
             }
         }
@@ -67,6 +73,12 @@ public struct MeltCurve: Sendable, Equatable {
         var kept: [Peak] = []
         for peak in found where kept.allSatisfy({ abs($0.temperature - peak.temperature) >= minimumSeparation }) { kept.append(peak) }
         peaks = kept
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// The vertex of the parabola through three points (the middle one highest).
