@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         .target(name: "PrecisCore"),
@@ -61,6 +62,7 @@ let package = Package(
             "PrecisUpload",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Atomics", package: "swift-atomics"),
         ]),
         .executableTarget(name: "precis", dependencies: [
             "PrecisRuntime", "PrecisCore",
@@ -85,7 +87,8 @@ let package = Package(
                     exclude: ["centre"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
         .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore",
-                                                      "PrecisRuntime", "PrecisUpload", "PrecisStore"],
+                                                      "PrecisRuntime", "PrecisUpload", "PrecisStore",
+                                                      .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["python", "Fixtures", "requirements.txt"]),
     ]
 )

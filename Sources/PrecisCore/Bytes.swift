@@ -43,6 +43,15 @@ public struct ByteReader {
         return (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[b.startIndex + $1]) << (8 * $1) }
     }
 
+    /// An unsigned 64-bit little-endian integer.
+    public mutating func u64(_ field: String) throws -> UInt64 {
+        let b = try take(8, field)
+        return (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[b.startIndex + $1]) << (8 * UInt64($1)) }
+    }
+
+    /// A little-endian IEEE 754 double.
+    public mutating func f64(_ field: String) throws -> Double { Double(bitPattern: try u64(field)) }
+
     /// A string of printable ASCII preceded by its length in one byte.
     public mutating func shortString(_ field: String) throws -> String {
         let length = Int(try u8("\(field) length"))
@@ -85,6 +94,14 @@ public struct ByteWriter {
     public mutating func u32(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8((value >> UInt32(shift)) & 0xFF)) }
     }
+
+    /// Appends an unsigned 64-bit little-endian integer.
+    public mutating func u64(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8((value >> UInt64(shift)) & 0xFF)) }
+    }
+
+    /// Appends a little-endian IEEE 754 double.
+    public mutating func f64(_ value: Double) { u64(value.bitPattern) }
 
     /// Appends a length-prefixed ASCII string, truncated to 255 bytes.
     public mutating func shortString(_ value: String) {

@@ -20,13 +20,14 @@ import PrecisReplay
 /// | `remove-after=N` | pull the cartridge after N SCAN_DATA frames |
 /// | `fault=lamp|motor|temperature` | refuse START_SCAN with that error |
 enum SimulatorSetup {
-    static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family, MethodSCRIPTDriver.family]
+    static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family, MethodSCRIPTDriver.family, NPSDriver.family]
 
     /// The simulator an address names, as a transport.
     static func transport(_ address: DeviceAddress) throws -> any Transport {
         switch address.target {
         case LFRDriver.family.name: return try lfr(address)
         case QPCRDriver.family.name: return try qpcr(address)
+        case NPSDriver.family.name: return try nps(address)
         case MethodSCRIPTDriver.family.name: return SimulatedPotentiostat(serial: address.option("serial") ?? "SIM-PICO-0001")
         default:
             throw PrecisError(.input, "no simulated '\(address.target)' device",
@@ -79,19 +80,19 @@ enum SimulatorSetup {
         return SyntheticStrip.crp(ratio: ratio, controlArea: control, seed: seed).profile()
     }
 
-    private static func int(_ text: String, _ name: String) throws -> Int {
+    static func int(_ text: String, _ name: String) throws -> Int {
         guard let value = Int(text), value >= 0 else { throw PrecisError(.input, "sim option \(name)=\(text) needs a whole number") }
         return value
     }
 
-    private static func double(_ text: String, _ name: String) throws -> Double {
+    static func double(_ text: String, _ name: String) throws -> Double {
         guard let value = Double(text), value.isFinite, value >= 0 else {
             throw PrecisError(.input, "sim option \(name)=\(text) needs a non-negative number")
         }
         return value
     }
 
-    private static func list(_ text: String?, _ name: String) throws -> [Int] {
+    static func list(_ text: String?, _ name: String) throws -> [Int] {
         guard let text, !text.isEmpty else { return [] }
         return try text.split(separator: ",").map { try int(String($0), name) }
     }

@@ -7,6 +7,7 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-runs-results-outbox-audit", migrate: v1)
         migrator.registerMigration("v2-quality-control", migrate: v2)
+        migrator.registerMigration("v3-sequencing-runs", migrate: v3)
         return migrator
     }
 
@@ -160,6 +161,40 @@ enum Migrations {
                 reason TEXT
             );
             CREATE INDEX qc_lockouts_open ON qc_lockouts(assay, instrument_id, acknowledged_at);
+            """)
+    }
+
+    /// Sequencing runs: their metadata here, the reads in a BLOW5 file next to the database.
+    private static func v3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE sequencing_runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uid TEXT NOT NULL UNIQUE,
+                sample_id TEXT NOT NULL,          -- pseudonymous only
+                instrument_id TEXT NOT NULL REFERENCES instruments(id),
+                endpoint TEXT NOT NULL,
+                flow_cell_id TEXT,
+                channels INTEGER NOT NULL,
+                sample_rate REAL NOT NULL,
+                operator TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('RUNNING','COMPLETED','ABORTED')),
+                started_at TEXT NOT NULL,
+                ended_at TEXT,
+                reads_path TEXT NOT NULL,         -- the BLOW5 file (.partial until finished)
+                reads INTEGER NOT NULL DEFAULT 0,
+                samples INTEGER NOT NULL DEFAULT 0,
+                read_samples INTEGER NOT NULL DEFAULT 0,
+                events INTEGER NOT NULL DEFAULT 0,
+                lost_packets INTEGER NOT NULL DEFAULT 0,
+                lost_frames INTEGER NOT NULL DEFAULT 0,
+                corrupt_packets INTEGER NOT NULL DEFAULT 0,
+                ring_overflows INTEGER NOT NULL DEFAULT 0,
+                flags TEXT NOT NULL DEFAULT '',   -- comma-separated: data-loss, overflow, corrupt-packets
+                error_kind TEXT,
+                error_message TEXT
+            );
+            CREATE INDEX sequencing_runs_status ON sequencing_runs(status);
             """)
     }
 }

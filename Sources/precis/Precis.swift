@@ -15,7 +15,7 @@ struct Precis: AsyncParsableCommand {
             6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
         subcommands: [DevicesCommand.self, RunCommand.self, PlateCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
-                      UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self])
+                      UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self, EventsCommand.self])
 }
 
 /// Options every verb takes.

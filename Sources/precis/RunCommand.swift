@@ -8,8 +8,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "The instrument: sim:lfr[?options], usb:SERIAL, replay:FILE.jsonl (see `precis devices`).")
     var device: String
 
-    @Option(help: "The assay id (a file in Calibration/assays/).")
-    var assay: String
+    @Option(help: "The assay id (a file in Calibration/assays/); none for a sequencer (sim:nps, usb:NPS-…).")
+    var assay: String?
 
     @Option(help: "The pseudonymous sample id, e.g. S-0001.")
     var sample: String?
@@ -29,6 +29,15 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seconds to wait for a cartridge when the slot is empty.")
     var waitCartridge: Int = 60
 
+    @Option(help: "Sequencer: where to write the reads (.blow5 or .slow5); default reads/ next to the database.")
+    var output: String?
+
+    @Option(help: "Sequencer: seconds of signal to take (default: until the sequencer's playback ends).")
+    var duration: Double?
+
+    @Option(help: "Sequencer: bias voltage in mV.")
+    var bias: Int = -180
+
     /// The QC control named by `--qc LOT:LEVEL`, if any.
     func qcSample() throws -> QCSample? {
         guard let qc else { return nil }
@@ -41,6 +50,10 @@ struct RunOptions: ParsableArguments {
 
     /// Runs the assay, prints the outcome, and exits 6 for ABORTED and 7 for INVALID.
     func perform(_ global: GlobalOptions, recording: URL?) async throws {
+        guard let assay else {
+            guard recording == nil else { throw fail(PrecisError(.input, "a sequencer's session is its BLOW5 file; record is for readers")) }
+            return try await SequencingRun(options: self).perform(global)
+        }
         let runtime = try global.runtime()
         let bar = ProgressBar(label: "Reading strip")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only

@@ -1,0 +1,209 @@
+import CZlib
+import Foundation
+import PrecisCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes SLOW5 (text) or BLOW5 (binary, each record a zlib stream) read by read, to
+/// `OUT.partial` while it is open; `finish()` writes the BLOW5 end marker, flushes to disk and
+/// renames to `OUT`. A run that dies leaves the `.partial` file with every read written so far.
+public final class SLOW5Writer {
+    /// Where the finished file goes.
+    public let url: URL
+    /// Text or binary.
+    public let format: SLOW5Format
+    /// The header written first.
+    public let header: SLOW5Header
+    /// BLOW5 record compression.
+    public let recordCompression: SLOW5RecordCompression
+    /// zlib level, 1 (fast) to 9 (small).
+    public let compressionLevel: Int32
+    /// Reads written so far.
+    public private(set) var readsWritten = 0
+    /// Bytes written so far.
+    public private(set) var bytesWritten = 0
+    let partial: URL
+    let fd: Int32
+    var buffer: [UInt8] = []
+    var finished = false
+
+    /// Creates `url.partial` and writes the header. Attribute values may not contain tabs or newlines.
+    public init(url: URL, format: SLOW5Format? = nil, header: SLOW5Header, recordCompression: SLOW5RecordCompression = .zlib,
+                compressionLevel: Int32 = 1) throws {
+        self.url = url
+        self.format = format ?? SLOW5Format.forPath(url.path)
+        self.header = header
+        self.recordCompression = self.format == .binary ? recordCompression : .none
+        self.compressionLevel = compressionLevel
+        partial = URL(fileURLWithPath: url.path + ".partial")
+        for (group, values) in header.readGroups.enumerated() {
+            for (key, value) in values where value.contains(where: { $0 == "\t" || $0 == "\n" }) || key.contains("\t") {
+                throw PrecisError(.input, "header attribute \(key) of read group \(group) contains a tab or newline")
+            }
+        }
+        fd = open(partial.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw PrecisError(.storage, "cannot create \(partial.path): \(String(cString: strerror(errno)))")
+        }
+        try writeHeader()
+    }
+
+    deinit { if !finished { close(fd) } }
+
+    func headerText() -> String {
+        var text = ""
+        for name in header.attributeNames {
+            text += "@" + name
+            for group in header.readGroups { text += "\t" + (group[name].map { $0.isEmpty ? "." : $0 } ?? ".") }
+            text += "\n"
+        }
+        text += "#" + (SLOW5Reader.mainTypes + header.auxFields.map(\.type.spelling)).joined(separator: "\t") + "\n"
+        text += "#" + (SLOW5Reader.mainColumns + header.auxFields.map(\.name)).joined(separator: "\t") + "\n"
+        return text
+    }
+
+    func writeHeader() throws {
+        let groups = UInt32(header.readGroups.count)
+        switch format {
+        case .ascii:
+            buffer.append(contentsOf: Array("#slow5_version\t0.2.0\n#num_read_groups\t\(groups)\n".utf8))
+            buffer.append(contentsOf: Array(headerText().utf8))
+        case .binary:
+            var fixed = Array("BLOW5\u{1}".utf8) + [0, 2, 0, recordCompression.rawValue]
+            fixed.appendLittleEndian(groups)
+            fixed.append(SLOW5SignalCompression.none.rawValue)
+            fixed.append(contentsOf: repeatElement(0, count: 64 - fixed.count))
+            let text = Array(headerText().utf8)
+            fixed.appendLittleEndian(UInt32(text.count))
+            buffer.append(contentsOf: fixed + text)
+        }
+        try flush()
+    }
+
+    /// Appends one read. Its auxiliary values must match the header's auxiliary columns.
+    public func write(_ read: SLOW5Read) throws {
+        guard !finished else { throw PrecisError(.other, "\(url.lastPathComponent) is already finished") }
+        guard Int(read.readGroup) < header.readGroups.count else {
+            throw PrecisError(.input, "read \(read.readID) is in read group \(read.readGroup); the header has \(header.readGroups.count)")
+        }
+        guard !read.readID.isEmpty, !read.readID.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "," }) else {
+            throw PrecisError(.input, "read id '\(read.readID)' is empty or contains a tab, comma or newline")
+        }
+        switch format {
+        case .ascii: buffer.append(contentsOf: Array(textRecord(read).utf8))
+        case .binary:
+            let record = try binaryRecord(read)
+            let stored = recordCompression == .zlib ? try deflate(record) : record
+            buffer.appendLittleEndian(UInt64(stored.count))
+            buffer.append(contentsOf: stored)
+        }
+        readsWritten += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Writes the end marker, flushes to disk and renames `.partial` to the final name.
+    public func finish() throws {
+        guard !finished else { return }
+        if format == .binary { buffer.append(contentsOf: Array("5WOLB".utf8)) }
+        try flush()
+        finished = true
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard synced, rename(partial.path, url.path) == 0 else {
+            throw PrecisError(.storage, "cannot finish \(url.path): \(String(cString: strerror(errno)))")
+        }
+        let folder = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if folder >= 0 { fsync(folder); close(folder) }
+    }
+
+    func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            guard n > 0 else {
+                throw PrecisError(.storage, "cannot write \(partial.path): \(String(cString: strerror(errno)))",
+                                  hint: "is the disk full? the reads written so far are in the .partial file")
+            }
+            offset += n
+        }
+        bytesWritten += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+extension SLOW5Writer {
+    func textRecord(_ read: SLOW5Read) -> String {
+        var line = read.readID + "\t\(read.readGroup)\t" + SLOW5Number.format(read.digitisation) + "\t"
+            + SLOW5Number.format(read.offset) + "\t" + SLOW5Number.format(read.range) + "\t"
+            + SLOW5Number.format(read.samplingRate) + "\t\(read.rawSignal.count)\t"
+        line += read.rawSignal.map(String.init).joined(separator: ",")
+        for field in header.auxFields { line += "\t" + (read.aux[field.name] ?? .missing).description }
+        return line + "\n"
+    }
+
+    func binaryRecord(_ read: SLOW5Read) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + 2 * read.rawSignal.count)
+        let id = Array(read.readID.utf8)
+        out.appendLittleEndian(UInt16(id.count))
+        out.append(contentsOf: id)
+        out.appendLittleEndian(read.readGroup)
+        for value in [read.digitisation, read.offset, read.range, read.samplingRate] { out.appendLittleEndian(value.bitPattern) }
+        out.appendLittleEndian(UInt64(read.rawSignal.count))
+        read.rawSignal.withUnsafeBytes { out.append(contentsOf: $0) }
+        for field in header.auxFields { try appendAux(read.aux[field.name] ?? .missing, field, read.readID, to: &out) }
+        return out
+    }
+
+    func appendAux(_ value: SLOW5AuxValue, _ field: SLOW5AuxField, _ readID: String, to out: inout [UInt8]) throws {
+        func bad() -> PrecisError { PrecisError(.input, "read \(readID): \(field.name) = \(value) is not a \(field.type.spelling)") }
+        switch (field.type, value) {
+        case (.string, .string(let s)): out.appendLittleEndian(UInt64(s.utf8.count)); out.append(contentsOf: Array(s.utf8))
+        case (.string, .missing): out.appendLittleEndian(UInt64(0))
+        case (.char, .string(let s)): guard let c = s.utf8.first, s.utf8.count == 1 else { throw bad() }; out.append(c)
+        case (.char, .missing): out.append(0)
+        case (.float, .real(let v)): out.appendLittleEndian(Float(v).bitPattern)
+        case (.float, .missing): out.appendLittleEndian(Float.nan.bitPattern)
+        case (.double, .real(let v)): out.appendLittleEndian(v.bitPattern)
+        case (.double, .missing): out.appendLittleEndian(Double.nan.bitPattern)
+        case (let type, .int(let v)): try appendInteger(UInt64(bitPattern: v), signed: v < 0, type, to: &out, bad)
+        case (let type, .uint(let v)): try appendInteger(v, signed: false, type, to: &out, bad)
+        case (let type, .missing):
+            let width = type.width
+            let signed: Bool = [.int8, .int16, .int32, .int64].contains(type)
+            let null: UInt64 = signed ? (1 << (8 * UInt64(width) - 1)) - 1 : (width == 8 ? .max : (1 << (8 * UInt64(width))) - 1)
+            for b in 0..<width { out.append(UInt8(truncatingIfNeeded: null >> (8 * UInt64(b)))) }
+        default: throw bad()
+        }
+    }
+
+    func appendInteger(_ bits: UInt64, signed: Bool, _ type: SLOW5AuxType, to out: inout [UInt8],
+                       _ bad: () -> PrecisError) throws {
+        let width = type.width
+        guard width > 0, type != .float, type != .double, type != .char else { throw bad() }
+        if width < 8 {
+            let isSignedType: Bool = [.int8, .int16, .int32].contains(type)
+            let value = Int64(bitPattern: bits)
+            let fits = isSignedType ? (value >= -(1 << (8 * width - 1)) && value < (1 << (8 * width - 1)))
+                                    : (!signed && bits < (1 << UInt64(8 * width)))
+            guard fits else { throw bad() }
+        }
+        for b in 0..<width { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(b)))) }
+    }
+
+    func deflate(_ input: [UInt8]) throws -> [UInt8] {
+        var length = compressBound(uLong(input.count))
+        var output = [UInt8](repeating: 0, count: Int(length))
+        let status = compress2(&output, &length, input, uLong(input.count), compressionLevel)
+        guard status == Z_OK else { throw PrecisError(.other, "zlib failed to compress a read (\(status))") }
+        output.removeLast(output.count - Int(length))
+        return output
+    }
+}
+
+extension [UInt8] {
+    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,50 @@
+import PrecisCore
+
+/// slow5lib's `svb-zd` signal compression: each sample minus the one before (the first minus
+/// zero), zig-zag mapped to unsigned, then StreamVByte: a little-endian u32 count, one control
+/// byte per four values (two bits each, low bits first: the value's byte count minus one),
+/// then each value's low bytes.
+enum StreamVByte {
+    /// Decodes `bytes` into samples; throws when the counts and the bytes disagree.
+    static func decodeZigZagDelta(_ bytes: [UInt8], name: String) throws -> [Int16] {
+        guard bytes.count >= 4 else { throw PrecisError(.input, "\(name): svb-zd signal shorter than its count") }
+        let count = Int(UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
+        let controlBytes = (count + 3) / 4
+        guard 4 + controlBytes <= bytes.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
+        var data = 4 + controlBytes
+        var previous: Int32 = 0
+        var out = [Int16]()
+        out.reserveCapacity(count)
+        for i in 0..<count {
+            let width = Int((bytes[4 + i / 4] >> (2 * UInt8(i % 4))) & 3) + 1
+            guard data + width <= bytes.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
+            var value: UInt32 = 0
+            for b in 0..<width { value |= UInt32(bytes[data + b]) << (8 * b) }
+            data += width
+            let delta = Int32(bitPattern: (value >> 1) ^ (0 &- (value & 1)))
+            previous = previous &+ delta
+            guard let sample = Int16(exactly: previous) else { throw PrecisError(.input, "\(name): svb-zd sample out of int16 range") }
+            out.append(sample)
+        }
+        guard data == bytes.count else { throw PrecisError(.input, "\(name): \(bytes.count - data) bytes after the svb-zd signal") }
+        return out
+    }
+
+    /// Encodes samples as `decodeZigZagDelta` reads them.
+    static func encodeZigZagDelta(_ samples: [Int16]) -> [UInt8] {
+        let count = samples.count
+        var out = [UInt8](repeating: 0, count: 4 + (count + 3) / 4)
+        out.reserveCapacity(out.count + 2 * count)
+        for b in 0..<4 { out[b] = UInt8(truncatingIfNeeded: UInt32(count) >> (8 * b)) }
+        var previous: Int32 = 0
+        for (i, sample) in samples.enumerated() {
+            let delta = Int32(sample) &- previous
+            previous = Int32(sample)
+            let value = UInt32(bitPattern: (delta << 1) ^ (delta >> 31))
+            let width = value < 1 << 8 ? 1 : value < 1 << 16 ? 2 : value < 1 << 24 ? 3 : 4
+            out[4 + i / 4] |= UInt8(width - 1) << (2 * UInt8(i % 4))
+            for b in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * b))) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import PrecisCore
+import PrecisDrivers
+
+/// What one simulated channel plays: reads separated by open pore, or no pore, or a saturated ADC.
+public struct NPSChannelScript: Sendable {
+    /// How the channel behaves.
+    public enum Kind: Sendable { case pore, noPore, saturated }
+    /// The behaviour.
+    public var kind: Kind
+    /// The raw reads it plays, in order, each after `gap` samples of open pore.
+    public var reads: [[Int16]]
+    /// Makes a script.
+    public init(kind: Kind = .pore, reads: [[Int16]] = []) {
+        self.kind = kind
+        self.reads = reads
+    }
+}
+
+/// Produces the sequencer's stream packets (nps protocol.md §5) on its own thread, from
+/// per-channel scripts, at the sampling rate or as fast as the consumer takes them.
+final class NPSStreamer: @unchecked Sendable {
+    struct Player {
+        var reads: [[Int16]]
+        let kind: NPSChannelScript.Kind
+        let open: [Int16]
+        var read = 0
+        var inRead = false
+        var position = 0
+        var gapLeft: Int
+        var tick = 0
+        /// Every read played and the gap after the last one too.
+        var done: Bool { read >= reads.count && !inRead && gapLeft <= 0 }
+    }
+
+    let channels: Int
+    let framesPerPacket: Int
+    let sampleRate: Int
+    let gap: Int
+    let realTime: Bool
+    let dropSequences: Set<UInt32>
+    let lock = NSLock()
+    var sink: (any PacketSink)?
+    var players: [Player]
+    var running = false
+    var thread: Thread?
+    let finished = DispatchSemaphore(value: 0)
+    var sequence: UInt32 = 0
+    var firstSample: UInt64 = 0
+    var packetsSent: UInt32 = 0
+    var overflows: UInt32 = 0
+    var unplugAfterPackets: Int?
+    var stopRequested = false
+    var deviceOverflowPending = false
+    /// True once every channel has played all its reads.
+    var playbackComplete = false
+
+    init(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], scripts: [NPSChannelScript], gap: Int,
+         openPore: Float, realTime: Bool, dropSequences: Set<UInt32>, unplugAfterPackets: Int?, seed: UInt64) {
+        channels = identity.channels
+        framesPerPacket = identity.framesPerPacket
+        sampleRate = identity.sampleRate
+        self.gap = gap
+        self.realTime = realTime
+        self.dropSequences = dropSequences
+        self.unplugAfterPackets = unplugAfterPackets
+        var rng = SplitMix(seed: seed)
+        players = (0..<identity.channels).map { c in
+            let script = c < scripts.count ? scripts[c] : NPSChannelScript(kind: .pore)
+            let cal = calibrations[c]
+            let unit = cal.range / cal.digitisation
+            let open = (0..<1021).map { _ -> Int16 in
+                let level = Double(openPore) + 2.0 * rng.gaussian()
+                return Int16(clamping: Int((level / unit - cal.offset).rounded()))
+            }
+            return Player(reads: script.reads.filter { !$0.isEmpty }, kind: script.kind, open: open, gapLeft: gap + c % 97)
+        }
+    }
+
+    /// Starts producing into `sink`.
+    func start(sink: any PacketSink) {
+        lock.withLock {
+            self.sink = sink
+            guard !running else { return }
+            running = true
+            stopRequested = false
+            let thread = Thread { [self] in produce() }
+            thread.name = "precis.sim-nps-stream"
+            self.thread = thread
+            thread.start()
+        }
+    }
+
+    /// Stops producing; returns when the thread has ended.
+    func stop() {
+        let wasRunning = lock.withLock { () -> Bool in
+            stopRequested = true
+            return running
+        }
+        if wasRunning { finished.wait() }
+    }
+
+    func produce() {
+        let packetSize = NPSProtocol.streamHeaderSize + 2 * channels * framesPerPacket
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: packetSize, alignment: 8)
+        defer { buffer.deallocate() }
+        let start = ContinuousClock.now
+        let packetTime = Duration.seconds(Double(framesPerPacket) / Double(sampleRate))
+        var sent = 0
+        while true {
+            let (stop, sink) = lock.withLock { (stopRequested, self.sink) }
+            guard !stop, let sink else { break }
+            if let limit = unplugAfterPackets, sent >= limit {
+                sink.sourceFailed(PrecisError(.disconnected, "the simulated sequencer went away (unplugged)",
+                                              hint: "check the USB cable and the power of the sequencer"))
+                break
+            }
+            let last = fill(buffer)
+            let flags: UInt8 = (last ? 2 : 0) | (deviceOverflowPending ? 1 : 0)
+            let header = NPSPacketHeader(flags: flags, sequence: sequence, firstSample: firstSample,
+                                         channels: channels, frames: framesPerPacket)
+            header.write(into: buffer)
+            if !realTime {
+                // As fast as the host takes them: a replay can wait for room, a device at speed cannot.
+                while !sink.hasRoom() && !lock.withLock({ stopRequested }) { usleep(50) }
+            }
+            if !dropSequences.contains(sequence) {
+                if sink.deliver(UnsafeRawBufferPointer(buffer)) {
+                    deviceOverflowPending = false
+                } else {
+                    lock.withLock { overflows += 1 }
+                    deviceOverflowPending = true
+                }
+            }
+            sequence &+= 1
+            firstSample += UInt64(framesPerPacket)
+            sent += 1
+            lock.withLock { packetsSent &+= 1 }
+            if last {
+                lock.withLock { playbackComplete = true }
+                break
+            }
+            if realTime {
+                let due = start + packetTime * sent
+                if due > .now { Thread.sleep(forTimeInterval: Double((due - .now).components.attoseconds) / 1e18) }
+            }
+        }
+        lock.withLock { running = false }
+        finished.signal()
+    }
+
+    /// Fills one packet's samples; true when every channel has finished its script.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let samples = buffer.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize).assumingMemoryBound(to: Int16.self)
+        var allDone = true
+        for frame in 0..<framesPerPacket {
+            let row = samples + frame * channels
+            for c in 0..<channels {
+                row[c] = Int16(littleEndian: next(&players[c]))
+            }
+        }
+        for p in players where p.kind == .pore && !p.done { allDone = false; break }
+        return allDone && players.contains { !$0.reads.isEmpty }
+    }
+
+    @inline(__always)
+    func next(_ p: inout Player) -> Int16 {
+        p.tick &+= 1
+        switch p.kind {
+        case .noPore: return p.open[p.tick % p.open.count] / 40
+        case .saturated: return Int16.max
+        case .pore: break
+        }
+        if !p.inRead {
+            if p.gapLeft > 0 || p.read >= p.reads.count {
+                p.gapLeft -= 1
+                return p.open[p.tick % p.open.count]
+            }
+            p.inRead = true
+            p.position = 0
+        }
+        let value = p.reads[p.read][p.position]
+        p.position += 1
+        if p.position == p.reads[p.read].count {
+            p.inRead = false
+            p.read += 1
+            p.gapLeft = gap
+        }
+        return value
+    }
+}
+
+/// A small, fast, seedable generator for simulated noise.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func gaussian() -> Double {
+        let u = max(uniform(), 1e-300), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+}

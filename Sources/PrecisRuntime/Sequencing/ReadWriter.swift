@@ -1,0 +1,91 @@
+import Foundation
+import PrecisCore
+import PrecisFormats
+import PrecisSignal
+
+/// Writes completed reads to BLOW5 on its own thread, so compression never holds up the signal
+/// thread: reads arrive in batches, each becomes a SLOW5 record with ONT's usual auxiliary
+/// fields (channel_number, median_before, read_number, start_mux, start_time, end_reason).
+final class ReadWriter: @unchecked Sendable {
+    static let auxFields = [
+        SLOW5AuxField(name: "channel_number", type: .string),
+        SLOW5AuxField(name: "median_before", type: .double),
+        SLOW5AuxField(name: "read_number", type: .int32),
+        SLOW5AuxField(name: "start_mux", type: .uint8),
+        SLOW5AuxField(name: "start_time", type: .uint64),
+        SLOW5AuxField(name: "end_reason", type: .enumeration(ReadEndReason.labels)),
+    ]
+
+    let writer: SLOW5Writer
+    let calibrations: [ChannelCalibration]
+    let sampleRate: Double
+    let condition = NSCondition()
+    var queue: [[SegmentedRead]] = []
+    var closing = false
+    var error: PrecisError?
+    let done = DispatchSemaphore(value: 0)
+
+    init(writer: SLOW5Writer, calibrations: [ChannelCalibration], sampleRate: Double) {
+        self.writer = writer
+        self.calibrations = calibrations
+        self.sampleRate = sampleRate
+        let thread = Thread { [self] in
+            drain()
+            done.signal()
+        }
+        thread.name = "precis.blow5-writer"
+        thread.start()
+    }
+
+    /// Queues a batch (called from the signal thread).
+    func submit(_ reads: [SegmentedRead]) {
+        condition.withLock {
+            queue.append(reads)
+            condition.signal()
+        }
+    }
+
+    /// Writes what is queued, finishes the file and returns (reads written, bytes), or the first write error.
+    func finish() async throws -> (reads: Int, bytes: Int) {
+        condition.withLock {
+            closing = true
+            condition.signal()
+        }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { [done] in
+                done.wait()
+                c.resume()
+            }
+        }
+        if let error { throw error }
+        try writer.finish()
+        return (writer.readsWritten, writer.bytesWritten)
+    }
+
+    func drain() {
+        while true {
+            let batch: [[SegmentedRead]]? = condition.withLock {
+                while queue.isEmpty && !closing { condition.wait() }
+                if queue.isEmpty { return nil }
+                defer { queue.removeAll(keepingCapacity: true) }
+                return queue
+            }
+            guard let batch else { return }
+            guard error == nil else { continue }
+            do {
+                for reads in batch { for read in reads { try writer.write(record(read)) } }
+            } catch {
+                self.error = error as? PrecisError ?? PrecisError(.storage, "\(error)")
+            }
+        }
+    }
+
+    func record(_ read: SegmentedRead) -> SLOW5Read {
+        let cal = calibrations[read.channel - 1]
+        return SLOW5Read(readID: UUID().uuidString.lowercased(), digitisation: cal.digitisation, offset: cal.offset,
+                         range: cal.range, samplingRate: sampleRate, rawSignal: read.raw,
+                         aux: ["channel_number": .string(String(read.channel)), "median_before": .real(Double(read.medianBefore)),
+                               "read_number": .int(Int64(read.readNumber)), "start_mux": .uint(1),
+                               "start_time": .uint(read.startSample), "end_reason": .uint(UInt64(read.endReason.rawValue))])
+    }
+}

@@ -1,0 +1,192 @@
+import Atomics
+import Foundation
+import PrecisCore
+import PrecisDrivers
+import PrecisSignal
+
+/// What the operator sees of a sequencing run while it goes.
+public struct SequencingSnapshot: Sendable, Codable {
+    /// Sample frames processed per channel (the run's clock).
+    public var frames: UInt64 = 0
+    /// Seconds of signal processed.
+    public var seconds: Double = 0
+    /// Channels in each state.
+    public var states: [String: Int] = [:]
+    /// Totals so far.
+    public var totals = SequencingTotalsSnapshot()
+    /// Packets waiting in the ring.
+    public var ringDepth = 0
+    /// Whether the sequencer flagged its last packet.
+    public var playbackComplete = false
+}
+
+/// Totals as the snapshot carries them (plain numbers, for JSON).
+public struct SequencingTotalsSnapshot: Sendable, Codable {
+    /// Reads kept.
+    public var reads = 0
+    /// Samples off the bus.
+    public var samples: Int64 = 0
+    /// Events found.
+    public var events: Int64 = 0
+    /// Packets lost before the host.
+    public var lostPackets: Int64 = 0
+    /// Frames lost.
+    public var lostFrames: Int64 = 0
+    /// Corrupt packets discarded.
+    public var corruptPackets: Int64 = 0
+    /// Packets the ring had no room for.
+    public var ringOverflows: Int64 = 0
+}
+
+/// The consumer side of the streaming path: takes packets from the ring on its own thread,
+/// checks sequence and sample continuity, and feeds each channel's samples to its
+/// `ChannelProcessor`; completed reads go to `readSink` in batches. Nothing is allocated per
+/// packet; a snapshot for the operator is published every `snapshotEvery` packets.
+final class SequencingPipeline: @unchecked Sendable {
+    struct Options {
+        var snapshotEvery = 64
+        /// A test knob: after this many packets, the consumer stops for `stall`.
+        var stallAfterPackets: Int?
+        var stall: Duration = .zero
+    }
+
+    let ring: PacketRing
+    let identity: NPSIdentity
+    var processors: [ChannelProcessor]
+    let readSink: @Sendable ([SegmentedRead]) -> Void
+    let options: Options
+    var expectedSequence: UInt32 = 0
+    var expectedSample: UInt64 = 0
+    var packets = 0
+    var totals = SequencingTotalsSnapshot()
+    var completed: [SegmentedRead] = []
+    var sawLast = false
+    var corruptReasons: [String] = []
+    let stopRequested = ManagedAtomic<Bool>(false)
+    let done = DispatchSemaphore(value: 0)
+    let snapshotLock = NSLock()
+    var published = SequencingSnapshot()
+
+    init(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], parameters: SegmentationParameters,
+         ring: PacketRing, options: Options = Options(), readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
+        self.identity = identity
+        self.ring = ring
+        self.options = options
+        self.readSink = readSink
+        processors = calibrations.enumerated().map { c, cal in
+            ChannelProcessor(channel: c + 1,
+                             calibration: ChannelCalibration(digitisation: cal.digitisation, offset: cal.offset, range: cal.range),
+                             parameters: parameters, rails: (identity.adcMin + 1)...(identity.adcMax - 1))
+        }
+        completed.reserveCapacity(256)
+    }
+
+    /// Starts the consumer thread.
+    func start() {
+        let thread = Thread { [self] in
+            consumeUntilStopped()
+            done.signal()
+        }
+        thread.name = "precis.signal"
+        thread.start()
+    }
+
+    /// Asks the consumer to drain the ring, end every read in progress and stop; waits for it.
+    func stop() async {
+        stopRequested.store(true, ordering: .releasing)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { [done] in
+                done.wait()
+                c.resume()
+            }
+        }
+    }
+
+    /// The latest snapshot.
+    var snapshot: SequencingSnapshot { snapshotLock.withLock { published } }
+
+    func consumeUntilStopped() {
+        var idle = 0
+        while true {
+            if ring.consume({ process($0) }) {
+                idle = 0
+                continue
+            }
+            if stopRequested.load(ordering: .acquiring) { break }
+            idle += 1
+            if idle > 64 { usleep(200) }
+        }
+        for c in processors.indices { processors[c].finish { completed.append($0) } }
+        flushReads()
+        publish()
+    }
+
+    @inline(__always)
+    func process(_ packet: UnsafeRawBufferPointer) {
+        packets += 1
+        if let after = options.stallAfterPackets, packets == after {
+            Thread.sleep(forTimeInterval: Double(options.stall.components.seconds) + Double(options.stall.components.attoseconds) / 1e18)
+        }
+        let header: NPSPacketHeader
+        switch NPSPacketHeader.parse(packet, channels: identity.channels) {
+        case .success(let h): header = h
+        case .failure(let why):
+            totals.corruptPackets += 1
+            if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): \(why)") }
+            return
+        }
+        if header.sequence != expectedSequence { totals.lostPackets += Int64(header.sequence &- expectedSequence) }
+        expectedSequence = header.sequence &+ 1
+        if header.firstSample != expectedSample {
+            guard header.firstSample > expectedSample else {
+                totals.corruptPackets += 1
+                if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): samples from the past") }
+                return
+            }
+            let lost = header.firstSample - expectedSample
+            totals.lostFrames += Int64(lost)
+            for c in processors.indices {
+                processors[c].markLoss { completed.append($0) }
+                processors[c].skip(lost)
+            }
+        }
+        expectedSample = header.firstSample + UInt64(header.frames)
+        let channels = identity.channels, frames = header.frames
+        let samples = packet.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize)
+        processors.withUnsafeMutableBufferPointer { procs in
+            for c in 0..<channels {
+                for f in 0..<frames {
+                    let raw = Int16(littleEndian: samples.loadUnaligned(fromByteOffset: 2 * (f * channels + c), as: Int16.self))
+                    procs[c].push(raw) { completed.append($0) }
+                }
+            }
+        }
+        totals.samples += Int64(channels * frames)
+        if header.isLast { sawLast = true }
+        if completed.count >= 64 { flushReads() }
+        if packets % options.snapshotEvery == 0 || header.isLast {
+            flushReads()
+            publish()
+        }
+    }
+
+    func flushReads() {
+        guard !completed.isEmpty else { return }
+        for read in completed {
+            totals.reads += 1
+            totals.events += Int64(read.eventCount)
+        }
+        readSink(completed)
+        completed.removeAll(keepingCapacity: true)
+    }
+
+    func publish() {
+        var states: [String: Int] = [:]
+        for p in processors { states[p.state.rawValue, default: 0] += 1 }
+        var t = totals
+        t.ringOverflows = Int64(ring.overflows)
+        let snap = SequencingSnapshot(frames: expectedSample, seconds: Double(expectedSample) / Double(identity.sampleRate),
+                                      states: states, totals: t, ringDepth: ring.depth, playbackComplete: sawLast)
+        snapshotLock.withLock { published = snap }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import PrecisCore
+import PrecisFormats
+import PrecisRuntime
+import PrecisStore
+import Testing
+
+/// A small simulated sequencer: 16 channels, 3 synthetic reads each, as fast as possible.
+private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=3&length=3000&gap=400&fast=1" + extra }
+
+@Suite struct SequencingTests {
+    func output() throws -> URL { try temporaryFolder().appendingPathComponent("reads.blow5") }
+
+    @Test func aSimulatedRunWritesEveryReadAndStoresTheRun() async throws {
+        let runtime = try makeRuntime()
+        let out = try output()
+        let report = try await runtime.sequence(SequencingRequest(device: small(), sample: "S-0101", output: out))
+        #expect(report.run.status == "COMPLETED")
+        #expect(report.run.flags.isEmpty)
+        #expect(report.run.totals.reads == 48)
+        #expect(report.run.totals.lostPackets == 0 && report.run.totals.ringOverflows == 0)
+        let (header, reads) = try SLOW5Reader.readAll(out)
+        #expect(reads.count == 48)
+        #expect(Set(reads.compactMap { if case .string(let c)? = $0.aux["channel_number"] { c } else { nil } }).count == 16)
+        #expect(reads.allSatisfy { $0.aux["end_reason"] == .uint(1) && $0.samplingRate == 5000 })
+        #expect(header.attribute("precis_run_id") == report.run.uid)
+        #expect(header.attribute("sample_id") == "S-0101")
+        let stored = try runtime.store.sequencingRuns()
+        #expect(stored.map(\.id) == [report.run.id] && stored[0].status == "COMPLETED" && stored[0].totals.reads == 48)
+        let audit = try runtime.store.auditEntries(entity: "sequencing-run")
+        #expect(audit.map(\.action) == ["started", "status RUNNING -> COMPLETED"])
+    }
+
+    @Test func droppedPacketsAreCountedExactlyAndFlagTheRun() async throws {
+        let runtime = try makeRuntime()
+        let out = try output()
+        let report = try await runtime.sequence(SequencingRequest(device: small("&drop=5,6,40,200"), sample: "S-0102", output: out))
+        #expect(report.run.totals.lostPackets == 4)
+        #expect(report.run.totals.lostFrames == 4 * 8)
+        #expect(report.run.flags == "data-loss")
+        let (_, reads) = try SLOW5Reader.readAll(out)
+        #expect(reads.contains { $0.aux["end_reason"] == .uint(2) })   // device_data_error: cut at a gap
+    }
+
+    @Test func aStalledConsumerOverflowsTheRingAndIsReported() async throws {
+        let runtime = try makeRuntime()
+        // At the sampling rate (a device cannot wait), with a ring of 8 packets and a 300 ms stall.
+        var request = SequencingRequest(device: "sim:nps?channels=16&reads=3&length=3000&gap=400", sample: "S-0103",
+                                        output: try output(), duration: 1.0)
+        request.ringSlots = 8
+        request.stallConsumer = (afterPackets: 10, duration: .milliseconds(300))
+        let report = try await runtime.sequence(request)
+        #expect(report.run.totals.ringOverflows > 0)
+        #expect(report.run.totals.lostPackets == report.run.totals.ringOverflows)   // each refused packet is a sequence gap
+        #expect(report.run.flags.contains("overflow") && report.run.flags.contains("data-loss"))
+    }
+
+    @Test func anUnpluggedSequencerAbortsTheRunAndKeepsTheReadsSoFar() async throws {
+        let runtime = try makeRuntime()
+        let out = try output()
+        do {
+            _ = try await runtime.sequence(SequencingRequest(device: small("&unplug-after=900"), sample: "S-0104", output: out))
+            Issue.record("the run should have failed")
+        } catch let aborted as SequencingAborted {
+            #expect(aborted.error.kind == .disconnected)
+            #expect(aborted.report.run.status == "ABORTED")
+            let (_, reads) = try SLOW5Reader.readAll(out)
+            #expect(reads.count == aborted.report.run.totals.reads && reads.count > 0)
+            #expect(try runtime.store.sequencingRuns().first?.status == "ABORTED")
+        }
+    }
+
+    @Test func aRefusedStartIsADeviceFaultAndTheRunIsRecorded() async throws {
+        let runtime = try makeRuntime()
+        let error = await #expect(throws: PrecisError.self) {
+            _ = try await runtime.sequence(SequencingRequest(device: small("&fault=flowcell"), sample: "S-0105", output: try output()))
+        }
+        #expect(error?.kind == .deviceFault && error?.message.contains("NO_FLOW_CELL") == true)
+        #expect(try runtime.store.sequencingRuns().first?.status == "ABORTED")
+    }
+
+    @Test func namesAreRefusedAsSampleIDs() async throws {
+        let runtime = try makeRuntime()
+        await #expect(throws: PrecisError.self) {
+            _ = try await runtime.sequence(SequencingRequest(device: small(), sample: "Jane Doe", output: try output()))
+        }
+        #expect(try runtime.store.sequencingRuns().isEmpty)
+    }
+}
