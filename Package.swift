@@ -103,6 +103,8 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
         ("CalibrationBenchmarks", ["PrecisSignal", "PrecisCore"]),
         ("UploadBenchmarks", ["PrecisUpload", "PrecisStore", "PrecisCore"]),
         ("QPCRBenchmarks", ["PrecisSignal", "PrecisFormats", "PrecisRuntime", "PrecisCore"]),
+        ("SequencingBenchmarks", ["PrecisSignal", "PrecisFormats", "PrecisRuntime", "PrecisDrivers", "PrecisReplay",
+                                  "PrecisStore", "PrecisCore"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(

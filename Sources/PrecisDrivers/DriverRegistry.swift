@@ -20,6 +20,8 @@ public struct DriverRegistration: Sendable {
     /// The USB product string that must match too, for ids shared with other devices
     /// (an FTDI chip's default ids, for one).
     public var usbProduct: String?
+    /// A streaming bulk-IN endpoint besides the control pair (device.json `endpointStream`).
+    public var streamEndpoint: UInt8?
 
     /// How an instrument presents itself to the host.
     public enum Connection: String, Sendable {
@@ -42,7 +44,7 @@ public enum DriverRegistry {
                            makeDriver: { QPCRDriver(transport: $0) }),
         DriverRegistration(family: NPSDriver.family, displayName: "Nanopore sequencer (raw current)",
                            usbVendorID: 0x1209, usbProductID: 0x5160,
-                           makeDriver: { NPSDriver(transport: $0) }),
+                           makeDriver: { NPSDriver(transport: $0) }, streamEndpoint: 0x82),
         DriverRegistration(family: MethodSCRIPTDriver.family, displayName: "PalmSens EmStat Pico potentiostat (MethodSCRIPT)",
                            usbVendorID: 0x0403, usbProductID: 0x6015, makeDriver: { MethodSCRIPTDriver(transport: $0) },
                            connection: .serial, baudRate: 230_400, usbProduct: "ESPicoDev"),

@@ -30,7 +30,9 @@ enum USBInstruments {
             let baud = DriverRegistry.registration(for: family)?.baudRate ?? 115_200
             transport = try SerialTransport.open(path: device.devnode, baud: baud, name: name)
         default:
-            transport = try LibUSBTransport.open(bus: device.busNumber, address: device.deviceAddress, name: name)
+            var options = LibUSBTransport.Options()
+            if let stream = DriverRegistry.registration(for: family)?.streamEndpoint { options.streamEndpoint = stream }
+            transport = try LibUSBTransport.open(bus: device.busNumber, address: device.deviceAddress, name: name, options: options)
         }
         let stop = watch(device, transport: transport, address: address)
         return Opened(transport: transport, device: device, stopWatching: stop)

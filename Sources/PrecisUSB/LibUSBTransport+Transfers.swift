@@ -111,6 +111,7 @@ extension LibUSBTransport {
     }
 
     private func shutDown() {
+        stream?.stop()
         cancelInTransfers()
         let deadline = Date().addingTimeInterval(2)
         while lock.withLock({ inFlight > 0 }) && Date() < deadline { usleep(5_000) }

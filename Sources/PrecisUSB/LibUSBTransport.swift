@@ -29,6 +29,12 @@ public final class LibUSBTransport: Transport, @unchecked Sendable {
         public var transferSize = 512
         /// Bytes the ring holds before an overflow is reported.
         public var ringCapacity = 1 << 16
+        /// A streaming bulk-IN endpoint (`PacketSource`), if the family has one.
+        public var streamEndpoint: UInt8?
+        /// Bytes per stream transfer (the largest stream packet).
+        public var streamTransferSize = 16_384
+        /// Stream transfers kept submitted.
+        public var streamTransfers = 8
         /// Makes the defaults.
         public init() {}
     }
@@ -50,6 +56,8 @@ public final class LibUSBTransport: Transport, @unchecked Sendable {
     let eventThreadDone = DispatchSemaphore(value: 0)
     /// Bytes the ring could not hold (reported to the reader, never hidden).
     public internal(set) var overflowBytes = 0
+    /// The streaming endpoint, when `Options.streamEndpoint` names one.
+    let stream: LibUSBStream?
 
     init(context: OpaquePointer, handle: OpaquePointer, options: Options, name: String) {
         self.context = context
@@ -57,6 +65,9 @@ public final class LibUSBTransport: Transport, @unchecked Sendable {
         self.options = options
         endpointDescription = name
         ring = ByteRing(capacity: options.ringCapacity)
+        stream = options.streamEndpoint.map {
+            LibUSBStream(endpoint: $0, transferSize: options.streamTransferSize, transfers: options.streamTransfers, name: name)
+        }
     }
 
     /// Opens the device at `bus`/`address`, claims its interface and starts streaming bulk IN.
@@ -154,6 +165,7 @@ public final class LibUSBTransport: Transport, @unchecked Sendable {
             }
             wakeReaderLocked()
         }
+        stream?.fail(PrecisError(.disconnected, reason, hint: "check the USB cable and power of the instrument"))
         cancelInTransfers()
     }
 

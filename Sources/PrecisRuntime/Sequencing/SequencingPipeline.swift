@@ -42,12 +42,17 @@ public struct SequencingTotalsSnapshot: Sendable, Codable {
 /// checks sequence and sample continuity, and feeds each channel's samples to its
 /// `ChannelProcessor`; completed reads go to `readSink` in batches. Nothing is allocated per
 /// packet; a snapshot for the operator is published every `snapshotEvery` packets.
-final class SequencingPipeline: @unchecked Sendable {
-    struct Options {
-        var snapshotEvery = 64
+public final class SequencingPipeline: @unchecked Sendable {
+    /// How often the snapshot is published, and a test knob that stalls the consumer.
+    public struct Options: Sendable {
+        /// Packets between snapshots.
+        public var snapshotEvery = 64
         /// A test knob: after this many packets, the consumer stops for `stall`.
-        var stallAfterPackets: Int?
-        var stall: Duration = .zero
+        public var stallAfterPackets: Int?
+        /// How long the stall lasts.
+        public var stall: Duration = .zero
+        /// Makes the defaults.
+        public init() {}
     }
 
     let ring: PacketRing
@@ -67,8 +72,9 @@ final class SequencingPipeline: @unchecked Sendable {
     let snapshotLock = NSLock()
     var published = SequencingSnapshot()
 
-    init(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], parameters: SegmentationParameters,
-         ring: PacketRing, options: Options = Options(), readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
+    /// A pipeline for `identity`'s channels, reading `ring` and handing completed reads to `readSink`.
+    public init(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], parameters: SegmentationParameters,
+                ring: PacketRing, options: Options = Options(), readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
         self.identity = identity
         self.ring = ring
         self.options = options
@@ -103,7 +109,14 @@ final class SequencingPipeline: @unchecked Sendable {
     }
 
     /// The latest snapshot.
-    var snapshot: SequencingSnapshot { snapshotLock.withLock { published } }
+    public var snapshot: SequencingSnapshot { snapshotLock.withLock { published } }
+
+    /// Ends every read in progress and publishes the final snapshot (the end of `consumeUntilStopped`).
+    public func finishChannels() {
+        for c in processors.indices { processors[c].finish { completed.append($0) } }
+        flushReads()
+        publish()
+    }
 
     func consumeUntilStopped() {
         var idle = 0
@@ -116,13 +129,13 @@ final class SequencingPipeline: @unchecked Sendable {
             idle += 1
             if idle > 64 { usleep(200) }
         }
-        for c in processors.indices { processors[c].finish { completed.append($0) } }
-        flushReads()
-        publish()
+        finishChannels()
     }
 
+    /// The consumer's step for one stream packet: check it, account for gaps, feed every
+    /// channel's samples to its processor (called on the signal thread, or by a benchmark).
     @inline(__always)
-    func process(_ packet: UnsafeRawBufferPointer) {
+    public func process(_ packet: UnsafeRawBufferPointer) {
         packets += 1
         if let after = options.stallAfterPackets, packets == after {
             Thread.sleep(forTimeInterval: Double(options.stall.components.seconds) + Double(options.stall.components.attoseconds) / 1e18)

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// `precis run --device sim:nps` and `precis events` through the built binary.
+@Suite struct CLISequencingTests {
+    let realRead = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/nanopore/one_fast5_exp_1_default.blow5").path
+
+    @Test func eventsJSONHasEveryReadWithStartLengthMeanStdv() throws {
+        let run = try precis(["events", realRead, "--json"], db: newDatabase())
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try run.json() as? [String: Any])
+        let reads = try #require(report["reads"] as? [[String: Any]])
+        #expect(reads.count == 1)
+        #expect(reads[0]["readID"] as? String == "a649a4ae-c43d-492a-b6a1-a5b8b8076be4")
+        let events = try #require(reads[0]["events"] as? [[String: Any]])
+        #expect(events.count == 11907)
+        #expect(events[1]["start"] as? Int == 5 && events[1]["length"] as? Int == 5)
+        #expect(abs((events[1]["mean"] as? Double ?? 0) - 108.13591) < 1e-4)
+        #expect(abs((events[1]["stdv"] as? Double ?? 0) - 1.28998542) < 1e-5)
+        let parameters = try #require(report["parameters"] as? [String: Any])
+        #expect(parameters["windowLength1"] as? Int == 3 && parameters["windowLength2"] as? Int == 6)
+
+        let text = try precis(["events", realRead, "--plot"], db: newDatabase())
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("11907 events") && text.stdout.contains("pA ┤"))
+    }
+
+    @Test func aDamagedOrMissingFileIsOneLineAndExitTwo() throws {
+        let folder = try TestPaths.temporaryFolder("nps-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cut = folder.appendingPathComponent("cut.blow5")
+        let data = try Data(contentsOf: URL(fileURLWithPath: realRead))
+        try data.prefix(data.count - 1000).write(to: cut)
+        for file in [cut.path, folder.appendingPathComponent("none.slow5").path] {
+            let run = try precis(["events", file], db: newDatabase())
+            #expect(run.status == 2, "\(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1 && !looksLikeACrash(run.stderr), "\(run.stderr)")
+        }
+        let bad = try precis(["events", realRead, "--window1", "0"], db: newDatabase())
+        #expect(bad.status == 2 && bad.stderr.contains("window"))
+    }
+
+    @Test func aSequencingRunPrintsItsSummaryAndWritesBLOW5() throws {
+        let folder = try TestPaths.temporaryFolder("nps-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("run.blow5").path
+        let device = "sim:nps?channels=8&reads=2&length=2000&gap=300&fast=1"
+        let run = try precis(["run", "--device", device, "--sample", "S-0301", "--output", out, "--json"], db: newDatabase())
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try run.json() as? [String: Any])
+        let stored = try #require(report["run"] as? [String: Any])
+        #expect(stored["status"] as? String == "COMPLETED")
+        #expect((stored["totals"] as? [String: Any])?["reads"] as? Int == 16)
+        #expect(FileManager.default.fileExists(atPath: out))
+
+        let human = try precis(["run", "--device", device, "--sample", "S-0302", "--output", out + ".2.blow5"], db: newDatabase())
+        #expect(human.status == 0)
+        #expect(human.stdout.contains("reads 16") && human.stdout.contains("COMPLETED"))
+        #expect(human.stderr.contains("strand") || human.stderr.contains("pore"))   // the live channel summary
+    }
+
+    @Test func anUnpluggedSequencerExitsFiveAndKeepsTheReads() throws {
+        let folder = try TestPaths.temporaryFolder("nps-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("run.blow5").path
+        let run = try precis(["run", "--device", "sim:nps?channels=8&reads=3&length=2000&gap=300&fast=1&unplug-after=600",
+                              "--sample", "S-0303", "--output", out], db: newDatabase())
+        #expect(run.status == 5, "\(run.stderr)")
+        #expect(run.stderr.contains("went away"))
+        #expect(run.stdout.contains("ABORTED"))
+        #expect(FileManager.default.fileExists(atPath: out))
+        let events = try precis(["events", out], db: newDatabase())
+        #expect(events.status == 0, "\(events.stderr)")   // a complete BLOW5 of the reads before the unplug
+    }
+}
