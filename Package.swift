@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "PrecisUSB", dependencies: [
             "PrecisCore", "PrecisDrivers", "CLibUSB", "CUdev",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Atomics", package: "swift-atomics"),
         ]),
         .target(name: "PrecisStore", dependencies: [
             "PrecisCore",

@@ -18,7 +18,8 @@ let benchmarks: @Sendable () -> Void = {
     let identity = NPSIdentity(serial: "BENCH", firmware: "1", model: "bench", flowCellID: "FLO-BENCH", channels: 512,
                                sampleRate: 5000, framesPerPacket: 8, adcMin: .min, adcMax: .max)
     let calibrations = (0..<512).map { ChannelCalibrationValues(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.9) }
-    let second = packets(identity: identity, calibrations: calibrations)
+    let second = packets(identity: identity, calibrations: calibrations, strandShare: 1)
+    let mixed = packets(identity: identity, calibrations: calibrations, strandShare: 0.5)
 
     Benchmark("decode + pA + segmentation + events: 1 s of 512 channels at 5 kHz (2.56 M samples, all in strands)") { benchmark in
         for _ in benchmark.scaledIterations {
@@ -26,6 +27,17 @@ let benchmarks: @Sendable () -> Void = {
                                               ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
             benchmark.startMeasurement()
             for packet in second { packet.withUnsafeBytes { pipeline.process($0) } }
+            benchmark.stopMeasurement()
+            blackHole(pipeline.snapshot)
+        }
+    }
+
+    Benchmark("decode + pA + segmentation + events: 1 s of 512 channels at 5 kHz, half the channels in strands, half open pores") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+                                              ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
+            benchmark.startMeasurement()
+            for packet in mixed { packet.withUnsafeBytes { pipeline.process($0) } }
             benchmark.stopMeasurement()
             blackHole(pipeline.snapshot)
         }
@@ -51,7 +63,7 @@ let benchmarks: @Sendable () -> Void = {
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let store = try! Store(path: folder.appendingPathComponent("precis.sqlite").path)
             let runtime = Runtime(store: store, catalog: CalibrationCatalog(directory: folder))
-            let report = try! await runtime.sequence(SequencingRequest(device: "sim:nps?input=\(input.path)&fast=1", sample: "S-BENCH",
+            let report = try! await runtime.sequence(SequencingRequest(device: "sim:nps?input=\(input.path)&fast=1", sample: "S-0900",
                                                                        output: folder.appendingPathComponent("out.blow5")))
             print("end to end: \(String(format: "%.2f", report.snapshot.seconds)) s of signal in \(String(format: "%.3f", report.wallSeconds)) s = "
                   + "\(String(format: "%.1f", report.realTimeFactor))× real time, \(report.run.totals.reads) reads")
@@ -60,11 +72,16 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-/// One second of stream packets: every channel inside a strand the whole second.
-func packets(identity: NPSIdentity, calibrations: [ChannelCalibrationValues]) -> [[UInt8]] {
+/// One second of stream packets: `strandShare` of the channels inside a strand the whole
+/// second, the others at an open pore (230 pA).
+func packets(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], strandShare: Double) -> [[UInt8]] {
     let channels = identity.channels, frames = identity.framesPerPacket
-    let signals = (0..<channels).map { c in
-        SyntheticNanopore.read(length: 5000, digitisation: 8192, offset: calibrations[c].offset, range: 1402.9, seed: UInt64(c))
+    let strands = Int(Double(channels) * strandShare)
+    let signals = (0..<channels).map { c -> [Int16] in
+        guard c < strands else {
+            return (0..<5000).map { Int16((230 + Double($0 % 7) - 3) / (1402.9 / 8192) - calibrations[c].offset) }
+        }
+        return SyntheticNanopore.read(length: 5000, digitisation: 8192, offset: calibrations[c].offset, range: 1402.9, seed: UInt64(c))
     }
     return (0..<(5000 / frames)).map { p in
         var bytes = [UInt8](repeating: 0, count: NPSProtocol.streamHeaderSize + 2 * channels * frames)

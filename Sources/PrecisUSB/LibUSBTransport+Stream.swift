@@ -1,3 +1,4 @@
+import Atomics
 import CLibUSB
 import Foundation
 import PrecisCore
@@ -5,7 +6,8 @@ import PrecisCore
 /// A streaming bulk-IN endpoint of the device behind a `LibUSBTransport` (the nps family's 0x82):
 /// `transfers` transfers of `transferSize` bytes stay submitted; each completion is handed to the
 /// sink on the transport's one event thread (the sink copies it once into its ring) and the
-/// transfer is submitted again at once. A transfer error or a vanished device fails the sink.
+/// transfer is submitted again at once, with no lock taken on the way (the sink is fixed while
+/// streaming, `stopping` is atomic). A transfer error or a vanished device fails the sink.
 final class LibUSBStream: @unchecked Sendable {
     let endpoint: UInt8
     let transferSize: Int
@@ -14,8 +16,11 @@ final class LibUSBStream: @unchecked Sendable {
     var sink: (any PacketSink)?
     var transfers: [UnsafeMutablePointer<libusb_transfer>] = []
     var inFlight = 0
-    var stopping = false
+    let stopping = ManagedAtomic<Bool>(false)
     var failed = false
+    /// The sink as the event thread reads it: written before the first submit and after the
+    /// last callback only, so never while a callback reads it.
+    nonisolated(unsafe) var fastSink: (any PacketSink)?
     let name: String
 
     init(endpoint: UInt8, transferSize: Int, transfers: Int, name: String) {
@@ -29,10 +34,11 @@ final class LibUSBStream: @unchecked Sendable {
         try lock.withLock {
             guard transfers.isEmpty else { throw PrecisError(.busy, "\(name) is already streaming") }
             self.sink = sink
-            stopping = false
+            stopping.store(false, ordering: .releasing)
             failed = false
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
+        fastSink = sink
         for _ in 0..<count {
             guard let transfer = libusb_alloc_transfer(0) else { throw PrecisError(.other, "libusb could not allocate a transfer") }
             let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: transferSize)
@@ -52,7 +58,8 @@ final class LibUSBStream: @unchecked Sendable {
 
     private func handle(_ transfer: UnsafeMutablePointer<libusb_transfer>) {
         let status = transfer.pointee.status
-        let (sink, stopping) = lock.withLock { (self.sink, self.stopping) }
+        let stopping = self.stopping.load(ordering: .acquiring)
+        let sink = fastSink
         var again = !stopping
         switch status {
         case LIBUSB_TRANSFER_COMPLETED:
@@ -77,7 +84,7 @@ final class LibUSBStream: @unchecked Sendable {
 
     func fail(_ error: PrecisError) {
         let sink: (any PacketSink)? = lock.withLock {
-            guard !failed, !stopping else { return nil }
+            guard !failed, !stopping.load(ordering: .acquiring) else { return nil }
             failed = true
             return self.sink
         }
@@ -86,10 +93,8 @@ final class LibUSBStream: @unchecked Sendable {
 
     /// Cancels the transfers and waits (up to 2 s) for their callbacks; frees them.
     func stop() {
-        let pending = lock.withLock { () -> [UnsafeMutablePointer<libusb_transfer>] in
-            stopping = true
-            return transfers
-        }
+        stopping.store(true, ordering: .releasing)
+        let pending = lock.withLock { transfers }
         for transfer in pending { _ = libusb_cancel_transfer(transfer) }
         let deadline = Date().addingTimeInterval(2)
         while lock.withLock({ inFlight > 0 }) && Date() < deadline { usleep(2_000) }
@@ -101,6 +106,7 @@ final class LibUSBStream: @unchecked Sendable {
             }
             transfers = []
             sink = nil
+            fastSink = nil
         }
     }
 }

@@ -168,10 +168,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         let samples = packet.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize)
         processors.withUnsafeMutableBufferPointer { procs in
             for c in 0..<channels {
-                for f in 0..<frames {
-                    let raw = Int16(littleEndian: samples.loadUnaligned(fromByteOffset: 2 * (f * channels + c), as: Int16.self))
-                    procs[c].push(raw) { completed.append($0) }
-                }
+                procs[c].push(interleaved: samples + 2 * c, stride: channels, count: frames) { completed.append($0) }
             }
         }
         totals.samples += Int64(channels * frames)

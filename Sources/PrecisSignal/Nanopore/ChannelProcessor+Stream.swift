@@ -97,6 +97,15 @@ public struct ChannelProcessor: Sendable {
         if window.total == parameters.stateWindow { closeWindow() }
     }
 
+    /// Takes `count` raw samples spaced `stride` samples apart from `base` (one channel of a
+    /// channel-interleaved packet), little-endian int16; calls `completed` for each read they end.
+    public mutating func push(interleaved base: UnsafeRawPointer, stride: Int, count: Int,
+                              _ completed: (SegmentedRead) -> Void) {
+        for k in 0..<count {
+            push(Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k * stride, as: Int16.self)), completed)
+        }
+    }
+
     /// Samples were lost: a read in progress ends at the gap (`device_data_error`).
     public mutating func markLoss(_ completed: (SegmentedRead) -> Void) {
         if inRead { endRead(.deviceDataError, completed) }

@@ -80,8 +80,8 @@ public struct EventDetector: Sendable {
     var long: Peak
     let lag: Int
     let mask: Int
-    var sums: [Double]
-    var squares: [Double]
+    /// Prefix sums of the samples and of their squares, `(Σx, Σx²)` up to each index, in a ring.
+    var prefix: [SIMD2<Double>]
     /// Samples pushed since the start.
     public private(set) var count = 0
     var next = 0
@@ -98,10 +98,9 @@ public struct EventDetector: Sendable {
         long = Peak(window: parameters.windowLength2, threshold: parameters.threshold2)
         lag = max(parameters.windowLength1, parameters.windowLength2)
         var size = 1
-        while size < 2 * lag + 2 { size <<= 1 }
+        while size < 2 * lag + Self.batch + 2 { size <<= 1 }
         mask = size - 1
-        sums = [Double](repeating: 0, count: size)
-        squares = [Double](repeating: 0, count: size)
+        prefix = [SIMD2<Double>](repeating: .zero, count: size)
     }
 
     /// Starts a new read; keeps the buffers.
@@ -114,33 +113,32 @@ public struct EventDetector: Sendable {
         boundarySum = 0
         boundarySquares = 0
         emitted = 0
-        sums[0] = 0
-        squares[0] = 0
+        prefix[0] = .zero
     }
 
     /// Adds one sample (pA); calls `emit` for each event that this sample completes.
     @inline(__always)
     public mutating func push(_ x: Float, _ emit: (NanoporeEvent) -> Void) {
-        let slot = count & mask
-        let nextSlot = (count + 1) & mask
-        sums[nextSlot] = sums[slot] + Double(x)
-        squares[nextSlot] = squares[slot] + Double(x * x)
-        count += 1
-        while next + lag <= count {
-            step(next, total: nil, emit)
-            next += 1
+        let c = count, mask = mask
+        prefix.withUnsafeMutableBufferPointer { ring in
+            let p = ring.baseAddress!
+            // Σx in double of the float sample, Σx² in double of the float square, as the reference.
+            p[(c + 1) & mask] = p[c & mask] + SIMD2(Double(x), Double(x * x))
         }
+        count = c + 1
+        if count - lag - next >= Self.batch - 1 { advance(until: count - lag, total: nil, emit) }
     }
+
+    /// Samples whose statistics are computed together (independent divisions overlap in the
+    /// CPU); events come out at most this many samples later than they could.
+    static let batch = 32
 
     /// Ends the read: processes the last samples and emits the last event.
     public mutating func finish(_ emit: (NanoporeEvent) -> Void) {
         guard count > 0 else { return }
-        while next < count {
-            step(next, total: count, emit)
-            next += 1
-        }
-        let (s, q) = (sums[count & mask], squares[count & mask])
-        emit(Self.event(start: boundary, end: count, boundarySum, boundarySquares, s, q))
+        advance(until: count - 1, total: count, emit)
+        let end = prefix[count & mask]
+        emit(Self.event(start: boundary, end: count, boundarySum, boundarySquares, end.x, end.y))
     }
 
     /// Every event of `samples`, as the reference's `detect_events` gives them.
@@ -154,39 +152,86 @@ public struct EventDetector: Sendable {
 }
 
 extension EventDetector {
-    /// The t-statistic at sample `i` over windows of `w`, or 0 where the reference leaves it 0.
+    /// The t-statistics at sample `i` over the short and the long window at once (one lane each:
+    /// every IEEE operation per lane is the reference's scalar one, so the values are its values,
+    /// at half the divisions and square roots), 0 where the reference leaves a statistic 0.
     @inline(__always)
-    func tstat(_ i: Int, _ w: Int, total: Int?) -> Float {
-        if i < w || w < 2 { return 0 }
-        if let n = total, i > n - w || n < 2 * w { return 0 }
-        let wf = Float(w)
-        let sum1 = sums[i & mask] - sums[(i - w) & mask]
-        let sumsq1 = squares[i & mask] - squares[(i - w) & mask]
-        let sum2 = Float(sums[(i + w) & mask] - sums[i & mask])
-        let sumsq2 = Float(squares[(i + w) & mask] - squares[i & mask])
-        let mean1 = Float(sum1 / Double(wf))
+    static func tstats(_ p: UnsafePointer<SIMD2<Double>>, _ mask: Int, _ i: Int, _ w1: Int, _ w2: Int,
+                       total: Int?) -> (Float, Float) {
+        let here = p[i & mask]
+        let before1 = p[(i - w1) & mask], before2 = p[(i - w2) & mask]
+        let after1 = p[(i + w1) & mask], after2 = p[(i + w2) & mask]
+        let wf = SIMD2<Float>(Float(w1), Float(w2))
+        let wd = SIMD2<Double>(Double(wf.x), Double(wf.y))
+        let sum1 = SIMD2<Double>(here.x - before1.x, here.x - before2.x)
+        let sumsq1 = SIMD2<Double>(here.y - before1.y, here.y - before2.y)
+        let sum2 = SIMD2<Float>(Float(after1.x - here.x), Float(after2.x - here.x))
+        let sumsq2 = SIMD2<Float>(Float(after1.y - here.y), Float(after2.y - here.y))
+        let m1 = sum1 / wd
+        let mean1 = SIMD2<Float>(Float(m1.x), Float(m1.y))
         let mean2 = sum2 / wf
-        let combined = Float(sumsq1 / Double(wf) - Double(mean1 * mean1) + Double(sumsq2 / wf) - Double(mean2 * mean2))
-        let variance = max(combined, Float.leastNormalMagnitude)
+        let m1sq = mean1 * mean1, m2sq = mean2 * mean2, s2 = sumsq2 / wf
+        let c = sumsq1 / wd - SIMD2<Double>(Double(m1sq.x), Double(m1sq.y)) + SIMD2<Double>(Double(s2.x), Double(s2.y))
+            - SIMD2<Double>(Double(m2sq.x), Double(m2sq.y))
+        let variance = pointwiseMax(SIMD2<Float>(Float(c.x), Float(c.y)), SIMD2<Float>(repeating: .leastNormalMagnitude))
         let delta = mean2 - mean1
-        return Float(Double(abs(delta)) / (Double(variance / wf)).squareRoot())
+        let v = variance / wf
+        let t = SIMD2<Double>(Double(abs(delta.x)), Double(abs(delta.y))) / SIMD2<Double>(Double(v.x), Double(v.y)).squareRoot()
+        return (valid(i, w1, total) ? Float(t.x) : 0, valid(i, w2, total) ? Float(t.y) : 0)
     }
 
+    /// Where the reference computes a statistic rather than leaving it 0.
     @inline(__always)
-    mutating func step(_ i: Int, total: Int?, _ emit: (NanoporeEvent) -> Void) {
-        let t1 = tstat(i, short.window, total: total)
-        let t2 = tstat(i, long.window, total: total)
-        let (s, q) = (sums[i & mask], squares[i & mask])
-        let height = parameters.peakHeight
-        let (first, maskTo) = Self.detect(&short, i, t1, s, q, height)
-        if let maskTo {
-            long.maskedTo = maskTo
-            long.position = -1
-            long.value = .greatestFiniteMagnitude
-            long.valid = false
+    static func valid(_ i: Int, _ w: Int, _ total: Int?) -> Bool {
+        if i < w || w < 2 { return false }
+        if let n = total, i > n - w || n < 2 * w { return false }
+        return true
+    }
+
+    /// Runs both detectors over samples `next…last` (the reference's loop over i, short then long),
+    /// emitting an event at each boundary.
+    mutating func advance(until last: Int, total: Int?, _ emit: (NanoporeEvent) -> Void) {
+        guard next <= last else { return }
+        var short = self.short, long = self.long
+        var boundary = self.boundary, boundarySum = self.boundarySum, boundarySquares = self.boundarySquares
+        let height = parameters.peakHeight, mask = mask
+        let first = next
+        let w1 = short.window, w2 = long.window
+        prefix.withUnsafeBufferPointer { ring in
+            let p = ring.baseAddress!
+            // A boundary behind the last one (the long detector's late peak) would make an event of
+            // negative length in the reference; it is dropped here.
+            func found(_ b: (Int, Double, Double)) {
+                guard b.0 > boundary else { return }
+                emit(Self.event(start: boundary, end: b.0, boundarySum, boundarySquares, b.1, b.2))
+                (boundary, boundarySum, boundarySquares) = b
+            }
+            withUnsafeTemporaryAllocation(of: (Float, Float).self, capacity: Self.batch) { stats in
+            var from = first
+            while from <= last {
+                let to = min(last, from + Self.batch - 1)
+                for i in from...to { stats[i - from] = Self.tstats(p, mask, i, w1, w2, total: total) }
+                for i in from...to {
+                let (t1, t2) = stats[i - from]
+                let here = p[i & mask]
+                let (b1, maskTo) = Self.detect(&short, i, t1, here.x, here.y, height)
+                if let maskTo {
+                    long.maskedTo = maskTo
+                    long.position = -1
+                    long.value = .greatestFiniteMagnitude
+                    long.valid = false
+                }
+                if let b1 { found(b1) }
+                if let b2 = Self.detect(&long, i, t2, here.x, here.y, height).0 { found(b2) }
+                }
+                from = to + 1
+            }
+            }
         }
-        if let first { boundaryFound(first.0, first.1, first.2, emit) }
-        if let second = Self.detect(&long, i, t2, s, q, height).0 { boundaryFound(second.0, second.1, second.2, emit) }
+        self.short = short
+        self.long = long
+        (self.boundary, self.boundarySum, self.boundarySquares) = (boundary, boundarySum, boundarySquares)
+        next = last + 1
     }
 
     /// One step of one detector; returns the boundary it emits, and how far it masks the other
@@ -218,14 +263,6 @@ extension EventDetector {
         d.value = value
         d.valid = false
         return (found, masks)
-    }
-
-    mutating func boundaryFound(_ position: Int, _ s: Double, _ q: Double, _ emit: (NanoporeEvent) -> Void) {
-        // A boundary behind the last one (the long detector's late peak) would make an event of negative
-        // length in the reference; it is dropped here.
-        guard position > boundary else { return }
-        emit(Self.event(start: boundary, end: position, boundarySum, boundarySquares, s, q))
-        (boundary, boundarySum, boundarySquares) = (position, s, q)
     }
 
     static func event(start: Int, end: Int, _ s0: Double, _ q0: Double, _ s1: Double, _ q1: Double) -> NanoporeEvent {
