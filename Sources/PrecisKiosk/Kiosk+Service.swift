@@ -10,7 +10,8 @@ extension Kiosk {
     /// refuses new runs, lets runs in progress finish within `drainTimeout` and aborts the
     /// rest (recorded as ABORTED with their partial data), then stops the uploader and the
     /// server. `listening` is called with the port once the server accepts connections.
-    public func run(notifier: SystemdNotifier = SystemdNotifier(), listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public func run(notifier: SystemdNotifier = SystemdNotifier(), listening: @escaping @Sendable (Int) -> Void = { _ in })
+        async throws {
         devices.set(await Runtime.devices())
         let host = configuration.host
         let app = Application(
@@ -19,6 +20,7 @@ extension Kiosk {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 listening(port)
+                self.listening.set()
                 notifier.notify("READY=1\nSTATUS=listening on http://\(host):\(port)")
             },
             logger: logger)
@@ -71,7 +73,7 @@ struct UploaderService: Service, CustomStringConvertible {
     }
 }
 
-/// WATCHDOG=1 every half `WatchdogSec`, but only while the store answers.
+/// WATCHDOG=1 every half `WatchdogSec` once the server listens, but only while the store answers.
 struct WatchdogService: Service, CustomStringConvertible {
     let kiosk: Kiosk
     let notifier: SystemdNotifier
@@ -81,7 +83,9 @@ struct WatchdogService: Service, CustomStringConvertible {
         guard let interval = notifier.watchdogInterval else { try? await gracefulShutdown(); return }
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                if (try? self.kiosk.runtime.store.runs(limit: 1)) != nil { notifier.notify("WATCHDOG=1") }
+                if self.kiosk.listening.isSet, (try? self.kiosk.runtime.store.runs(limit: 1)) != nil {
+                    notifier.notify("WATCHDOG=1")
+                }
                 try await Task.sleep(for: interval)
             }
         }

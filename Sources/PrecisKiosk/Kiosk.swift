@@ -19,6 +19,7 @@ public final class Kiosk: Sendable {
     let metrics = KioskMetrics()
     let runs: ActiveRuns
     let devices = DeviceBoard()
+    let listening = Flag()
     let logger: Logger
 
     /// A kiosk over `runtime`.
@@ -52,6 +53,16 @@ final class DeviceBoard: @unchecked Sendable {
             if arrived { list.append(device) }
         }
     }
+}
+
+/// A flag set once (the server is listening).
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    /// Whether it is set.
+    var isSet: Bool { lock.withLock { value } }
+    /// Sets it.
+    func set() { lock.withLock { value = true } }
 }
 
 /// A change to the instrument list, as the `devices` event sends it.
