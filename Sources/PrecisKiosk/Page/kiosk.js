@@ -80,7 +80,7 @@ function showTab(name) {
 async function loadChoices() {
   const [devices, assays] = await Promise.all([api("GET", "/api/v1/devices"), api("GET", "/api/v1/assays")]);
   showDevices(devices);
-  $("run-assay").replaceChildren(...assays.map((a) => el("option", { value: a.id }, `${a.id.toUpperCase()} · ${a.analyte} (${a.unit})`)));
+  $("run-assay").replaceChildren(...assays.map((a) => el("option", { value: a.id }, `${a.id.toUpperCase()} (${a.unit})`)));
 }
 
 $("run-form").addEventListener("submit", async (e) => {
@@ -136,7 +136,7 @@ function flagChips(flags, status) {
 }
 
 // ---- plots ---------------------------------------------------------------------------
-function plot(canvas, series, marks) {
+function plot(canvas, series, marks, axes) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width, h = canvas.height, pad = 28;
   ctx.clearRect(0, 0, w, h);
@@ -154,6 +154,12 @@ function plot(canvas, series, marks) {
   }
   ctx.setLineDash([]);
   ctx.font = "16px system-ui, sans-serif"; ctx.fillStyle = "#101418";
+  if (axes) {
+    ctx.fillText(`${x0.toFixed(0)}`, pad, h - 8);
+    ctx.fillText(`${axes.x}`, w / 2 - 40, h - 8);
+    ctx.fillText(`${x1.toFixed(0)} mm`, w - pad - 50, h - 8);
+    ctx.fillText(axes.y, pad + 4, pad + 8);
+  }
   for (const m of marks || []) {
     ctx.strokeStyle = m.color; ctx.lineWidth = 2;
     ctx.beginPath(); ctx.moveTo(sx(m.x), pad / 2); ctx.lineTo(sx(m.x), h - pad); ctx.stroke();
@@ -163,7 +169,8 @@ function plot(canvas, series, marks) {
 
 function drawTrace() {
   const t = state.trace;
-  plot($("run-trace"), [{ x: t.map((p) => p[0] / 1000), y: t.map((p) => p[1]), color: "#0b5cad" }]);
+  plot($("run-trace"), [{ x: t.map((p) => p[0] / 1000), y: t.map((p) => p[1]), color: "#0b5cad" }], [],
+       { x: "position", y: "reflectance (raw counts)" });
 }
 
 async function drawResultPlot(canvas, runId) {
@@ -176,7 +183,8 @@ async function drawResultPlot(canvas, runId) {
     if (c.test) marks.push({ x: c.test.positionMM, label: "T", color: "#b3261e" });
     plot(canvas, [{ x: c.positionsMM, y: c.absorbance, color: "#8796a5", width: 1 },
                   { x: c.positionsMM, y: c.smoothed, color: "#0b5cad" },
-                  { x: c.positionsMM, y: c.baseline, color: "#9a5b00", dash: [6, 4] }], marks);
+                  { x: c.positionsMM, y: c.baseline, color: "#9a5b00", dash: [6, 4] }], marks,
+         { x: "position", y: "absorbance" });
   } catch (_) { /* the plot is a nicety */ }
 }
 
@@ -238,7 +246,7 @@ function showDevices(devices) {
   state.devices = devices;
   const chosen = $("run-device").value;
   const usable = devices.filter((d) => d.family === "lfr");
-  $("run-device").replaceChildren(...usable.map((d) => el("option", { value: d.address }, `${d.address} · ${d.serial || d.description}`)));
+  $("run-device").replaceChildren(...usable.map((d) => el("option", { value: d.address }, d.address)));
   if (usable.some((d) => d.address === chosen)) $("run-device").value = chosen;
   $("device-list").replaceChildren(...devices.map((d) => el("div", { class: "item" },
     el("strong", {}, d.address), el("span", { class: "grow" }, `${d.description} · ${d.serial || ""} ${d.firmware ? "fw " + d.firmware : ""}`),
