@@ -94,12 +94,12 @@ struct KioskAuthTests {
 
     @Test("a session expires after the idle timeout")
     func sessionsExpire() async throws {
-        let kiosk = try KioskProcess(arguments: ["--idle-seconds", "1"])
+        let kiosk = try KioskProcess(arguments: ["--idle-seconds", "3"])
         defer { kiosk.kill() }
         let http = KioskClient(base: kiosk.baseURL)
         let token = try await http.signIn("op1", "1234")
         #expect(try await http.send(.GET, "/api/v1/session", token: token).status == 200)
-        try await Task.sleep(for: .seconds(1.5))
+        try await Task.sleep(for: .seconds(4))
         #expect(try await http.send(.GET, "/api/v1/session", token: token).status == 401)
     }
 

@@ -53,6 +53,24 @@ struct KioskRunTests {
         #expect(try store.auditEntries(entity: "result").contains { $0.entityID == String(originalID) && $0.action == "created" })
     }
 
+    @Test("a run started with the slot empty waits for the reader's own cartridge-inserted event, then runs")
+    func waitsForCartridge() async throws {
+        let kiosk = try KioskProcess()
+        defer { kiosk.kill() }
+        let http = KioskClient(base: kiosk.baseURL)
+        let op = try await http.signIn("op1", "1234")
+        let device = "sim:lfr?cartridge=none&insert-after-ms=1500"
+        let started = try await http.send(.POST, "/api/v1/runs", body: #"{"device":"\#(device)","assay":"crp","sample":"S-0301"}"#,
+                                          token: op)
+        #expect(started.status == 202, "\(started.body)")
+        let first = try started.json()
+        #expect(first["phase"] as? String == "waiting-for-cartridge")
+        #expect(first["runId"] == nil, "nothing is stored before the cartridge is in")
+        let run = try await http.waitForRun(try #require(first["ticket"] as? String), token: op)
+        #expect((run["report"] as? [String: Any])?["status"] as? String == "COMPLETED")
+        #expect(run["cartridge"] as? String == "CRP26A07:004217")
+    }
+
     @Test("a run refused before it is stored answers with the runtime's reason and status")
     func refusedRun() async throws {
         let kiosk = try KioskProcess()
