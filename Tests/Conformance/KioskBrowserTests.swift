@@ -11,11 +11,12 @@ struct KioskBrowserTests {
     static let screenshots = Repo.root.appendingPathComponent(".build/kiosk-screenshots")
 
     @Test("sign in, run sim:lfr crp, watch it finish, read the concentration, find it in the queue; /metrics parses")
-    func browserRun() throws {
-        let kiosk = try KioskProcess()
+    func browserRun() async throws {
+        let kiosk = try await KioskProcess.launch()
         defer { kiosk.kill() }
         try? FileManager.default.removeItem(at: Self.screenshots)
-        let output = try runReference("kiosk_browser.py", [kiosk.baseURL, Self.screenshots.path, "op1", "1234", "S-7001"])
+        let base = kiosk.baseURL, folder = Self.screenshots.path
+        let output = try await offCooperativePool { try runReference("kiosk_browser.py", [base, folder, "op1", "1234", "S-7001"]) }
         print("kiosk screenshots in \(Self.screenshots.path)")
         let page = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
 

@@ -2,7 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Testing
 @_exported import PrecisTestSupport
+
+/// Every kiosk test, one at a time: each starts a kiosk process (and PBKDF2 sign-ins), and
+/// on a 2-core box running them side by side starves the timing-sensitive upload tests.
+@Suite("Kiosk", .serialized)
+struct KioskTests {}
 
 /// One HTTP answer.
 struct Answer {

@@ -59,6 +59,22 @@ public final class KioskProcess: @unchecked Sendable {
         throw KioskProcessError(message: "precis kiosk did not start: \(stderr)")
     }
 
+    /// Starts one as `init` does, off Swift's cooperative threads (starting and waiting block a
+    /// thread; two blocked cooperative threads would stall every other test on a 2-core box).
+    public static func launch(operators: [(String, String, String)] = [("op1", "operator", "1234"), ("sup1", "supervisor", "9876")],
+                              arguments: [String] = [], environment: [String: String] = [:],
+                              database: String? = nil) async throws -> KioskProcess {
+        nonisolated(unsafe) let operators = operators
+        return try await offCooperativePool {
+            try KioskProcess(operators: operators, arguments: arguments, environment: environment, database: database)
+        }
+    }
+
+    /// `wait(seconds:)` off the cooperative threads.
+    public func waitForExit(seconds: Double) async -> Int32? {
+        (try? await offCooperativePool { self.wait(seconds: seconds) }) ?? nil
+    }
+
     /// What it printed on stdout so far.
     public var stdout: String { lock.withLock { output } }
     /// What it printed on stderr so far.
@@ -78,6 +94,13 @@ public final class KioskProcess: @unchecked Sendable {
     public func kill() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+    }
+}
+
+/// Runs blocking `work` on a Dispatch thread and awaits it.
+public func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }
 
