@@ -13,9 +13,10 @@ struct Snapshot: Encodable {
 
 extension Kiosk {
     /// `GET /api/v1/events`: server-sent events. First `snapshot`, then `devices`, `run`,
-    /// `trace`, `result`, `queue`, `qc` and `void` as they happen, and a comment every 15 s.
+    /// `trace`, `result`, `queue`, `qc` and `void` as they happen, and a heartbeat every 16 s;
+    /// it ends at the first event after the session has ended.
     func events(_ request: Request) throws -> Response {
-        _ = try caller(request)
+        let token = try caller(request).session.token
         let stream = hub.subscribe()
         let snapshot = Snapshot(devices: devices.current, runs: runs.all(), queue: try runtime.queue(), qc: try runtime.qcStatus())
         let first = KioskEvent(name: "snapshot", json: String(decoding: try KioskJSON.encoder.encode(snapshot), as: UTF8.self))
@@ -24,6 +25,7 @@ extension Kiosk {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n" + first.wireText))
             for await event in stream {
+                guard self.sessions.isLive(token) else { break }   // signed out or expired: the stream ends
                 try await writer.write(ByteBuffer(string: event.wireText))
             }
             try await writer.finish(nil)

@@ -58,6 +58,17 @@ final class SessionTable: @unchecked Sendable {
         }
     }
 
+    /// Whether `token`'s session is still live, without counting this as activity (an open
+    /// event stream does not keep a session alive).
+    func isLive(_ token: String) -> Bool {
+        let now = clock()
+        let idle = Operators.seconds(configuration.sessionIdleTimeout)
+        return lock.withLock {
+            guard let s = sessions[Self.key(token)] else { return false }
+            return now < s.expiresAt && now.timeIntervalSince(s.lastSeen) < idle
+        }
+    }
+
     /// Ends the session for `token`.
     func close(_ token: String) {
         _ = lock.withLock { sessions.removeValue(forKey: Self.key(token)) }

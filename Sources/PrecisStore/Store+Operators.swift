@@ -103,8 +103,22 @@ extension Store {
             let id = try Self.insertResult(db, runID: runID, result: void, at: at, actor: supervisor, supersedes: current.id)
             try Self.audit(db, at: at, actor: supervisor, entity: "result", entityID: String(current.id), action: "voided",
                            detail: ["reason": reason, "run": String(runID), "void_record": String(id)])
+            try Self.holdVoided(db, resultID: current.id, supervisor: supervisor, at: at)
             guard let stored = try Self.fetchResult(db, id: id) else { throw PrecisError(.storage, "result \(id) vanished") }
             return stored
+        }
+    }
+
+    /// The voided result's entries not yet sent stop: `failed` with the reason, audited, and
+    /// never retried. (Telling a destination about a result it already has is not done yet.)
+    static func holdVoided(_ db: Database, resultID: Int64, supervisor: String, at: Date) throws {
+        let when = Timestamp.string(at)
+        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE result_id = ? AND state IN ('pending', 'failed')",
+                                     arguments: [resultID])
+        for id in ids {
+            try db.execute(sql: "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+                           arguments: ["result voided by \(supervisor): not sent", when, id])
+            try audit(db, at: at, actor: supervisor, entity: "outbox", entityID: String(id), action: "held: result voided")
         }
     }
 }

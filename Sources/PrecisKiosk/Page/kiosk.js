@@ -269,7 +269,11 @@ function listen() {
   const source = new EventSource("/api/v1/events");
   state.events = source;
   source.onopen = () => { $("live").className = "live on"; };
-  source.onerror = () => { $("live").className = "live off"; };
+  source.onerror = () => {
+    $("live").className = "live off";
+    // a stream refused or ended for good: the session is probably over (idle timeout)
+    if (source.readyState === EventSource.CLOSED) api("GET", "/api/v1/session").then(listen).catch(() => {});
+  };
   const on = (name, f) => source.addEventListener(name, (e) => f(JSON.parse(e.data)));
   on("snapshot", (s) => { showDevices(s.devices); showQueue(s.queue); showQC(s.qc); if (s.runs.length) restore(s.runs[0]); });
   on("devices", (c) => showDevices(c.devices));
