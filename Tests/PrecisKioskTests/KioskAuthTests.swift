@@ -5,7 +5,7 @@ import Testing
 extension KioskTests {
     /// Who may do what: anonymous callers, operators without the role, the page's CSRF header,
     /// the PIN rate limit, sessions that expire, malformed bodies.
-    @Suite("Kiosk API: sign-in, roles, CSRF, malformed input", .serialized)
+    @Suite("Kiosk API: sign-in, roles, CSRF, malformed input", .serialized, .sharedKiosk)
     struct KioskAuthTests {
         /// Every endpoint that changes something, with a body it would accept.
         static let changing: [(HTTPMethod, String, String?)] = [
@@ -18,8 +18,7 @@ extension KioskTests {
 
         @Test("every changing endpoint refuses an anonymous caller with 401")
         func anonymousIsRefused() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             for (method, path, body) in Self.changing {
                 let answer = try await http.send(method, path, body: body)
@@ -35,8 +34,7 @@ extension KioskTests {
 
         @Test("supervisor-only endpoints refuse an operator with 403; a supervisor gets past the role check")
         func roleIsChecked() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let op = try await http.signIn("op1", "1234")
             let sup = try await http.signIn("sup1", "9876")
@@ -51,8 +49,7 @@ extension KioskTests {
 
         @Test("a cookie session must send X-Precis-CSRF to change anything; the cookie is HttpOnly and SameSite=Strict")
         func cookieNeedsCSRF() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let signIn = try await http.send(.POST, "/api/v1/session", body: #"{"operator":"op1","pin":"1234"}"#)
             let cookie = try #require(signIn.headers.first(name: "Set-Cookie"))
@@ -106,8 +103,7 @@ extension KioskTests {
 
         @Test("malformed JSON gets a 400 with a message")
         func malformedJSON() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let token = try await http.signIn("op1", "1234")
             let broken = try await http.send(.POST, "/api/v1/runs", body: #"{"device": "sim:lfr", "#, token: token)

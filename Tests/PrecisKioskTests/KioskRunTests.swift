@@ -7,12 +7,11 @@ import Testing
 extension KioskTests {
     /// A run driven through the API from start to the queue, voided by a supervisor, and the
     /// documents the API serves.
-    @Suite("Kiosk API: runs, results, queue, void, OpenAPI, metrics", .serialized)
+    @Suite("Kiosk API: runs, results, queue, void, OpenAPI, metrics", .serialized, .sharedKiosk)
     struct KioskRunTests {
         @Test("POST /api/v1/runs runs sim:lfr crp to a stored, queued result; a void is a new record, the original kept")
         func runToQueueAndVoid() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let op = try await http.signIn("op1", "1234")
             let started = try await http.send(.POST, "/api/v1/runs", body: #"{"device":"sim:lfr","assay":"crp","sample":"S-0101"}"#,
@@ -62,8 +61,7 @@ extension KioskTests {
 
         @Test("a run started with the slot empty waits for the reader's own cartridge-inserted event, then runs")
         func waitsForCartridge() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let op = try await http.signIn("op1", "1234")
             let device = "sim:lfr?cartridge=none&insert-after-ms=1500"
@@ -80,8 +78,7 @@ extension KioskTests {
 
         @Test("a run refused before it is stored answers with the runtime's reason and status")
         func refusedRun() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let op = try await http.signIn("op1", "1234")
             let unknown = try await http.send(.POST, "/api/v1/runs", body: #"{"device":"sim:lfr","assay":"nope","sample":"S-1"}"#,
@@ -96,8 +93,7 @@ extension KioskTests {
 
         @Test("the OpenAPI document describes every route the kiosk serves")
         func openAPI() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let answer = try await http.send(.GET, "/api/v1/openapi.json")
             #expect(answer.status == 200)
@@ -115,8 +111,7 @@ extension KioskTests {
 
         @Test("the page and the event stream are served: the page with a CSP, events starting with a snapshot")
         func pageAndEvents() async throws {
-            let kiosk = try await KioskProcess.launch()
-            defer { kiosk.kill() }
+            let kiosk = try SharedKiosk.kiosk()
             let http = KioskClient(base: kiosk.baseURL)
             let page = try await http.send(.GET, "/")
             #expect(page.status == 200 && page.body.contains("<title>Precis</title>"))

@@ -74,3 +74,27 @@ struct KioskClient {
         throw KioskProcessError(message: "run \(ticket) did not finish in \(seconds) s")
     }
 }
+
+/// One kiosk process shared by the tests of a suite that need nothing special (fewer
+/// processes and PBKDF2 sign-ups on a 2-core box); started before the suite, SIGKILLed after.
+struct SharedKiosk: SuiteTrait, TestScoping {
+    @TaskLocal static var current: KioskProcess?
+
+    func provideScope(for test: Test, testCase: Test.Case?,
+                      performing function: @Sendable () async throws -> Void) async throws {
+        let kiosk = try await KioskProcess.launch()
+        defer { kiosk.kill() }
+        try await Self.$current.withValue(kiosk) { try await function() }
+    }
+
+    /// The suite's kiosk.
+    static func kiosk() throws -> KioskProcess {
+        guard let current else { throw KioskProcessError(message: "the suite has no .sharedKiosk trait") }
+        return current
+    }
+}
+
+extension Trait where Self == SharedKiosk {
+    /// Starts one kiosk for the whole suite.
+    static var sharedKiosk: SharedKiosk { SharedKiosk() }
+}
