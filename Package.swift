@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "PrecisRuntime", targets: ["PrecisRuntime"]),
         .library(name: "PrecisUSB", targets: ["PrecisUSB"]),
         .library(name: "PrecisUpload", targets: ["PrecisUpload"]),
+        .library(name: "PrecisKiosk", targets: ["PrecisKiosk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "PrecisCore"),
@@ -65,8 +69,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
+        .target(name: "PrecisKiosk", dependencies: [
+            "PrecisRuntime", "PrecisCore", "PrecisStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Page"), .copy("systemd")]),
         .executableTarget(name: "precis", dependencies: [
-            "PrecisRuntime", "PrecisCore",
+            "PrecisKiosk", "PrecisRuntime", "PrecisCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,8 +100,12 @@ let package = Package(
         .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisCore", "PrecisTestSupport"],
                     exclude: ["centre"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
+        .testTarget(name: "PrecisKioskTests", dependencies: [
+            "PrecisKiosk", "PrecisRuntime", "PrecisStore", "PrecisCore", "PrecisTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore",
-                                                      "PrecisRuntime", "PrecisUpload", "PrecisStore",
+                                                      "PrecisRuntime", "PrecisUpload", "PrecisStore", "PrecisTestSupport",
                                                       .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["python", "Fixtures", "requirements.txt"]),
     ]

@@ -43,6 +43,8 @@ extension Runtime {
                                          ledPercent: UInt8(scan.ledPercent))
             profile = try await driver.scan(request) { progress in
                 partial.add(progress)
+                events(.readings(first: progress.block.first, positionsUM: progress.block.positionsUM.map { Int($0) },
+                                 reflectance: progress.block.reflectance))
                 events(.progress(received: progress.received, total: progress.total))
             }
         } catch {

@@ -70,6 +70,8 @@ public enum RunEvent: Sendable {
     case started(runID: Int64)
     /// Readings received so far.
     case progress(received: Int, total: Int)
+    /// The readings that just arrived (the live trace): their index, positions (µm) and reflectance.
+    case readings(first: Int, positionsUM: [Int], reflectance: [UInt16])
     /// The strip is read; analysing.
     case analysing
 }

@@ -12,6 +12,7 @@ import PrecisReplay
 /// | `control=A` | the synthetic control line's area, absorbance·mm (0: a strip that did not run) |
 /// | `cartridge=LOT:SERIAL` / `cartridge=none` | what is in the slot (default `CRP26A07:004217`) |
 /// | `serial=S` | the reader's serial |
+/// | `insert-after-ms=N` | with `cartridge=none`: the reader announces a cartridge (`insert=LOT:SERIAL`, default `CRP26A07:004217`) after N ms |
 /// | `reading-ms=N` | time per reading (default 4; 0 = as fast as possible) |
 /// | `reply-ms=N` | delay before each reply (a slow reader; the driver resends after 800 ms) |
 /// | `corrupt=3,7`, `drop=5` | damage or lose those SCAN_DATA frames |
@@ -69,7 +70,16 @@ enum SimulatorSetup {
             guard let code = codes[fault] else { throw PrecisError(.input, "unknown simulated fault '\(fault)' (lamp, motor, temperature)") }
             config.faults.startScanError = code
         }
-        return SimulatedLFR(config, name: address.description)
+        let simulator = SimulatedLFR(config, name: address.description)
+        if let ms = address.option("insert-after-ms") {
+            let delay = try int(ms, "insert-after-ms")
+            let cartridge = address.option("insert") ?? "CRP26A07:004217"
+            Task {
+                try? await Task.sleep(for: .milliseconds(delay))
+                await simulator.insertCartridge(cartridge)
+            }
+        }
+        return simulator
     }
 
     private static func profile(_ address: DeviceAddress) throws -> LineProfile {

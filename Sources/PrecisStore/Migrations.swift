@@ -7,7 +7,8 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-runs-results-outbox-audit", migrate: v1)
         migrator.registerMigration("v2-quality-control", migrate: v2)
-        migrator.registerMigration("v3-sequencing-runs", migrate: v3)
+        migrator.registerMigration("v3-operators-signin", migrate: v3)
+        migrator.registerMigration("v4-sequencing-runs", migrate: v4)
         return migrator
     }
 
@@ -164,8 +165,31 @@ enum Migrations {
             """)
     }
 
-    /// Sequencing runs: their metadata here, the reads in a BLOW5 file next to the database.
+    /// The kiosk's operators (a PIN kept only as a salted PBKDF2-SHA256 hash) and every
+    /// sign-in attempt, so that the rate limit survives a restart.
     private static func v3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE operators (
+                id TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('operator','supervisor')),
+                pin_salt BLOB NOT NULL,
+                pin_iterations INTEGER NOT NULL,
+                pin_hash BLOB NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE signin_attempts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                operator_id TEXT NOT NULL,
+                ok INTEGER NOT NULL,
+                at TEXT NOT NULL
+            );
+            CREATE INDEX signin_attempts_operator ON signin_attempts(operator_id, id);
+            """)
+    }
+
+    /// Sequencing runs: their metadata here, the reads in a BLOW5 file next to the database.
+    private static func v4(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE sequencing_runs (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,

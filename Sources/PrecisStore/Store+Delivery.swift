@@ -122,6 +122,11 @@ extension Store {
             guard entry.state == "failed" || entry.state == "pending" else {
                 throw PrecisError(.input, "outbox entry \(id) is \(entry.state); only failed or pending entries are retried")
             }
+            let voided = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE supersedes_id = ? AND status = 'VOID'",
+                                            arguments: [entry.resultID])
+            guard voided == nil else {
+                throw PrecisError(.input, "outbox entry \(id) carries a voided result; it is not sent again")
+            }
             let when = Timestamp.string(at)
             try db.execute(sql: "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
                            arguments: [when, when, id])

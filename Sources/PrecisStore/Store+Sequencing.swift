@@ -104,6 +104,31 @@ extension Store {
         }
     }
 
+    /// Sequencing runs by status, and the totals of every stored run (for metrics).
+    public func sequencingSummary() throws -> (runsByStatus: [String: Int], totals: SequencingTotals) {
+        try read { db in
+            var byStatus: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM sequencing_runs GROUP BY status") {
+                byStatus[row["status"]] = row["n"]
+            }
+            var t = SequencingTotals()
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(reads),0) AS reads, COALESCE(SUM(samples),0) AS samples,
+                       COALESCE(SUM(lost_packets),0) AS lost, COALESCE(SUM(lost_frames),0) AS frames,
+                       COALESCE(SUM(corrupt_packets),0) AS corrupt, COALESCE(SUM(ring_overflows),0) AS overflows
+                FROM sequencing_runs
+                """) {
+                t.reads = row["reads"]
+                t.samples = row["samples"]
+                t.lostPackets = row["lost"]
+                t.lostFrames = row["frames"]
+                t.corruptPackets = row["corrupt"]
+                t.ringOverflows = row["overflows"]
+            }
+            return (byStatus, t)
+        }
+    }
+
     /// Sequencing runs, newest first.
     public func sequencingRuns(limit: Int = 50) throws -> [SequencingRunRecord] {
         try read { db in

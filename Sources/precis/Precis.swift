@@ -15,7 +15,8 @@ struct Precis: AsyncParsableCommand {
             6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
         subcommands: [DevicesCommand.self, RunCommand.self, PlateCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
-                      UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self, EventsCommand.self])
+                      UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self, EventsCommand.self,
+                      KioskCommand.self, OperatorCommand.self])
 }
 
 /// Options every verb takes.
@@ -43,12 +44,12 @@ struct GlobalOptions: ParsableArguments {
 
     nonisolated(unsafe) private static var bootstrapped = false
 
-    static func bootstrapLogging(verbose: Bool) {
+    static func bootstrapLogging(verbose: Bool, otherwise quiet: Logger.Level = .critical) {
         guard !bootstrapped else { return }
         bootstrapped = true
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .debug : .critical
+            handler.logLevel = verbose ? .debug : quiet
             return handler
         }
     }

@@ -124,7 +124,7 @@ enum RunPrinter {
             Terminal.errorLine("Cartridge  \(id) · lot \(lot.lot) v\(lot.version), expires \(lot.expiry)")
         case .started(let runID):
             Terminal.errorLine("Run        \(runID) started")
-        case .progress, .analysing:
+        case .progress, .readings, .analysing:
             break
         }
     }

@@ -36,7 +36,8 @@ public struct Invocation: Sendable {
 
 /// Runs `executable` with `arguments`, adding `environment` to this process's, and waits.
 /// stdout and stderr are read on separate threads so that neither pipe can fill and block.
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Invocation {
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                       input: String? = nil) throws -> Invocation {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -46,7 +47,13 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = Pipe()
+    if input != nil { process.standardInput = stdin }
     try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+    }
     let collected = Collector()
     let reader = Thread { collected.data = err.fileHandleForReading.readDataToEndOfFile(); collected.done.signal() }
     reader.start()

@@ -1,0 +1,182 @@
+import Foundation
+import PrecisCore
+import PrecisRuntime
+
+/// A run the kiosk is driving, as the page and the API show it: its phase, the trace so
+/// far, and at the end its report.
+public struct ActiveRun: Sendable, Codable {
+    /// The kiosk's handle for the run (the store's run id comes once the run is stored).
+    public var ticket: String
+    /// The device address.
+    public var device: String
+    /// The assay id.
+    public var assay: String
+    /// The pseudonymous sample id.
+    public var sample: String
+    /// Who started it.
+    public var operatorID: String
+    /// connecting, waiting-for-cartridge, reading, analysing, finished, failed.
+    public var phase: String
+    /// The store's run id, once stored.
+    public var runId: Int64?
+    /// The cartridge in the reader.
+    public var cartridge: String?
+    /// Readings received and expected.
+    public var received: Int
+    /// Readings the scan will yield.
+    public var total: Int?
+    /// The trace so far: positions (µm) and reflectance counts.
+    public var positionsUM: [Int]
+    /// The trace so far: reflectance counts.
+    public var reflectance: [Int]
+    /// The outcome, once finished.
+    public var report: RunReport?
+    /// Why it failed before it was stored.
+    public var error: String?
+    /// When the kiosk started it.
+    public var startedAt: Date
+
+    /// Whether the run is still going.
+    var isLive: Bool { phase != "finished" && phase != "failed" }
+}
+
+/// A batch of the live trace, as sent on the `trace` event.
+struct TraceBatch: Codable, Sendable {
+    var ticket: String
+    var runId: Int64?
+    var first: Int
+    var positionsUM: [Int]
+    var reflectance: [Int]
+    var received: Int
+    var total: Int?
+}
+
+/// The runs in progress: started from the API, watched by the page, drained on stop.
+final class ActiveRuns: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runs: [String: ActiveRun] = [:]
+    private var failures: [String: PrecisError] = [:]
+    private var tasks: [String: Task<Void, Never>] = [:]
+    private var draining = false
+    let runtime: Runtime
+    let hub: EventHub
+    let metrics: KioskMetrics
+
+    init(runtime: Runtime, hub: EventHub, metrics: KioskMetrics) {
+        self.runtime = runtime
+        self.hub = hub
+        self.metrics = metrics
+    }
+
+    /// Every run this kiosk drives or drove, newest first.
+    func all() -> [ActiveRun] { lock.withLock { runs.values.sorted { $0.startedAt > $1.startedAt } } }
+
+    /// How many are still going.
+    var liveCount: Int { lock.withLock { runs.values.filter(\.isLive).count } }
+
+    /// Starts `request` in the background and returns once it is stored, waiting for a
+    /// cartridge, or refused (a refusal before the run is stored is thrown).
+    func start(_ request: RunRequest) async throws -> ActiveRun {
+        let ticket = UUID().uuidString.lowercased()
+        let run = ActiveRun(ticket: ticket, device: request.device, assay: request.assay, sample: request.sample,
+                            operatorID: request.operatorID, phase: "connecting", runId: nil, cartridge: nil, received: 0,
+                            total: nil, positionsUM: [], reflectance: [], report: nil, error: nil, startedAt: Date())
+        try lock.withLock {
+            if draining { throw APIError(503, "the kiosk is stopping: no new runs") }
+            if runs.values.contains(where: { $0.device == request.device && $0.isLive }) {
+                throw APIError(409, "\(request.device) is busy with another run")
+            }
+            runs = runs.filter { $0.value.isLive || $0.value.startedAt > Date().addingTimeInterval(-3600) }
+            runs[ticket] = run
+        }
+        hub.publish("run", run)
+        let task = Task { await self.drive(ticket, request) }
+        lock.withLock { tasks[ticket] = task }
+        return try await settled(ticket)
+    }
+
+    private func drive(_ ticket: String, _ request: RunRequest) async {
+        let began = ContinuousClock.now
+        do {
+            let report = try await runtime.run(request) { event in self.handle(ticket, event) }
+            metrics.runFinished(report, seconds: Self.seconds(ContinuousClock.now - began))
+            update(ticket) { $0.phase = "finished"; $0.report = report; $0.runId = report.runId }
+            hub.publish("result", report)
+        } catch {
+            let failure = error.asPrecisError
+            lock.withLock { failures[ticket] = failure }
+            update(ticket) { $0.phase = "failed"; $0.error = failure.message + (failure.hint.map { " — \($0)" } ?? "") }
+        }
+        lock.withLock { tasks[ticket] = nil }
+    }
+
+    private func handle(_ ticket: String, _ event: RunEvent) {
+        switch event {
+        case .connected: break
+        case .waitingForCartridge: update(ticket) { $0.phase = "waiting-for-cartridge" }
+        case let .cartridge(id, _): update(ticket) { $0.cartridge = id }
+        case .started(let runID): update(ticket) { $0.runId = runID; $0.phase = "reading" }
+        case .analysing: update(ticket) { $0.phase = "analysing" }
+        case let .progress(received, total):
+            lock.withLock { runs[ticket]?.received = received; runs[ticket]?.total = total }
+        case let .readings(first, positions, reflectance):
+            metrics.samplesReceived(reflectance.count)
+            let batch: TraceBatch? = lock.withLock {
+                guard var run = runs[ticket] else { return nil }
+                run.positionsUM += positions
+                run.reflectance += reflectance.map(Int.init)
+                runs[ticket] = run
+                return TraceBatch(ticket: ticket, runId: run.runId, first: first, positionsUM: positions,
+                                  reflectance: reflectance.map(Int.init), received: run.received, total: run.total)
+            }
+            if let batch { hub.publish("trace", batch) }
+        }
+    }
+
+    private func update(_ ticket: String, _ change: (inout ActiveRun) -> Void) {
+        let run: ActiveRun? = lock.withLock {
+            guard var run = runs[ticket] else { return nil }
+            change(&run)
+            runs[ticket] = run
+            return run
+        }
+        if var run {
+            run.positionsUM = []
+            run.reflectance = []
+            hub.publish("run", run)
+        }
+    }
+
+    /// Waits until the run is stored, waits for a cartridge, or has ended.
+    private func settled(_ ticket: String) async throws -> ActiveRun {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let (run, failure) = lock.withLock { (runs[ticket], failures[ticket]) }
+            if let failure, run?.runId == nil { throw failure }
+            if let run, run.runId != nil || run.phase != "connecting" { return run }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard let run = lock.withLock({ runs[ticket] }) else { throw APIError(500, "run \(ticket) vanished") }
+        return run
+    }
+
+    /// Refuses new runs from now on.
+    func beginDrain() { lock.withLock { draining = true } }
+
+    /// Lets the runs in progress finish within `timeout`, then cancels the rest (the runtime
+    /// records each as ABORTED with its partial raw data) and waits for them to be stored.
+    func drain(timeout: Duration) async {
+        beginDrain()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, !lock.withLock({ tasks.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let remaining = lock.withLock { Array(tasks.values) }
+        for task in remaining { task.cancel() }
+        for task in remaining { await task.value }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PrecisCore
+import PrecisRuntime
+
+/// `POST /api/v1/session`.
+struct SignInRequest: Decodable {
+    var `operator`: String
+    var pin: String
+}
+
+/// `POST /api/v1/runs`: what to run; the sample id is scanned or typed.
+struct StartRunRequest: Decodable {
+    var device: String
+    var assay: String
+    var sample: String
+    var patient: String?
+    var lot: String?
+    /// How long to wait for a cartridge to be inserted (default: the kiosk's setting).
+    var cartridgeWaitSeconds: Int?
+}
+
+/// A supervisor's reason (void, lockout acknowledgement).
+struct ReasonRequest: Decodable {
+    var reason: String
+}
+
+/// A session as the API shows it; the token only in the answer to sign-in.
+struct SessionView: Encodable {
+    var token: String?
+    var csrf: String
+    var `operator`: String
+    var role: Role
+    var expiresAt: Date
+
+    init(_ s: KioskSession, includeToken: Bool) {
+        token = includeToken ? s.token : nil
+        csrf = s.csrf
+        `operator` = s.operatorID
+        role = s.role
+        expiresAt = s.expiresAt
+    }
+}
+
+/// An assay the page offers.
+struct AssayListing: Encodable {
+    var id: String
+    var analyte: String
+    var unit: String
+    var family: String
+}
+
+/// A voided result, as `POST /api/v1/results/{id}/void` answers.
+struct VoidAnswer: Encodable {
+    var runId: Int64
+    var voidedResultId: Int64
+    var voidRecordId: Int64
+    var reason: String
+    var by: String
+}
+
+extension Kiosk {
+    /// Signs in: 200 with the session (token and CSRF token) and the HttpOnly cookie.
+    func signIn(_ request: Request) async throws -> Response {
+        if let origin = request.headers[.origin], let host = request.head.authority,
+           URL(string: origin)?.host != host.split(separator: ":").first.map(String.init) {
+            throw APIError(403, "sign-in from another site (\(origin)) is refused")
+        }
+        let input = try await body(SignInRequest.self, request)
+        let who = try operators.signIn(id: input.operator, pin: input.pin)
+        let session = sessions.open(operatorID: who.id, role: who.role)
+        let maxAge = Int(Operators.seconds(configuration.sessionLifetime))
+        return try Self.json(SessionView(session, includeToken: true),
+                             headers: [.setCookie: Self.cookie(session.token, maxAge: maxAge)])
+    }
+
+    /// Starts a run: 202 with the run as it stands once stored (or waiting for a cartridge).
+    func startRun(_ request: Request) async throws -> Response {
+        let session = try changer(request)
+        let input = try await body(StartRunRequest.self, request)
+        let wait = input.cartridgeWaitSeconds.map { Duration.seconds(min(max($0, 0), 3600)) } ?? configuration.cartridgeWait
+        let run = try await runs.start(RunRequest(device: input.device, assay: input.assay, sample: input.sample,
+                                                  patient: input.patient, lot: input.lot, operatorID: session.operatorID,
+                                                  cartridgeWait: wait))
+        var headers = HTTPFields()
+        if let id = run.runId { headers[.location] = "/api/v1/results/\(id)" }
+        return try Self.json(run, status: .accepted, headers: headers)
+    }
+
+    /// A supervisor voids a run's result: a new VOID record supersedes it, with the reason audited.
+    func voidResult(_ request: Request, runID: Int64) async throws -> Response {
+        let session = try changer(request, role: .supervisor)
+        let reason = try await body(ReasonRequest.self, request).reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard reason.count >= 3 else { throw APIError(400, "a result is voided only with a reason") }
+        guard let current = try runtime.store.result(forRun: runID) else { throw APIError(404, "run \(runID) has no result") }
+        let void = try runtime.store.voidResult(runID: runID, supervisor: session.operatorID, reason: reason, at: runtime.clock())
+        let answer = VoidAnswer(runId: runID, voidedResultId: current.id, voidRecordId: void.id, reason: reason,
+                                by: session.operatorID)
+        hub.publish("void", answer)
+        return try Self.json(answer)
+    }
+
+    /// A supervisor lifts a QC lockout with a reason (audited by the runtime).
+    func acknowledge(_ request: Request, lockoutID: Int64) async throws -> Response {
+        let session = try changer(request, role: .supervisor)
+        let reason = try await body(ReasonRequest.self, request).reason
+        let lockout = try runtime.acknowledgeLockout(id: lockoutID, supervisor: session.operatorID, reason: reason)
+        hub.publish("qc", try runtime.qcStatus())
+        return try Self.json(lockout)
+    }
+
+    /// The assays in the calibration folder that load.
+    func assays() -> [AssayListing] {
+        runtime.catalog.assayIDs().compactMap { id in
+            (try? runtime.catalog.assay(id)).map {
+                AssayListing(id: $0.id, analyte: $0.analyte, unit: $0.unit.ucum, family: $0.family.name)
+            }
+        }
+    }
+}

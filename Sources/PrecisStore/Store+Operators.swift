@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+import PrecisCore
+
+/// An operator of the kiosk as stored: the PIN only as a salted slow hash.
+public struct OperatorRecord: Sendable, Equatable {
+    /// The operator id (what they type to sign in).
+    public var id: String
+    /// `operator` or `supervisor`.
+    public var role: String
+    /// The PBKDF2 salt.
+    public var salt: [UInt8]
+    /// The PBKDF2 iteration count.
+    public var iterations: Int
+    /// PBKDF2-HMAC-SHA256(PIN, salt, iterations).
+    public var hash: [UInt8]
+
+    /// Makes a record.
+    public init(id: String, role: String, salt: [UInt8], iterations: Int, hash: [UInt8]) {
+        self.id = id
+        self.role = role
+        self.salt = salt
+        self.iterations = iterations
+        self.hash = hash
+    }
+}
+
+extension Store {
+    /// Adds an operator, or replaces the role and PIN of an existing one; audited (never the PIN).
+    public func saveOperator(_ record: OperatorRecord, actor: String, at: Date) throws {
+        try write { db in
+            let when = Timestamp.string(at)
+            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM operators WHERE id = ?", arguments: [record.id]) ?? false
+            try db.execute(sql: """
+                INSERT INTO operators (id, role, pin_salt, pin_iterations, pin_hash, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET role = excluded.role, pin_salt = excluded.pin_salt,
+                    pin_iterations = excluded.pin_iterations, pin_hash = excluded.pin_hash, updated_at = excluded.updated_at
+                """, arguments: [record.id, record.role, Data(record.salt), record.iterations, Data(record.hash), when, when])
+            try Self.audit(db, at: at, actor: actor, entity: "operator", entityID: record.id,
+                           action: existed ? "PIN or role changed" : "added", detail: ["role": record.role])
+        }
+    }
+
+    /// The operator with `id`, or nil.
+    public func operatorRecord(_ id: String) throws -> OperatorRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM operators WHERE id = ?", arguments: [id]).map { row in
+                let salt: Data = row["pin_salt"], hash: Data = row["pin_hash"]
+                return OperatorRecord(id: row["id"], role: row["role"], salt: [UInt8](salt), iterations: row["pin_iterations"],
+                                      hash: [UInt8](hash))
+            }
+        }
+    }
+
+    /// Every operator id with its role, sorted.
+    public func operatorRoles() throws -> [(id: String, role: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, role FROM operators ORDER BY id").map { row -> (id: String, role: String) in (row["id"], row["role"]) }
+        }
+    }
+
+    /// Records one sign-in attempt; a failed one also goes to the audit log.
+    public func recordSignIn(operatorID: String, ok: Bool, at: Date) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO signin_attempts (operator_id, ok, at) VALUES (?, ?, ?)",
+                           arguments: [operatorID, ok, Timestamp.string(at)])
+            try Self.audit(db, at: at, actor: operatorID, entity: "operator", entityID: operatorID,
+                           action: ok ? "signed in" : "sign-in refused")
+        }
+    }
+
+    /// The newest `limit` sign-in attempts for `operatorID`, newest first: (ok, at).
+    public func recentSignIns(operatorID: String, limit: Int) throws -> [(ok: Bool, at: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT ok, at FROM signin_attempts WHERE operator_id = ? ORDER BY id DESC LIMIT ?",
+                             arguments: [operatorID, limit]).map { row -> (ok: Bool, at: String) in (row["ok"], row["at"]) }
+        }
+    }
+
+    /// Appends an audit entry on its own (sign-out, a kiosk event worth keeping).
+    public func appendAudit(actor: String, entity: String, entityID: String, action: String,
+                            detail: [String: String] = [:], at: Date) throws {
+        try write { db in
+            try Self.audit(db, at: at, actor: actor, entity: entity, entityID: entityID, action: action, detail: detail)
+        }
+    }
+
+    /// Voids the current result of run `runID`: a NEW result row with status VOID that
+    /// supersedes it (the original is never changed), and an audit entry with the reason.
+    public func voidResult(runID: Int64, supervisor: String, reason: String, at: Date) throws -> ResultRecord {
+        try write { db in
+            guard let currentID = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE run_id = ? ORDER BY id DESC LIMIT 1",
+                                                     arguments: [runID]),
+                  let current = try Self.fetchResult(db, id: currentID) else {
+                throw PrecisError(.input, "run \(runID) has no result to void")
+            }
+            guard current.status != "VOID" else { throw PrecisError(.input, "the result of run \(runID) is already void") }
+            let void = NewResult(status: "VOID", analyte: current.analyte,
+                                 loinc: Coding(code: current.loincCode, display: current.loincDisplay), concentration: nil,
+                                 unit: current.unit, decimals: current.decimals, flags: current.flags, response: current.response,
+                                 analysisJSON: current.analysisJSON, referenceRange: current.referenceRange, reason: reason)
+            let id = try Self.insertResult(db, runID: runID, result: void, at: at, actor: supervisor, supersedes: current.id)
+            try Self.audit(db, at: at, actor: supervisor, entity: "result", entityID: String(current.id), action: "voided",
+                           detail: ["reason": reason, "run": String(runID), "void_record": String(id)])
+            try Self.holdVoided(db, resultID: current.id, supervisor: supervisor, at: at)
+            guard let stored = try Self.fetchResult(db, id: id) else { throw PrecisError(.storage, "result \(id) vanished") }
+            return stored
+        }
+    }
+
+    /// The voided result's entries not yet sent stop: `failed` with the reason, audited, and
+    /// never retried. (Telling a destination about a result it already has is not done yet.)
+    static func holdVoided(_ db: Database, resultID: Int64, supervisor: String, at: Date) throws {
+        let when = Timestamp.string(at)
+        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE result_id = ? AND state IN ('pending', 'failed')",
+                                     arguments: [resultID])
+        for id in ids {
+            try db.execute(sql: "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+                           arguments: ["result voided by \(supervisor): not sent", when, id])
+            try audit(db, at: at, actor: supervisor, entity: "outbox", entityID: String(id), action: "held: result voided")
+        }
+    }
+}
