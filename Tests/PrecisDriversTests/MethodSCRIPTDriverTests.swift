@@ -157,8 +157,10 @@ private func runFaulty(_ configure: (inout SimulatedPotentiostat.Faults) -> Void
     let clock = ContinuousClock(), start = clock.now
     let error = await runFaulty({ $0.silentBeforePackage = 2 }, lineTimeout: .milliseconds(200))
     #expect(error?.kind == .timeout)
-    // It gives up rather than waiting for ever; the bound is loose because tests run in parallel on 2 cores.
-    #expect(clock.now - start < .seconds(20))
+    // It gives up rather than waiting for ever (the device never answers). The bound is loose: on
+    // 2 cores, the tests that wait on child processes (CLI, kiosk, browser) hold Swift's two
+    // cooperative threads for tens of seconds, and a 200 ms timer then fires late (31 s seen).
+    #expect(clock.now - start < .seconds(90))
 }
 
 @Test func slowDeviceWithinTheLineTimeoutStillCompletes() async throws {

@@ -39,16 +39,19 @@ import Testing
         let config = try writeConfiguration(centre: centre.url, in: folder, base: 0.1, cap: 1, lease: 1.5)
 
         var dice = Dice(state: 2026)
-        var kills = 0
+        var kills = 0, killsMidWork = 0
         for _ in 0..<22 {
             let process = try uploader(["--loop"], db: db, config: config)
             try await Task.sleep(for: .milliseconds(Int(dice.uniform(300, 1200))))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { kills += 1 }
+            // A kill that left work behind interrupted an uploader that was delivering. (How many
+            // do depends on how late the sleeps wake on a loaded machine, not on Precis.)
+            if try !store.outbox(states: ["pending", "in_flight"]).isEmpty { killsMidWork += 1 }
         }
         #expect(kills >= 20)
-        #expect(try store.outbox(states: ["delivered"]).count < 500, "the kills left work to do")
+        #expect(killsMidWork >= 5, "the kills interrupted delivery \(killsMidWork) times")
 
         let deadline = Date().addingTimeInterval(150)
         while try !store.outbox(states: ["pending", "in_flight"]).isEmpty, Date() < deadline {
