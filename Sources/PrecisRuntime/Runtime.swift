@@ -54,6 +54,7 @@ public final class Runtime: Sendable {
             try store.abortRun(run.id, error: error, partial: nil, linkReport: nil, at: clock())
             logger.warning("run \(run.id) was left RUNNING by \(run.owner); recorded as ABORTED")
         }
+        try recoverInterruptedSequencingRuns()
     }
 
     /// Whether the process named by `pid@host` still runs on this host (a run owned by

@@ -129,6 +129,13 @@ extension Store {
         }
     }
 
+    /// Sequencing runs still marked RUNNING (to recover those whose process died).
+    public func sequencingRunsStillRunning() throws -> [(run: SequencingRunRecord, owner: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sequencing_runs WHERE status = 'RUNNING'").map { (Self.sequencingRun($0), $0["owner"]) }
+        }
+    }
+
     /// Sequencing runs, newest first.
     public func sequencingRuns(limit: Int = 50) throws -> [SequencingRunRecord] {
         try read { db in

@@ -6,7 +6,29 @@ import PrecisRuntime
 struct ResultsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "results", abstract: "List stored runs and results, or show one with its profile.",
-        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Show.self, Sequencing.self], defaultSubcommand: List.self)
+
+    /// Sequencing runs, newest first: status, reads, losses, flags and the reads file.
+    struct Sequencing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "sequencing", abstract: "List sequencing runs, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "How many runs.") var limit = 50
+
+        func run() async throws {
+            let runtime = try global.runtime()
+            let runs = try guarded { try runtime.store.sequencingRuns(limit: limit) }
+            if global.json { return try Terminal.printJSON(runs) }
+            guard !runs.isEmpty else { return print("No sequencing runs in \(runtime.store.path) yet.") }
+            print(Table.render(
+                header: ["RUN", "STARTED", "SAMPLE", "INSTRUMENT", "STATUS", "READS", "LOST PKTS", "OVERFLOWS", "FLAGS", "FILE"],
+                rows: runs.map { r in
+                    ["\(r.id)", String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " "), r.sampleID, r.instrumentID,
+                     r.status, "\(r.totals.reads)", "\(r.totals.lostPackets)", "\(r.totals.ringOverflows)",
+                     r.flags.isEmpty ? "—" : r.flags, r.readsPath]
+                }))
+            for r in runs where r.errorMessage != nil { print("run \(r.id): \(r.errorMessage!)") }
+        }
+    }
 
     /// The list, newest first.
     struct List: AsyncParsableCommand {

@@ -15,6 +15,21 @@ struct SequencingRun {
         request.biasMillivolts = options.bias
         request.operatorID = options.operatorID
         let live = LiveSummary(json: global.json)
+        // Ctrl-C or SIGTERM ends the run cleanly (file finished, run COMPLETED); a second one kills.
+        let stop = request.stop
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if stop.isRequested { signal(sig, SIG_DFL); raise(sig) }
+                stop.request()
+                Terminal.errorLine("\nStopping: ending the reads in progress and finishing the file…")
+            }
+            source.resume()
+            sources.append(source)
+        }
+        defer { sources.forEach { $0.cancel() } }
         do {
             let report = try await guarded { try await runtime.sequence(request) { live.show($0) } }
             live.finish()

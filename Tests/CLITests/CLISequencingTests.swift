@@ -73,3 +73,60 @@ import Testing
         #expect(events.status == 0, "\(events.stderr)")   // a complete BLOW5 of the reads before the unplug
     }
 }
+
+/// Stopping a sequencing run: Ctrl-C finishes it cleanly; a kill leaves a run that the next
+/// `precis` records as ABORTED, keeping the reads written before.
+@Suite(.serialized) struct CLISequencingStopTests {
+    let device = "sim:nps?channels=8&reads=60&length=4000&gap=300"   // about a minute at 5 kHz
+
+    func start(_ db: String, _ out: String) throws -> Process {
+        let process = Process()
+        process.executableURL = TestPaths.precis
+        process.arguments = ["run", "--device", device, "--sample", "S-0305", "--output", out, "--db", db]
+        process.environment = ["PRECIS_CALIBRATION": repoRoot.appendingPathComponent("Calibration").path]
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        return process
+    }
+
+    func runs(_ db: String) throws -> [[String: Any]] {
+        let listed = try precis(["results", "sequencing", "--json"], db: db)
+        return try #require(try listed.json() as? [[String: Any]])
+    }
+
+    @Test func ctrlCEndsTheRunCleanly() throws {
+        let folder = try TestPaths.temporaryFolder("nps-stop")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("precis.sqlite").path, out = folder.appendingPathComponent("run.blow5").path
+        let process = try start(db, out)
+        Thread.sleep(forTimeInterval: 3)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let run = try #require(try runs(db).first)
+        #expect(run["status"] as? String == "COMPLETED")
+        let reads = (run["totals"] as? [String: Any])?["reads"] as? Int ?? 0
+        #expect(reads > 0)
+        let events = try precis(["events", out], db: db)
+        #expect(events.status == 0 && events.stdout.contains("\(reads) read(s)"), "\(events.stderr)")
+    }
+
+    @Test func aKilledRunIsRecordedAbortedWithItsReadsKept() throws {
+        let folder = try TestPaths.temporaryFolder("nps-stop")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("precis.sqlite").path, out = folder.appendingPathComponent("run.blow5").path
+        let process = try start(db, out)
+        Thread.sleep(forTimeInterval: 3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: out + ".partial"))
+        let run = try #require(try runs(db).first)   // this invocation recovers it
+        #expect(run["status"] as? String == "ABORTED")
+        #expect((run["errorMessage"] as? String)?.contains("reads written before are kept") == true)
+        let reads = (run["totals"] as? [String: Any])?["reads"] as? Int ?? 0
+        #expect(reads > 0)
+        let events = try precis(["events", out], db: db)
+        #expect(events.status == 0 && events.stdout.contains("\(reads) read(s)"), "\(events.stderr)")
+    }
+}

@@ -110,3 +110,28 @@ private func sampleReads() -> [SLOW5Read] {
         #expect(throws: PrecisError.self) { _ = try SLOW5Writer(url: tempFile("t.slow5"), header: header) }
     }
 }
+
+@Suite struct SLOW5SalvageTests {
+    /// A writer that died mid-record: every whole read is kept, the torn one dropped, and the
+    /// file ends properly so that any SLOW5 reader takes it.
+    @Test(arguments: ["dead.blow5", "dead.slow5"])
+    func aDeadWritersPartialFileIsFinishedUpToItsLastWholeRead(_ name: String) throws {
+        let url = tempFile(name)
+        let reads = (0..<3).map {
+            SLOW5Read(readID: "r\($0)", digitisation: 8192, offset: 4, range: 1400, samplingRate: 5000,
+                      rawSignal: (0..<500).map { Int16($0 % 97) })
+        }
+        do {
+            let writer = try SLOW5Writer(url: url, header: SLOW5Header(attributes: [("run_id", "x")]))
+            for read in reads { try writer.write(read) }
+            try writer.flush()
+        }
+        let partial = URL(fileURLWithPath: url.path + ".partial")
+        let whole = try Data(contentsOf: partial)
+        try whole.prefix(whole.count - 100).write(to: partial)   // the third record torn
+        #expect(try SLOW5Writer.salvage(partial: partial, to: url) == 2)
+        let (_, back) = try SLOW5Reader.readAll(url)
+        #expect(back == Array(reads.prefix(2)))
+        #expect(!FileManager.default.fileExists(atPath: partial.path))
+    }
+}

@@ -117,7 +117,9 @@ public final class SLOW5Writer {
         if folder >= 0 { fsync(folder); close(folder) }
     }
 
-    func flush() throws {
+    /// Hands what is buffered to the operating system (not yet to disk: `finish` syncs), so a
+    /// process that dies keeps every read written before in its `.partial` file.
+    public func flush() throws {
         var offset = 0
         while offset < buffer.count {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -205,5 +207,37 @@ extension SLOW5Writer {
 extension [UInt8] {
     mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}
+
+extension SLOW5Writer {
+    /// Finishes the `.partial` file of a writer that died (power cut, kill): keeps every whole
+    /// read, drops a record cut in half, writes the end marker and renames it to `url`.
+    /// Returns the reads kept.
+    public static func salvage(partial: URL, to url: URL) throws -> Int {
+        let reader = try SLOW5Reader(url: partial)
+        var good = reader.position
+        var reads = 0
+        while true {
+            do {
+                guard try reader.next() != nil else { break }
+                reads += 1
+                good = reader.position
+            } catch {
+                break
+            }
+        }
+        guard let handle = FileHandle(forUpdatingAtPath: partial.path) else {
+            throw PrecisError(.storage, "cannot open \(partial.path) to finish it")
+        }
+        defer { try? handle.close() }
+        try handle.truncate(atOffset: UInt64(min(good, reader.data.count)))
+        try handle.seekToEnd()
+        if reader.format == .binary { try handle.write(contentsOf: Data("5WOLB".utf8)) }
+        try handle.synchronize()
+        guard rename(partial.path, url.path) == 0 else {
+            throw PrecisError(.storage, "cannot rename \(partial.path): \(String(cString: strerror(errno)))")
+        }
+        return reads
     }
 }

@@ -74,6 +74,7 @@ final class ReadWriter: @unchecked Sendable {
             guard error == nil else { continue }
             do {
                 for reads in batch { for read in reads { try writer.write(record(read)) } }
+                try writer.flush()   // a killed process keeps these reads (recovery finishes the file)
             } catch {
                 self.error = error as? PrecisError ?? PrecisError(.storage, "\(error)")
             }

@@ -25,6 +25,9 @@ public struct SequencingRequest: Sendable {
     public var ringSlots = 2048
     /// Test knob: the signal thread stops this long after this many packets.
     public var stallConsumer: (afterPackets: Int, duration: Duration)?
+    /// Set by the operator (Ctrl-C, SIGTERM) to end the run cleanly: acquisition stopped, reads in
+    /// progress ended (`api_request`), the file finished, the run COMPLETED.
+    public var stop = StopRequest()
 
     /// Makes a request.
     public init(device: String, sample: String, output: URL? = nil, duration: Double? = nil) {
@@ -107,7 +110,7 @@ extension Runtime {
         var failure: PrecisError?
         do {
             _ = try await driver.startAcquisition(into: ring)
-            failure = await watch(pipeline, ring: ring, duration: request.duration, progress: progress)
+            failure = await watch(pipeline, ring: ring, duration: request.duration, stop: request.stop, progress: progress)
             if failure == nil { _ = try await driver.stopAcquisition() }
         } catch {
             failure = error as? PrecisError ?? PrecisError(.other, "\(error)")
@@ -127,7 +130,7 @@ extension Runtime {
     }
 
     /// Publishes snapshots until the duration, the end of playback, or a failed source.
-    private func watch(_ pipeline: SequencingPipeline, ring: PacketRing, duration: Double?,
+    private func watch(_ pipeline: SequencingPipeline, ring: PacketRing, duration: Double?, stop: StopRequest,
                        progress: @escaping @Sendable (SequencingSnapshot) -> Void) async -> PrecisError? {
         var lastFrames: UInt64 = 0
         var quietSince = ContinuousClock.now
@@ -138,7 +141,7 @@ extension Runtime {
             if let failure = ring.failure, ring.depth == 0 { return failure }
             if snap.playbackComplete { return nil }
             if let duration, snap.seconds >= duration { return nil }
-            if Task.isCancelled { return nil }
+            if stop.isRequested { return nil }
             if snap.frames != lastFrames || ring.depth > 0 {
                 (lastFrames, quietSince) = (snap.frames, .now)
             } else if ContinuousClock.now - quietSince > Self.streamSilence {
@@ -181,6 +184,18 @@ extension Runtime {
     }
 }
 
+/// The operator's request to end a run, set from a signal handler or another task.
+public final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+    /// Makes an unset request.
+    public init() {}
+    /// Asks the run to stop.
+    public func request() { lock.withLock { requested = true } }
+    /// Whether stopping was asked.
+    public var isRequested: Bool { lock.withLock { requested } }
+}
+
 /// A sequencing run that ended early: the error, and the run as stored (reads kept).
 public struct SequencingAborted: Error, Sendable {
     /// What went wrong.
@@ -191,4 +206,28 @@ public struct SequencingAborted: Error, Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension Runtime {
+    /// Sequencing runs left RUNNING by a process that is gone: the reads already written are
+    /// kept (the `.partial` file finished up to its last whole read) and the run is ABORTED.
+    func recoverInterruptedSequencingRuns() throws {
+        for (run, owner) in try store.sequencingRunsStillRunning() where !Self.isAlive(owner: owner) {
+            let final = URL(fileURLWithPath: run.readsPath)
+            let partial = URL(fileURLWithPath: run.readsPath + ".partial")
+            var totals = run.totals
+            var note = "Precis stopped during the run (power cut, crash or kill)"
+            if FileManager.default.fileExists(atPath: partial.path) {
+                do {
+                    totals.reads = try SLOW5Writer.salvage(partial: partial, to: final)
+                    note += "; the \(totals.reads) reads written before are kept"
+                } catch {
+                    note += "; the reads file could not be finished: \(error)"
+                }
+            }
+            _ = try store.finishSequencingRun(run.id, totals: totals, error: PrecisError(.other, note), readsPath: final.path,
+                                              at: clock())
+            logger.warning("sequencing run \(run.id) was left RUNNING by \(owner); recorded as ABORTED")
+        }
+    }
 }
