@@ -59,6 +59,46 @@ extension KioskTests {
             #expect(try store.auditEntries(entity: "result").contains { $0.entityID == String(originalID) && $0.action == "created" })
         }
 
+        @Test("a failed control locks the reader's assay: runs are refused until a supervisor acknowledges with a reason")
+        func qcLockoutIsLiftedOnlyByASupervisorWithAReason() async throws {
+            let kiosk = try SharedKiosk.kiosk()
+            let http = KioskClient(base: kiosk.baseURL)
+            // Level 1 at +3.7 SD: Westgard 1-3s rejects, and the assay locks on the simulated reader.
+            let qc = try runProcess(TestPaths.precis.path, [
+                "qc", "add", "--assay", "crp", "--instrument", "lfr:LFR-SIM-0001", "--lot", "QC-CRP-2609",
+                "--value", "1=10.2", "--value", "2=61", "--operator", "tech1", "--db", kiosk.database,
+            ], environment: ["PRECIS_CALIBRATION": TestPaths.root.appendingPathComponent("Calibration").path])
+            #expect(qc.status == 8, "\(qc.stderr)")
+            let op = try await http.signIn("op1", "1234")
+            let status = try await http.send(.GET, "/api/v1/qc", token: op).json()
+            let lockout = try #require((status["lockouts"] as? [[String: Any]])?.first)
+            let id = try #require(lockout["id"] as? Int)
+            #expect(lockout["instrumentID"] as? String == "lfr:LFR-SIM-0001")
+
+            let refused = try await http.send(.POST, "/api/v1/runs", body: #"{"device":"sim:lfr","assay":"crp","sample":"S-0111"}"#,
+                                              token: op)
+            #expect(refused.status >= 400 && refused.status < 500, "a patient run while locked: \(refused.body)")
+            #expect(refused.message.lowercased().contains("qc") || refused.message.contains("control"), "\(refused.body)")
+            let byOperator = try await http.send(.POST, "/api/v1/qc/lockouts/\(id)/acknowledge",
+                                                 body: #"{"reason":"new control vial"}"#, token: op)
+            #expect(byOperator.status == 403)
+            let sup = try await http.signIn("sup1", "9876")
+            let noReason = try await http.send(.POST, "/api/v1/qc/lockouts/\(id)/acknowledge", body: #"{"reason":""}"#, token: sup)
+            #expect(noReason.status == 400, "\(noReason.body)")
+            let lifted = try await http.send(.POST, "/api/v1/qc/lockouts/\(id)/acknowledge",
+                                             body: #"{"reason":"new control vial, repeat in range"}"#, token: sup)
+            #expect(lifted.status == 200, "\(lifted.body)")
+            let after = try await http.send(.GET, "/api/v1/qc", token: op).json()
+            #expect((after["lockouts"] as? [Any])?.isEmpty == true)
+            #expect((after["acknowledged"] as? [[String: Any]])?.first?["acknowledgedBy"] as? String == "sup1")
+            let store = try Store(path: kiosk.database)
+            #expect(try store.auditEntries().contains { $0.actor == "sup1" && $0.detail.contains("new control vial, repeat in range") })
+            let started = try await http.send(.POST, "/api/v1/runs", body: #"{"device":"sim:lfr","assay":"crp","sample":"S-0112"}"#,
+                                              token: op)
+            #expect(started.status == 202, "runs go again once lifted: \(started.body)")
+            if let ticket = try started.json()["ticket"] as? String { _ = try await http.waitForRun(ticket, token: op) }
+        }
+
         @Test("a run started with the slot empty waits for the reader's own cartridge-inserted event, then runs")
         func waitsForCartridge() async throws {
             let kiosk = try SharedKiosk.kiosk()
