@@ -93,7 +93,8 @@ let package = Package(
         .testTarget(name: "PrecisStoreTests", dependencies: [
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisCore"]),
+        .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
+                                                              "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),

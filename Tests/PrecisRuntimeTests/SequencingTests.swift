@@ -1,7 +1,9 @@
 import Foundation
 import PrecisCore
+import PrecisDrivers
 import PrecisFormats
 import PrecisRuntime
+import PrecisSignal
 import PrecisStore
 import Testing
 
@@ -85,5 +87,47 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
             _ = try await runtime.sequence(SequencingRequest(device: small(), sample: "Jane Doe", output: try output()))
         }
         #expect(try runtime.store.sequencingRuns().isEmpty)
+    }
+}
+
+/// The signal thread's packet checks, fed directly (nps protocol.md §5).
+@Suite struct StreamPacketTests {
+    let identity = NPSIdentity(serial: "T", firmware: "1", model: "t", flowCellID: "F", channels: 4, sampleRate: 5000,
+                               framesPerPacket: 8, adcMin: .min, adcMax: .max)
+
+    func packet(sequence: UInt32, first: UInt64, frames: Int = 8, channels: Int = 4, flags: UInt8 = 0) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: NPSProtocol.streamHeaderSize + 2 * channels * frames)
+        bytes.withUnsafeMutableBytes { raw in
+            NPSPacketHeader(flags: flags, sequence: sequence, firstSample: first, channels: channels, frames: frames).write(into: raw)
+            for k in 0..<(channels * frames) {
+                raw.storeBytes(of: Int16(1300).littleEndian, toByteOffset: NPSProtocol.streamHeaderSize + 2 * k, as: Int16.self)
+            }
+        }
+        return bytes
+    }
+
+    @Test func corruptLostAndRepeatedPacketsAreEachCountedNeverUsed() {
+        let calibrations = (0..<4).map { _ in ChannelCalibrationValues(digitisation: 8192, offset: 0, range: 1400) }
+        let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+                                          ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
+        var badMagic = packet(sequence: 1, first: 8)
+        badMagic[0] = 0
+        let packets: [[UInt8]] = [
+            packet(sequence: 0, first: 0),
+            badMagic,                                          // corrupt: magic
+            Array(packet(sequence: 1, first: 8).dropLast(2)),  // corrupt: length
+            packet(sequence: 1, first: 8, channels: 5),        // corrupt: channel count
+            packet(sequence: 3, first: 24),                    // sequence 1 and 2 lost: 2 packets, 16 frames
+            packet(sequence: 3, first: 24),                    // repeated: samples from the past
+            packet(sequence: 4, first: 32, flags: 1),          // the device's FIFO overflowed, but nothing is missing
+        ]
+        for p in packets { p.withUnsafeBytes { pipeline.process($0) } }
+        pipeline.finishChannels()
+        let totals = pipeline.snapshot.totals
+        #expect(totals.corruptPackets == 4)
+        #expect(totals.lostPackets == 2)
+        #expect(totals.lostFrames == 16)
+        #expect(totals.samples == Int64(3 * 8 * 4))   // only the three good packets' samples were used
+        #expect(pipeline.snapshot.frames == 40)
     }
 }

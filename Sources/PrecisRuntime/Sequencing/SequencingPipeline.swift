@@ -148,14 +148,16 @@ public final class SequencingPipeline: @unchecked Sendable {
             if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): \(why)") }
             return
         }
-        if header.sequence != expectedSequence { totals.lostPackets += Int64(header.sequence &- expectedSequence) }
+        guard header.firstSample >= expectedSample else {
+            // A repeated or reordered packet: its samples were had (or given up) already.
+            totals.corruptPackets += 1
+            if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): samples from the past") }
+            return
+        }
+        let gap = header.sequence &- expectedSequence
+        if gap != 0 && gap < 1 << 31 { totals.lostPackets += Int64(gap) }
         expectedSequence = header.sequence &+ 1
         if header.firstSample != expectedSample {
-            guard header.firstSample > expectedSample else {
-                totals.corruptPackets += 1
-                if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): samples from the past") }
-                return
-            }
             let lost = header.firstSample - expectedSample
             totals.lostFrames += Int64(lost)
             for c in processors.indices {
