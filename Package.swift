@@ -95,7 +95,7 @@ let package = Package(
         ]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
                                                               "PrecisSignal", "PrecisCore"]),
-        .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore",
+        .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore", "PrecisFormats",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
         .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisCore", "PrecisTestSupport"],

@@ -35,7 +35,7 @@ enum Instruments {
     /// USB instrument), wrapped in a RecordingTransport when `recording` is given, and what
     /// stops watching the device.
     static func open(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil) throws
-        -> (transport: any Transport, stopWatching: @Sendable () -> Void) {
+        -> (transport: any Transport, stream: (any PacketSource)?, stopWatching: @Sendable () -> Void) {
         var stopWatching: @Sendable () -> Void = {}
         var transport: any Transport
         switch address.scheme {
@@ -52,7 +52,9 @@ enum Instruments {
             transport = usb.transport
             stopWatching = usb.stopWatching
         }
+        // The stream endpoint (a sequencer's) is the device's own, never the recording wrapper.
+        let stream = transport as? any PacketSource
         if let recording { transport = try RecordingTransport(wrapping: transport, to: recording, family: family) }
-        return (transport, stopWatching)
+        return (transport, stream, stopWatching)
     }
 }

@@ -50,10 +50,7 @@ struct RunOptions: ParsableArguments {
 
     /// Runs the assay, prints the outcome, and exits 6 for ABORTED and 7 for INVALID.
     func perform(_ global: GlobalOptions, recording: URL?) async throws {
-        guard let assay else {
-            guard recording == nil else { throw fail(PrecisError(.input, "a sequencer's session is its BLOW5 file; record is for readers")) }
-            return try await SequencingRun(options: self).perform(global)
-        }
+        guard let assay else { return try await SequencingRun(options: self).perform(global, recording: recording) }
         let runtime = try global.runtime()
         let bar = ProgressBar(label: "Reading strip")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only

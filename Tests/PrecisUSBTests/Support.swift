@@ -9,9 +9,10 @@ let readerSyspath = "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-4"
 let systemPython = "/usr/bin/python3"
 
 /// Runs `precis` under `umockdev-run` with the mocked reader and the recorded USB traffic.
-func precisOnMockedUSB(_ arguments: [String], pcap: String = "lfr-LFR-0042.pcap") throws -> Invocation {
+func precisOnMockedUSB(_ arguments: [String], pcap: String = "lfr-LFR-0042.pcap",
+                       device: String = "lfr-LFR-0042.umockdev") throws -> Invocation {
     try runProcess("/usr/bin/umockdev-run", [
-        "--device", fixtures.appendingPathComponent("lfr-LFR-0042.umockdev").path,
+        "--device", fixtures.appendingPathComponent(device).path,
         "--pcap", "\(readerSyspath)=\(fixtures.appendingPathComponent(pcap).path)",
         "--", TestPaths.precis.path,
     ] + arguments, environment: ["PRECIS_CALIBRATION": TestPaths.root.appendingPathComponent("Calibration").path])

@@ -25,6 +25,8 @@ public struct SequencingRequest: Sendable {
     public var ringSlots = 2048
     /// Test knob: the signal thread stops this long after this many packets.
     public var stallConsumer: (afterPackets: Int, duration: Duration)?
+    /// Where to write a replayable trace of the control exchange with the sequencer, if anywhere.
+    public var recording: URL?
     /// Set by the operator (Ctrl-C, SIGTERM) to end the run cleanly: acquisition stopped, reads in
     /// progress ended (`api_request`), the file finished, the run COMPLETED.
     public var stop = StopRequest()
@@ -68,9 +70,9 @@ extension Runtime {
         let sample = try Identifiers.pseudonym(request.sample, as: "sample id")
         if let problem = request.parameters.problem { throw PrecisError(.input, "segmentation: \(problem)") }
         let address = try DeviceAddress(request.device)
-        let opened = try Instruments.open(address, family: NPSDriver.family)
+        let opened = try Instruments.open(address, family: NPSDriver.family, recording: request.recording)
         defer { opened.stopWatching() }
-        let driver = NPSDriver(transport: opened.transport)
+        let driver = opened.stream.map { NPSDriver(transport: opened.transport, stream: $0) } ?? NPSDriver(transport: opened.transport)
         do {
             let report = try await sequence(driver, address: address, sample: sample, request: request, progress: progress)
             await driver.close()
