@@ -3,7 +3,7 @@ import Testing
 
 /// `precis run --device sim:nps` and `precis events` through the built binary.
 @Suite struct CLISequencingTests {
-    let realRead = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/nanopore/one_fast5_exp_1_default.blow5").path
+    let realRead = repoRoot.appendingPathComponent("Tests/Conformance/Fixtures/nanopore/one_fast5_exp_1_default.blow5").path
 
     @Test func eventsJSONHasEveryReadWithStartLengthMeanStdv() throws {
         let run = try precis(["events", realRead, "--json"], db: newDatabase())

@@ -7,8 +7,8 @@ import PrecisSignal
 import PrecisStore
 import Testing
 
-/// The real R9.4 read (59,676 samples) from slow5lib's test data, as SLOW5 and BLOW5.
-private let realRead = Repo.root.deletingLastPathComponent().appendingPathComponent("shared/testdata/nanopore")
+/// The real R9.4 read (59,676 samples) from slow5lib's test data (MIT), as SLOW5 and BLOW5.
+private let realRead = Repo.fixture("nanopore")
 
 private func temporary(_ name: String) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("precis-np-\(UUID().uuidString)")

@@ -9,8 +9,9 @@ private func tempFile(_ name: String) -> URL {
     return folder.appendingPathComponent(name)
 }
 
+/// The real R9.4 read from slow5lib's test data (MIT), kept with the conformance fixtures.
 private let testdata = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/testdata/nanopore")
+    .deletingLastPathComponent().appendingPathComponent("Tests/Conformance/Fixtures/nanopore")
 
 private let aux = [
     SLOW5AuxField(name: "channel_number", type: .string), SLOW5AuxField(name: "median_before", type: .double),
