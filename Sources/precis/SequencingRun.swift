@@ -47,7 +47,7 @@ struct SequencingRun {
         let t = r.run.totals
         Swift.print("Sequencing run \(r.run.id) · sample \(r.run.sampleID) · \(r.instrument.serial) · flow cell \(r.run.flowCellID ?? "—") · \(r.run.status)")
         Swift.print(String(format: "  %.1f s of signal in %.1f s (%.1f× real time)", r.snapshot.seconds, r.wallSeconds, r.realTimeFactor))
-        Swift.print("  reads \(t.reads) · events \(t.events) · samples \(t.samples) (\(t.readSamples > 0 ? "\(t.readSamples) in reads" : "see file"))")
+        Swift.print("  reads \(t.reads) · events \(t.events) · samples \(t.samples), \(t.readSamples) of them in reads")
         Swift.print("  lost packets \(t.lostPackets) · lost frames \(t.lostFrames) · corrupt \(t.corruptPackets) · ring overflows \(t.ringOverflows)")
         if !r.run.flags.isEmpty { Swift.print("  FLAGS: \(r.run.flags)") }
         Swift.print("  reads in \(r.file) (\(r.bytes) bytes)")

@@ -23,6 +23,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         #expect(report.run.totals.lostPackets == 0 && report.run.totals.ringOverflows == 0)
         let (header, reads) = try SLOW5Reader.readAll(out)
         #expect(reads.count == 48)
+        #expect(report.run.totals.readSamples == Int64(reads.reduce(0) { $0 + $1.rawSignal.count }))
         #expect(Set(reads.compactMap { if case .string(let c)? = $0.aux["channel_number"] { c } else { nil } }).count == 16)
         #expect(reads.allSatisfy { $0.aux["end_reason"] == .uint(1) && $0.samplingRate == 5000 })
         #expect(header.attribute("precis_run_id") == report.run.uid)

@@ -157,6 +157,7 @@ extension Runtime {
         var t = SequencingTotals()
         t.reads = s.totals.reads
         t.samples = s.totals.samples
+        t.readSamples = s.totals.readSamples
         t.events = s.totals.events
         t.lostPackets = s.totals.lostPackets
         t.lostFrames = s.totals.lostFrames

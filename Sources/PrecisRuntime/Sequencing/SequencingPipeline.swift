@@ -26,6 +26,8 @@ public struct SequencingTotalsSnapshot: Sendable, Codable {
     public var reads = 0
     /// Samples off the bus.
     public var samples: Int64 = 0
+    /// Samples inside the reads kept.
+    public var readSamples: Int64 = 0
     /// Events found.
     public var events: Int64 = 0
     /// Packets lost before the host.
@@ -187,6 +189,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         for read in completed {
             totals.reads += 1
             totals.events += Int64(read.eventCount)
+            totals.readSamples += Int64(read.raw.count)
         }
         readSink(completed)
         completed.removeAll(keepingCapacity: true)
