@@ -59,6 +59,18 @@ import Testing
         #expect(report["status"] as? Int == 0)
     }
 
+    /// The kiosk's instrument list (what the page shows) follows the reader in, out and back
+    /// in through udev, in one kiosk process, and the kiosk stops cleanly on SIGTERM.
+    @Test func theKioskFollowsTheReaderInAndOut() throws {
+        let db = try TestPaths.temporaryFolder().appendingPathComponent("kiosk.sqlite").path
+        let report = try testbed("kiosk", db: db)
+        #expect(report["before"] as? [String] == [])
+        #expect(report["plugged"] as? [String] == ["usb:LFR-0042"])
+        #expect(report["unplugged"] as? [String] == [])
+        #expect(report["replugged"] as? [String] == ["usb:LFR-0042"])
+        #expect(report["status"] as? Int == 0)
+    }
+
     @Test func unpluggingMidRunAbortsNamingTheReaderAndKeepsWhatArrived() throws {
         let db = try TestPaths.temporaryFolder().appendingPathComponent("precis.sqlite").path
         let report = try testbed("unplug-run", db: db)

@@ -10,10 +10,14 @@ usage: umockdev-wrapper testbed.py PRECIS FIXTURES SCENARIO [DB]
   hotplug     `precis devices --watch --json` while the reader is plugged in, out, and in again
   unplug-run  a run on usb:LFR-0042 whose recording stops half way; the reader is pulled
   no-access   a run by an unprivileged user on a reader whose node it may not open
+  kiosk       `precis kiosk` while the reader is plugged in and out: GET /api/v1/devices each time
 """
 import json
 import os
+import re
+import signal
 import subprocess
+import urllib.request
 import sys
 import time
 import warnings
@@ -88,11 +92,65 @@ def no_access(precis, fixtures, testbed, db):
     return {'status': proc.returncode, 'stdout': proc.stdout, 'stderr': proc.stderr, 'devices': json.loads(listing.stdout)}
 
 
+def kiosk(precis, fixtures, testbed, db):
+    """The kiosk's instrument list follows the reader in and out, in the same process."""
+    description = open(os.path.join(fixtures, 'lfr-LFR-0042.umockdev')).read()
+    reader, parents = description.split('\n\n', 1)
+    testbed.add_from_string(parents)
+    env = environment(testbed)
+    subprocess.run([precis, 'operator', 'add', 'op1', '--pin-stdin', '--db', db], input='2468\n', env=env, text=True,
+                   capture_output=True, timeout=60, check=True)
+    proc = subprocess.Popen([precis, 'kiosk', '--port', '0', '--db', db], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    port = None
+    while port is None:
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit('the kiosk ended before listening: ' + proc.stderr.read())
+        found = re.search(r'listening on http://[^:]+:(\d+)', line)
+        port = int(found.group(1)) if found else None
+    base = 'http://127.0.0.1:%d' % port
+
+    def call(method, path, body=None, token=None):
+        request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
+        request.add_header('Content-Type', 'application/json')
+        if token:
+            request.add_header('Authorization', 'Bearer ' + token)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    token = call('POST', '/api/v1/session', {'operator': 'op1', 'pin': '2468'})['token']
+
+    def addresses():
+        return sorted(d['address'] for d in call('GET', '/api/v1/devices', token=token) if d['address'].startswith('usb:'))
+
+    def wait_for(condition):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            seen = addresses()
+            if condition(seen):
+                return seen
+            time.sleep(0.2)
+        return addresses()
+
+    report = {'before': addresses()}
+    testbed.add_from_string(reader + '\n')
+    report['plugged'] = wait_for(lambda seen: 'usb:LFR-0042' in seen)
+    unplug(testbed)
+    report['unplugged'] = wait_for(lambda seen: 'usb:LFR-0042' not in seen)
+    testbed.add_from_string(reader + '\n')
+    report['replugged'] = wait_for(lambda seen: 'usb:LFR-0042' in seen)
+    proc.send_signal(signal.SIGTERM)
+    report['status'] = proc.wait(timeout=30)
+    return report
+
+
 if __name__ == '__main__':
     precis, fixtures, scenario = sys.argv[1:4]
     db = sys.argv[4] if len(sys.argv) > 4 else None
     testbed = UMockdev.Testbed.new()
     run = {'hotplug': lambda: hotplug(precis, fixtures, testbed),
            'unplug-run': lambda: unplug_run(precis, fixtures, testbed, db),
-           'no-access': lambda: no_access(precis, fixtures, testbed, db)}[scenario]
+           'no-access': lambda: no_access(precis, fixtures, testbed, db),
+           'kiosk': lambda: kiosk(precis, fixtures, testbed, db)}[scenario]
     print(json.dumps(run()))
