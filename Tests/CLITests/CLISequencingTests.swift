@@ -90,6 +90,22 @@ import Testing
         return process
     }
 
+    /// Waits (up to 60 s, a loaded machine is slow) until the run has written a read to its
+    /// `.partial` file, beyond the header.
+    func waitForAWrittenRead(_ out: String) {
+        let partial = out + ".partial"
+        var header: Int?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? nil
+            if let size {
+                if let header, size > header + 512 { return }
+                header = header ?? size
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     func runs(_ db: String) throws -> [[String: Any]] {
         let listed = try precis(["results", "sequencing", "--json"], db: db)
         return try #require(try listed.json() as? [[String: Any]])
@@ -100,7 +116,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("precis.sqlite").path, out = folder.appendingPathComponent("run.blow5").path
         let process = try start(db, out)
-        Thread.sleep(forTimeInterval: 3)
+        waitForAWrittenRead(out)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -117,7 +133,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("precis.sqlite").path, out = folder.appendingPathComponent("run.blow5").path
         let process = try start(db, out)
-        Thread.sleep(forTimeInterval: 3)
+        waitForAWrittenRead(out)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: out + ".partial"))
