@@ -138,6 +138,8 @@ private func scrappieEvents(_ name: String) throws -> [NanoporeEvent] {
         let input = realRead.appendingPathComponent("one_fast5_exp_1_default.blow5")
         let (out, report) = try await run(input, channels: 512)
         #expect(report.run.status == "COMPLETED" && report.run.totals.reads == 1)
+        // The live detector, fed packet by packet, finds scrappie's 11,907 events in the read.
+        #expect(report.run.totals.events == Int64(try scrappieEvents("scrappie_events_r94_defaults.tsv").count))
         try check(input, out, reads: 1)
     }
 

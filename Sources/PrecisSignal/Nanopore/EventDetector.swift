@@ -98,7 +98,7 @@ public struct EventDetector: Sendable {
         long = Peak(window: parameters.windowLength2, threshold: parameters.threshold2)
         lag = max(parameters.windowLength1, parameters.windowLength2)
         var size = 1
-        while size < 2 * lag + Self.batch + 2 { size <<= 1 }
+        while size < 2 * lag + 2 * Self.batch + 2 { size <<= 1 }
         mask = size - 1
         prefix = [SIMD2<Double>](repeating: .zero, count: size)
     }
@@ -126,6 +126,23 @@ public struct EventDetector: Sendable {
             p[(c + 1) & mask] = p[c & mask] + SIMD2(Double(x), Double(x * x))
         }
         count = c + 1
+        if count - lag - next >= Self.batch - 1 { advance(until: count - lag, total: nil, emit) }
+    }
+
+    /// Adds up to `batch` samples at once (the same sums, in the same order, as one by one).
+    @inline(__always)
+    public mutating func push(contentsOf xs: UnsafeBufferPointer<Float>, _ emit: (NanoporeEvent) -> Void) {
+        precondition(xs.count <= Self.batch)
+        let c = count, mask = mask
+        prefix.withUnsafeMutableBufferPointer { ring in
+            let p = ring.baseAddress!
+            var k = c
+            for x in xs {
+                p[(k + 1) & mask] = p[k & mask] + SIMD2(Double(x), Double(x * x))
+                k += 1
+            }
+        }
+        count = c + xs.count
         if count - lag - next >= Self.batch - 1 { advance(until: count - lag, total: nil, emit) }
     }
 
