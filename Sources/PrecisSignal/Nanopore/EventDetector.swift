@@ -184,11 +184,14 @@ extension EventDetector {
         let sumsq1 = SIMD2<Double>(here.y - before1.y, here.y - before2.y)
         let sum2 = SIMD2<Float>(Float(after1.x - here.x), Float(after2.x - here.x))
         let sumsq2 = SIMD2<Float>(Float(after1.y - here.y), Float(after2.y - here.y))
-        let m1 = sum1 / wd
+        let m1 = sum1 / wd, q1 = sumsq1 / wd
         let mean1 = SIMD2<Float>(Float(m1.x), Float(m1.y))
-        let mean2 = sum2 / wf
-        let m1sq = mean1 * mean1, m2sq = mean2 * mean2, s2 = sumsq2 / wf
-        let c = sumsq1 / wd - SIMD2<Double>(Double(m1sq.x), Double(m1sq.y)) + SIMD2<Double>(Double(s2.x), Double(s2.y))
+        // The right window's mean and mean square in one four-lane division (each lane is the
+        // reference's scalar float division).
+        let right = SIMD4<Float>(sum2.x, sum2.y, sumsq2.x, sumsq2.y) / SIMD4<Float>(wf.x, wf.y, wf.x, wf.y)
+        let mean2 = SIMD2<Float>(right.x, right.y), s2 = SIMD2<Float>(right.z, right.w)
+        let m1sq = mean1 * mean1, m2sq = mean2 * mean2
+        let c = q1 - SIMD2<Double>(Double(m1sq.x), Double(m1sq.y)) + SIMD2<Double>(Double(s2.x), Double(s2.y))
             - SIMD2<Double>(Double(m2sq.x), Double(m2sq.y))
         let variance = pointwiseMax(SIMD2<Float>(Float(c.x), Float(c.y)), SIMD2<Float>(repeating: .leastNormalMagnitude))
         let delta = mean2 - mean1
