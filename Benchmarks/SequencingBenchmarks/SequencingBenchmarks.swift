@@ -17,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
                                            maxDuration: .seconds(10))
     let identity = NPSIdentity(serial: "BENCH", firmware: "1", model: "bench", flowCellID: "FLO-BENCH", channels: 512,
                                sampleRate: 5000, framesPerPacket: 8, adcMin: .min, adcMax: .max)
-    let calibrations = (0..<512).map { ChannelCalibrationValues(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.9) }
+    let calibrations = (0..<512).map { ChannelCalibration(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.9) }
     let second = packets(identity: identity, calibrations: calibrations, strandShare: 1)
     let mixed = packets(identity: identity, calibrations: calibrations, strandShare: 0.5)
 
@@ -81,7 +81,7 @@ let benchmarks: @Sendable () -> Void = {
 
 /// One second of stream packets: `strandShare` of the channels inside a strand the whole
 /// second, the others at an open pore (230 pA).
-func packets(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], strandShare: Double) -> [[UInt8]] {
+func packets(identity: NPSIdentity, calibrations: [ChannelCalibration], strandShare: Double) -> [[UInt8]] {
     let channels = identity.channels, frames = identity.framesPerPacket
     let strands = Int(Double(channels) * strandShare)
     let signals = (0..<channels).map { c -> [Int16] in

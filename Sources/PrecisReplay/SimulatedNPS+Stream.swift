@@ -55,7 +55,7 @@ final class NPSStreamer: @unchecked Sendable {
     /// True once every channel has played all its reads.
     var playbackComplete = false
 
-    init(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], scripts: [NPSChannelScript], gap: Int,
+    init(identity: NPSIdentity, calibrations: [ChannelCalibration], scripts: [NPSChannelScript], gap: Int,
          openPore: Float, realTime: Bool, dropSequences: Set<UInt32>, unplugAfterPackets: Int?, seed: UInt64) {
         channels = identity.channels
         framesPerPacket = identity.framesPerPacket

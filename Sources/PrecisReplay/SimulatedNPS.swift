@@ -14,9 +14,9 @@ public actor SimulatedNPS: Transport, WireSimulator {
                                           flowCellID: "FLO-SIM-0001", channels: 512, sampleRate: 5000,
                                           framesPerPacket: 8, adcMin: Int16.min, adcMax: Int16.max)
         /// Per channel; channels beyond the list get `defaultCalibration`.
-        public var calibrations: [ChannelCalibrationValues] = []
+        public var calibrations: [ChannelCalibration] = []
         /// The calibration of channels without one.
-        public var defaultCalibration = ChannelCalibrationValues(digitisation: 8192, offset: 10, range: 1400)
+        public var defaultCalibration = ChannelCalibration(digitisation: 8192, offset: 10, range: 1400)
         /// RUN_INFO's attributes.
         public var runInfo: [(String, String)] = []
         /// Per channel; channels beyond the list show an open pore.
@@ -33,7 +33,7 @@ public actor SimulatedNPS: Transport, WireSimulator {
         public init() {}
 
         /// Every channel's calibration.
-        public var allCalibrations: [ChannelCalibrationValues] {
+        public var allCalibrations: [ChannelCalibration] {
             (0..<identity.channels).map { $0 < calibrations.count ? calibrations[$0] : defaultCalibration }
         }
     }

@@ -59,14 +59,14 @@ extension SimulatorSetup {
         let reader = try SLOW5Reader(url: url)
         let channels = config.identity.channels
         var scripts = [NPSChannelScript](repeating: NPSChannelScript(), count: channels)
-        var calibrations = [ChannelCalibrationValues?](repeating: nil, count: channels)
+        var calibrations = [ChannelCalibration?](repeating: nil, count: channels)
         var index = 0
         var rate: Double?
         while let read = try reader.next() {
             let c = index % channels
             index += 1
             rate = rate ?? read.samplingRate
-            let own = ChannelCalibrationValues(digitisation: read.digitisation, offset: read.offset, range: read.range)
+            let own = ChannelCalibration(digitisation: read.digitisation, offset: read.offset, range: read.range)
             let cal = calibrations[c] ?? own
             calibrations[c] = cal
             var raw = read.rawSignal
@@ -88,7 +88,7 @@ extension SimulatorSetup {
     static func synthetic(_ config: inout SimulatedNPS.Configuration, reads: Int, length: Int, seed: UInt64) {
         let channels = config.identity.channels
         config.calibrations = (0..<channels).map {
-            ChannelCalibrationValues(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.882 + Double($0 % 5))
+            ChannelCalibration(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.882 + Double($0 % 5))
         }
         config.scripts = (0..<channels).map { c in
             let cal = config.calibrations[c]

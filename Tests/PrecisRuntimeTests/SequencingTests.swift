@@ -108,7 +108,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
     }
 
     @Test func corruptLostAndRepeatedPacketsAreEachCountedNeverUsed() {
-        let calibrations = (0..<4).map { _ in ChannelCalibrationValues(digitisation: 8192, offset: 0, range: 1400) }
+        let calibrations = (0..<4).map { _ in ChannelCalibration(digitisation: 8192, offset: 0, range: 1400) }
         let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
                                           ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
         var badMagic = packet(sequence: 1, first: 8)

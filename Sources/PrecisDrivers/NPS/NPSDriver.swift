@@ -79,9 +79,9 @@ public actor NPSDriver: Driver {
     /// host ── GET_CALIBRATION seq=n (first, count ≤ 40) ──▶ sequencer
     /// host ◀── CALIBRATION ref=n (count × digitisation, offset, range)
     /// ```
-    public func calibrations() async throws -> [ChannelCalibrationValues] {
+    public func calibrations() async throws -> [ChannelCalibration] {
         let channels = try await npsIdentity().channels
-        var result: [ChannelCalibrationValues] = []
+        var result: [ChannelCalibration] = []
         var first = 0
         while first < channels {
             let count = min(NPSProtocol.calibrationPage, channels - first)
@@ -93,7 +93,7 @@ public actor NPSDriver: Driver {
                 throw PrecisError(.protocol, "CALIBRATION answered for other channels than asked (\(first)+\(count))")
             }
             for channel in first..<first + count {
-                let c = ChannelCalibrationValues(digitisation: try r.f64("digitisation"), offset: try r.f64("offset"),
+                let c = ChannelCalibration(digitisation: try r.f64("digitisation"), offset: try r.f64("offset"),
                                                  range: try r.f64("range"))
                 guard c.digitisation > 0, c.range > 0, c.offset.isFinite else {
                     throw PrecisError(.calibration, "channel \(channel + 1) has an unusable calibration "
@@ -192,22 +192,6 @@ public actor NPSDriver: Driver {
 
     func exchange(_ type: NPSProtocol.MessageType, _ payload: [UInt8], expecting: NPSProtocol.MessageType) async throws -> [UInt8] {
         try await link.exchange(type: type.rawValue, payload: payload, expecting: expecting.rawValue).payload
-    }
-}
-
-/// One channel's calibration values as CALIBRATION carries them (nps protocol.md §4).
-public struct ChannelCalibrationValues: Sendable, Equatable, Codable {
-    /// ADC levels per `range`.
-    public var digitisation: Double
-    /// Added to raw before scaling.
-    public var offset: Double
-    /// pA spanned by `digitisation` levels.
-    public var range: Double
-    /// Makes values.
-    public init(digitisation: Double, offset: Double, range: Double) {
-        self.digitisation = digitisation
-        self.offset = offset
-        self.range = range
     }
 }
 

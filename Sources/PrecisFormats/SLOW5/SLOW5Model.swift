@@ -192,11 +192,13 @@ public struct SLOW5Read: Sendable, Equatable {
         self.aux = aux
     }
 
-    /// The signal in picoamperes, converted as slow5lib does: `(raw + offset) × (range / digitisation)`
-    /// in double precision, rounded to single.
+    /// The read's calibration.
+    public var calibration: ChannelCalibration { ChannelCalibration(digitisation: digitisation, offset: offset, range: range) }
+
+    /// The signal in picoamperes, converted as slow5lib does (`ChannelCalibration.picoamperes`).
     public var picoamperes: [Float] {
-        let unit = range / digitisation
-        return rawSignal.map { Float((Double($0) + offset) * unit) }
+        let calibration = calibration
+        return rawSignal.map(calibration.picoamperes)
     }
 }
 

@@ -99,8 +99,7 @@ extension Runtime {
                                                operatorID: request.operatorID, owner: owner, readsPath: output.path, at: clock())
         let header = sequencingHeader(runInfo: runInfo, identity: identity, run: run)
         let writer = try SLOW5Writer(url: output, header: header)
-        let channelCalibrations = calibrations.map { ChannelCalibration(digitisation: $0.digitisation, offset: $0.offset, range: $0.range) }
-        let readWriter = ReadWriter(writer: writer, calibrations: channelCalibrations, sampleRate: Double(identity.sampleRate))
+        let readWriter = ReadWriter(writer: writer, calibrations: calibrations, sampleRate: Double(identity.sampleRate))
         let ring = PacketRing(slotSize: NPSProtocol.streamHeaderSize + 2 * identity.channels * identity.framesPerPacket,
                               slots: request.ringSlots)
         var options = SequencingPipeline.Options()

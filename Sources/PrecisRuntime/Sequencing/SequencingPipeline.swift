@@ -75,7 +75,7 @@ public final class SequencingPipeline: @unchecked Sendable {
     var published = SequencingSnapshot()
 
     /// A pipeline for `identity`'s channels, reading `ring` and handing completed reads to `readSink`.
-    public init(identity: NPSIdentity, calibrations: [ChannelCalibrationValues], parameters: SegmentationParameters,
+    public init(identity: NPSIdentity, calibrations: [ChannelCalibration], parameters: SegmentationParameters,
                 ring: PacketRing, options: Options = Options(), readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
         self.identity = identity
         self.ring = ring
@@ -83,7 +83,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         self.readSink = readSink
         processors = calibrations.enumerated().map { c, cal in
             ChannelProcessor(channel: c + 1,
-                             calibration: ChannelCalibration(digitisation: cal.digitisation, offset: cal.offset, range: cal.range),
+                             calibration: cal,
                              parameters: parameters, rails: (identity.adcMin + 1)...(identity.adcMax - 1))
         }
         completed.reserveCapacity(256)

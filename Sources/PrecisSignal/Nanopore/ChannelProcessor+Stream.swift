@@ -1,3 +1,5 @@
+import PrecisCore
+
 /// One channel's real-time processing: raw samples in; pA, open-pore level, read boundaries,
 /// events and channel state out. Memory is bounded: the detector's windows, `minimumGap`
 /// pending samples, and the read in progress (at most `maximumReadLength`).
@@ -52,13 +54,17 @@ public struct ChannelProcessor: Sendable {
         pending.reserveCapacity(parameters.minimumGap)
     }
 
+    /// `calibration.picoamperes(raw)`, with range / digitisation worked out once.
+    @inline(__always)
+    func current(_ raw: Int16) -> Float { Float((Double(raw) + calibration.offset) * unit) }
+
     /// Whether a read is in progress.
     public var readInProgress: Bool { inRead }
 
     /// Takes one raw sample; calls `completed` for a read it ends.
     @inline(__always)
     public mutating func push(_ raw: Int16, _ completed: (SegmentedRead) -> Void) {
-        let x = Float((Double(raw) + calibration.offset) * unit)
+        let x = current(raw)
         let strand: Bool
         if !rails.contains(raw) {
             window.saturated += 1
@@ -116,13 +122,13 @@ public struct ChannelProcessor: Sendable {
     @inline(__always)
     mutating func pushStrandChunk(_ base: UnsafeRawPointer, stride: Int, count: Int) -> Bool {
         let threshold = openPoreLevel * parameters.strandFraction, noPore = parameters.noPoreBelow
-        let offset = calibration.offset, unit = unit, rails = rails
+        let rails = rails
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { xs in
             withUnsafeTemporaryAllocation(of: Int16.self, capacity: count) { raws in
                 for k in 0..<count {
                     let raw = Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k * stride, as: Int16.self))
                     guard rails.contains(raw) else { return false }
-                    let x = Float((Double(raw) + offset) * unit)
+                    let x = current(raw)
                     guard abs(x) >= noPore, x < threshold else { return false }
                     xs[k] = x
                     raws[k] = raw
@@ -165,7 +171,7 @@ public struct ChannelProcessor: Sendable {
         var found = 0
         for raw in pending {
             read.append(raw)
-            detector.push(calibration.picoamperes(raw)) { _ in found += 1 }
+            detector.push(current(raw)) { _ in found += 1 }
         }
         eventsInRead += found
         pending.removeAll(keepingCapacity: true)

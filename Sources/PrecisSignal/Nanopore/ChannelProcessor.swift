@@ -1,3 +1,5 @@
+import PrecisCore
+
 /// What one pore channel is doing, from the samples of its last status window.
 public enum ChannelState: String, Sendable, Codable, CaseIterable {
     /// Not enough samples yet.
@@ -63,26 +65,6 @@ public struct SegmentationParameters: Sendable, Equatable, Codable {
         }
         return nil
     }
-}
-
-/// One channel's calibration: raw ADC to pA as in SLOW5, `(raw + offset) × range / digitisation`.
-public struct ChannelCalibration: Sendable, Equatable, Codable {
-    /// ADC levels per `range`.
-    public var digitisation: Double
-    /// Added to raw before scaling.
-    public var offset: Double
-    /// pA spanned by `digitisation` levels.
-    public var range: Double
-    /// Makes a calibration.
-    public init(digitisation: Double, offset: Double, range: Double) {
-        self.digitisation = digitisation
-        self.offset = offset
-        self.range = range
-    }
-
-    /// pA of one raw sample, as slow5lib converts it.
-    @inline(__always)
-    public func picoamperes(_ raw: Int16) -> Float { Float((Double(raw) + offset) * (range / digitisation)) }
 }
 
 /// A read found on a channel: its raw samples and what was learnt about it.
