@@ -64,13 +64,13 @@ final class NPSStreamer: @unchecked Sendable {
         self.realTime = realTime
         self.dropSequences = dropSequences
         self.unplugAfterPackets = unplugAfterPackets
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         players = (0..<identity.channels).map { c in
             let script = c < scripts.count ? scripts[c] : NPSChannelScript(kind: .pore)
             let cal = calibrations[c]
             let unit = cal.range / cal.digitisation
             let open = (0..<1021).map { _ -> Int16 in
-                let level = Double(openPore) + 2.0 * rng.gaussian()
+                let level = Double(openPore) + 2.0 * rng.nextGaussian()
                 return Int16(clamping: Int((level / unit - cal.offset).rounded()))
             }
             return Player(reads: script.reads.filter { !$0.isEmpty }, kind: script.kind, open: open, gapLeft: gap + c % 97)
@@ -187,23 +187,5 @@ final class NPSStreamer: @unchecked Sendable {
             p.gapLeft = gap
         }
         return value
-    }
-}
-
-/// A small, fast, seedable generator for simulated noise.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func gaussian() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
