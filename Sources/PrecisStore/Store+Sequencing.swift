@@ -111,20 +111,10 @@ extension Store {
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM sequencing_runs GROUP BY status") {
                 byStatus[row["status"]] = row["n"]
             }
-            var t = SequencingTotals()
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(reads),0) AS reads, COALESCE(SUM(samples),0) AS samples,
-                       COALESCE(SUM(lost_packets),0) AS lost, COALESCE(SUM(lost_frames),0) AS frames,
-                       COALESCE(SUM(corrupt_packets),0) AS corrupt, COALESCE(SUM(ring_overflows),0) AS overflows
-                FROM sequencing_runs
-                """) {
-                t.reads = row["reads"]
-                t.samples = row["samples"]
-                t.lostPackets = row["lost"]
-                t.lostFrames = row["frames"]
-                t.corruptPackets = row["corrupt"]
-                t.ringOverflows = row["overflows"]
-            }
+            // The sums under the columns' own names, read as one run's totals are.
+            let sums = ["reads", "samples", "read_samples", "events", "lost_packets", "lost_frames", "corrupt_packets",
+                        "ring_overflows"].map { "COALESCE(SUM(\($0)),0) AS \($0)" }.joined(separator: ", ")
+            let t = try Row.fetchOne(db, sql: "SELECT \(sums) FROM sequencing_runs").map(Self.totals) ?? SequencingTotals()
             return (byStatus, t)
         }
     }
@@ -147,7 +137,8 @@ extension Store {
         try Row.fetchOne(db, sql: "SELECT * FROM sequencing_runs WHERE id = ?", arguments: [id]).map(sequencingRun)
     }
 
-    static func sequencingRun(_ row: Row) -> SequencingRunRecord {
+    /// A row's totals columns.
+    static func totals(_ row: Row) -> SequencingTotals {
         var totals = SequencingTotals()
         totals.reads = row["reads"]
         totals.samples = row["samples"]
@@ -157,9 +148,13 @@ extension Store {
         totals.lostFrames = row["lost_frames"]
         totals.corruptPackets = row["corrupt_packets"]
         totals.ringOverflows = row["ring_overflows"]
-        return SequencingRunRecord(id: row["id"], uid: row["uid"], sampleID: row["sample_id"], instrumentID: row["instrument_id"],
+        return totals
+    }
+
+    static func sequencingRun(_ row: Row) -> SequencingRunRecord {
+        SequencingRunRecord(id: row["id"], uid: row["uid"], sampleID: row["sample_id"], instrumentID: row["instrument_id"],
                                    flowCellID: row["flow_cell_id"], status: row["status"], startedAt: row["started_at"],
-                                   endedAt: row["ended_at"], readsPath: row["reads_path"], totals: totals, flags: row["flags"],
+                                   endedAt: row["ended_at"], readsPath: row["reads_path"], totals: totals(row), flags: row["flags"],
                                    errorMessage: row["error_message"])
     }
 }

@@ -121,7 +121,7 @@ extension Runtime {
         var written = (reads: 0, bytes: 0)
         do { written = try await readWriter.finish() } catch { failure = failure ?? (error as? PrecisError) }
         let wall = (ContinuousClock.now - started).seconds
-        let record = try store.finishSequencingRun(run.id, totals: totals(snapshot, ring: ring), error: failure,
+        let record = try store.finishSequencingRun(run.id, totals: snapshot.totals, error: failure,
                                                    readsPath: output.path, at: clock())
         if let failure, written.reads == 0 && snapshot.totals.samples == 0 { throw failure }
         let report = SequencingReport(run: record, instrument: device, file: output.path, bytes: written.bytes, snapshot: snapshot,
@@ -150,19 +150,6 @@ extension Runtime {
                                    hint: "check the USB cable; the reads so far are kept")
             }
         }
-    }
-
-    private func totals(_ s: SequencingSnapshot, ring: PacketRing) -> SequencingTotals {
-        var t = SequencingTotals()
-        t.reads = s.totals.reads
-        t.samples = s.totals.samples
-        t.readSamples = s.totals.readSamples
-        t.events = s.totals.events
-        t.lostPackets = s.totals.lostPackets
-        t.lostFrames = s.totals.lostFrames
-        t.corruptPackets = s.totals.corruptPackets + Int64(ring.oversized)
-        t.ringOverflows = Int64(ring.overflows)
-        return t
     }
 
     func defaultReadsFile(sample: String) -> URL {

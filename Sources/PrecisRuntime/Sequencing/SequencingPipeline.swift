@@ -3,6 +3,7 @@ import Foundation
 import PrecisCore
 import PrecisDrivers
 import PrecisSignal
+import PrecisStore
 
 /// What the operator sees of a sequencing run while it goes.
 public struct SequencingSnapshot: Sendable, Codable {
@@ -12,32 +13,12 @@ public struct SequencingSnapshot: Sendable, Codable {
     public var seconds: Double = 0
     /// Channels in each state.
     public var states: [String: Int] = [:]
-    /// Totals so far.
-    public var totals = SequencingTotalsSnapshot()
+    /// Totals so far (ring overflows and oversized packets included), as the store keeps them.
+    public var totals = SequencingTotals()
     /// Packets waiting in the ring.
     public var ringDepth = 0
     /// Whether the sequencer flagged its last packet.
     public var playbackComplete = false
-}
-
-/// Totals as the snapshot carries them (plain numbers, for JSON).
-public struct SequencingTotalsSnapshot: Sendable, Codable {
-    /// Reads kept.
-    public var reads = 0
-    /// Samples off the bus.
-    public var samples: Int64 = 0
-    /// Samples inside the reads kept.
-    public var readSamples: Int64 = 0
-    /// Events found.
-    public var events: Int64 = 0
-    /// Packets lost before the host.
-    public var lostPackets: Int64 = 0
-    /// Frames lost.
-    public var lostFrames: Int64 = 0
-    /// Corrupt packets discarded.
-    public var corruptPackets: Int64 = 0
-    /// Packets the ring had no room for.
-    public var ringOverflows: Int64 = 0
 }
 
 /// The consumer side of the streaming path: takes packets from the ring on its own thread,
@@ -65,7 +46,7 @@ public final class SequencingPipeline: @unchecked Sendable {
     var expectedSequence: UInt32 = 0
     var expectedSample: UInt64 = 0
     var packets = 0
-    var totals = SequencingTotalsSnapshot()
+    var totals = SequencingTotals()
     var completed: [SegmentedRead] = []
     var sawLast = false
     var corruptReasons: [String] = []
@@ -200,6 +181,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         for p in processors { states[p.state.rawValue, default: 0] += 1 }
         var t = totals
         t.ringOverflows = Int64(ring.overflows)
+        t.corruptPackets += Int64(ring.oversized)
         let snap = SequencingSnapshot(frames: expectedSample, seconds: Double(expectedSample) / Double(identity.sampleRate),
                                       states: states, totals: t, ringDepth: ring.depth, playbackComplete: sawLast)
         snapshotLock.withLock { published = snap }
