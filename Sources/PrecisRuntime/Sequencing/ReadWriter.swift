@@ -51,12 +51,7 @@ final class ReadWriter: @unchecked Sendable {
             closing = true
             condition.signal()
         }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { [done] in
-                done.wait()
-                c.resume()
-            }
-        }
+        await done.waitOffThePool()
         if let error { throw error }
         try writer.finish()
         return (writer.readsWritten, writer.bytesWritten)

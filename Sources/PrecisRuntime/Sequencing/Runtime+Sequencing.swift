@@ -197,6 +197,19 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
+extension DispatchSemaphore {
+    /// Waits for the semaphore on a Dispatch thread, so that a thread of Swift's small
+    /// cooperative pool is not held while a signal or writer thread finishes.
+    func waitOffThePool() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.wait()
+                c.resume()
+            }
+        }
+    }
+}
+
 extension Runtime {
     /// Sequencing runs left RUNNING by a process that is gone: the reads already written are
     /// kept (the `.partial` file finished up to its last whole read) and the run is ABORTED.

@@ -83,12 +83,7 @@ public final class SequencingPipeline: @unchecked Sendable {
     /// Asks the consumer to drain the ring, end every read in progress and stop; waits for it.
     func stop() async {
         stopRequested.store(true, ordering: .releasing)
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { [done] in
-                done.wait()
-                c.resume()
-            }
-        }
+        await done.waitOffThePool()
     }
 
     /// The latest snapshot.
@@ -121,7 +116,7 @@ public final class SequencingPipeline: @unchecked Sendable {
     public func process(_ packet: UnsafeRawBufferPointer) {
         packets += 1
         if let after = options.stallAfterPackets, packets == after {
-            Thread.sleep(forTimeInterval: Double(options.stall.components.seconds) + Double(options.stall.components.attoseconds) / 1e18)
+            Thread.sleep(forTimeInterval: options.stall.seconds)
         }
         let header: NPSPacketHeader
         switch NPSPacketHeader.parse(packet, channels: identity.channels) {

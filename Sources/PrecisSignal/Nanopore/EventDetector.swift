@@ -88,7 +88,6 @@ public struct EventDetector: Sendable {
     var boundary = 0
     var boundarySum = 0.0
     var boundarySquares = 0.0
-    var emitted = 0
 
     /// Makes a detector; the parameters must be usable (`Parameters.problem == nil`).
     public init(parameters: Parameters = .r94DNA) {
@@ -112,7 +111,6 @@ public struct EventDetector: Sendable {
         boundary = 0
         boundarySum = 0
         boundarySquares = 0
-        emitted = 0
         prefix[0] = .zero
     }
 
