@@ -142,7 +142,10 @@ final class NPSStreamer: @unchecked Sendable {
             }
             if realTime {
                 let due = start + packetTime * sent
-                if due > .now { Thread.sleep(forTimeInterval: Double((due - .now).components.attoseconds) / 1e18) }
+                let ahead = (due - .now).components
+                if ahead.seconds > 0 || ahead.attoseconds > 0 {
+                    Thread.sleep(forTimeInterval: Double(ahead.seconds) + Double(ahead.attoseconds) / 1e18)
+                }
             }
         }
         lock.withLock { running = false }
