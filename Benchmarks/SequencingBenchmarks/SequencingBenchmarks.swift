@@ -18,33 +18,23 @@ let benchmarks: @Sendable () -> Void = {
     let identity = NPSIdentity(serial: "BENCH", firmware: "1", model: "bench", flowCellID: "FLO-BENCH", channels: 512,
                                sampleRate: 5000, framesPerPacket: 8, adcMin: .min, adcMax: .max)
     let calibrations = (0..<512).map { ChannelCalibration(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.9) }
-    let second = packets(identity: identity, calibrations: calibrations, strandShare: 1)
-    let mixed = packets(identity: identity, calibrations: calibrations, strandShare: 0.5)
-
-    Benchmark("decode + pA + segmentation + events: 1 s of 512 channels at 5 kHz (2.56 M samples, all in strands)") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
-                                              ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
-            benchmark.startMeasurement()
-            for packet in second { packet.withUnsafeBytes { pipeline.process($0) } }
-            benchmark.stopMeasurement()
-            blackHole(pipeline.snapshot)
+    for (share, title) in [(1.0, "all in strands"), (0.5, "half the channels in strands, half open pores")] {
+        let second = packets(identity: identity, calibrations: calibrations, strandShare: share)
+        Benchmark("decode + pA + segmentation + events: 1 s of 512 channels at 5 kHz (2.56 M samples), \(title)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+                                                  ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
+                benchmark.startMeasurement()
+                for packet in second { packet.withUnsafeBytes { pipeline.process($0) } }
+                benchmark.stopMeasurement()
+                blackHole(pipeline.snapshot)
+            }
         }
     }
 
-    Benchmark("decode + pA + segmentation + events: 1 s of 512 channels at 5 kHz, half the channels in strands, half open pores") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
-                                              ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
-            benchmark.startMeasurement()
-            for packet in mixed { packet.withUnsafeBytes { pipeline.process($0) } }
-            benchmark.stopMeasurement()
-            blackHole(pipeline.snapshot)
-        }
-    }
-
+    let calibration = ChannelCalibration(digitisation: 8192, offset: 4, range: 1402.9)
     let signal = SyntheticNanopore.read(length: 2_560_000, digitisation: 8192, offset: 4, range: 1402.9, seed: 3)
-        .map { Float((Double($0) + 4) * (1402.9 / 8192)) }
+        .map(calibration.picoamperes)
     Benchmark("event detector alone: 2.56 M samples in chunks of 8 (scrappie's R9.4 parameters)") { benchmark in
         for _ in benchmark.scaledIterations {
             var detector = EventDetector()
