@@ -19,7 +19,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace2pcap import EP_IN, EP_OUT, IN_FLIGHT, IN_SIZE, record, usbmon  # noqa: E402
+import trace2pcap  # noqa: E402
 
 EP_STREAM = 0x82
 STREAM_IN_FLIGHT = 8      # LibUSBTransport.Options.streamTransfers
@@ -69,49 +69,24 @@ def packets(calibrations):
 
 
 def convert(lines, bus, device):
-    out = [struct.pack('<IHHiIII', 0xA1B2C3D4, 2, 4, 0, 0, 65535, 220)]
-    next_id = 0x1000
-    pending, stream_pending = [], []
-    events = [json.loads(line) for line in lines if line.strip()][1:]
-    t0 = 1_795_000_000.0
     calibrations = [(8192.0, float(4 + c % 9), 1402.882 + c % 5) for c in range(CHANNELS)]
-
-    def submit(endpoint, size, queue, at):
-        nonlocal next_id
-        next_id += 1
-        queue.append(next_id)
-        out.append(record(usbmon(next_id, 'S', endpoint, bus, device, at, -115, size, b''), at))
-
-    for _ in range(IN_FLIGHT):
-        submit(EP_IN, IN_SIZE, pending, t0)
     started = False
-    for event in events:
-        at = t0 + event['t']
-        if 'hex' not in event:
-            continue
-        data = bytes.fromhex(event['hex'])
-        if event['op'] == 'write':
-            if frame_type(event['hex']) == 0x06:          # START_ACQUISITION: the stream is submitted first
-                for _ in range(STREAM_IN_FLIGHT):
-                    submit(EP_STREAM, STREAM_SIZE, stream_pending, at)
-                started = True
-            next_id += 1
-            out.append(record(usbmon(next_id, 'S', EP_OUT, bus, device, at, -115, len(data), data), at))
-            out.append(record(usbmon(next_id, 'C', EP_OUT, bus, device, at, 0, len(data), b''), at))
-        else:
-            for start in range(0, len(data), IN_SIZE):
-                chunk = data[start:start + IN_SIZE]
-                urb = pending.pop(0)
-                out.append(record(usbmon(urb, 'C', EP_IN, bus, device, at, 0, len(chunk), chunk), at))
-                submit(EP_IN, IN_SIZE, pending, at)
-            if started:                                    # after ACQUISITION_STARTED: the whole stream
-                started = False
-                for n, packet in enumerate(packets(calibrations)):
-                    when = at + 0.0016 * (n + 1)
-                    urb = stream_pending.pop(0)
-                    out.append(record(usbmon(urb, 'C', EP_STREAM, bus, device, when, 0, len(packet), packet), when))
-                    submit(EP_STREAM, STREAM_SIZE, stream_pending, when)
-    return b''.join(out)
+
+    def before_write(capture, hex_text, at):
+        nonlocal started
+        if frame_type(hex_text) == 0x06:              # START_ACQUISITION: the stream is submitted first
+            for _ in range(STREAM_IN_FLIGHT):
+                capture.submit_in(EP_STREAM, STREAM_SIZE, at)
+            started = True
+
+    def after_read(capture, at):
+        nonlocal started
+        if started:                                   # after ACQUISITION_STARTED: the whole stream
+            started = False
+            for n, packet in enumerate(packets(calibrations)):
+                capture.complete_in(EP_STREAM, STREAM_SIZE, packet, at + 0.0016 * (n + 1))
+
+    return trace2pcap.convert(lines, bus, device, before_write, after_read)
 
 
 if __name__ == '__main__':

@@ -40,37 +40,57 @@ def record(packet, seconds):
     return struct.pack('<IIII', sec, usec, len(packet), len(packet)) + packet
 
 
-def convert(lines, bus, device):
-    out = [struct.pack('<IHHiIII', 0xA1B2C3D4, 2, 4, 0, 0, 65535, 220)]
-    next_id = 0x1000
-    pending = []
+class Capture:
+    """A usbmon capture being written: URB ids, the IN URBs waiting on each endpoint."""
+
+    def __init__(self, bus, device):
+        self.bus, self.device = bus, device
+        self.out = [struct.pack('<IHHiIII', 0xA1B2C3D4, 2, 4, 0, 0, 65535, 220)]
+        self.next_id = 0x1000
+        self.pending = {}
+
+    def submit_in(self, endpoint, size, at):
+        """An IN URB of `size` bytes submitted on `endpoint`."""
+        self.next_id += 1
+        self.pending.setdefault(endpoint, []).append(self.next_id)
+        self.out.append(record(usbmon(self.next_id, 'S', endpoint, self.bus, self.device, at, -115, size, b''), at))
+
+    def complete_in(self, endpoint, size, data, at):
+        """The oldest IN URB on `endpoint` completes with `data`, and is submitted again."""
+        urb = self.pending[endpoint].pop(0)
+        self.out.append(record(usbmon(urb, 'C', endpoint, self.bus, self.device, at, 0, len(data), data), at))
+        self.submit_in(endpoint, size, at)
+
+    def write(self, data, at):
+        """One bulk-OUT URB with `data`, submitted and completed."""
+        self.next_id += 1
+        self.out.append(record(usbmon(self.next_id, 'S', EP_OUT, self.bus, self.device, at, -115, len(data), data), at))
+        self.out.append(record(usbmon(self.next_id, 'C', EP_OUT, self.bus, self.device, at, 0, len(data), b''), at))
+
+
+def convert(lines, bus, device, before_write=None, after_read=None):
+    """The capture of a trace. `before_write(capture, hex, at)` and `after_read(capture, at)`, when
+    given, add a family's own traffic around the control exchange (nps2pcap.py's stream)."""
+    capture = Capture(bus, device)
     events = [json.loads(line) for line in lines if line.strip()][1:]
     t0 = 1_795_000_000.0
-
-    def submit_in(at):
-        nonlocal next_id
-        next_id += 1
-        pending.append(next_id)
-        out.append(record(usbmon(next_id, 'S', EP_IN, bus, device, at, -115, IN_SIZE, b''), at))
-
     for _ in range(IN_FLIGHT):
-        submit_in(t0)
+        capture.submit_in(EP_IN, IN_SIZE, t0)
     for event in events:
         at = t0 + event['t']
         if 'hex' not in event:
             continue                          # a failed read or write: nothing on the wire
         data = bytes.fromhex(event['hex'])
         if event['op'] == 'write':
-            next_id += 1
-            out.append(record(usbmon(next_id, 'S', EP_OUT, bus, device, at, -115, len(data), data), at))
-            out.append(record(usbmon(next_id, 'C', EP_OUT, bus, device, at, 0, len(data), b''), at))
+            if before_write:
+                before_write(capture, event['hex'], at)
+            capture.write(data, at)
         else:
             for start in range(0, len(data), IN_SIZE):
-                chunk = data[start:start + IN_SIZE]
-                urb = pending.pop(0)
-                out.append(record(usbmon(urb, 'C', EP_IN, bus, device, at, 0, len(chunk), chunk), at))
-                submit_in(at)
-    return b''.join(out)
+                capture.complete_in(EP_IN, IN_SIZE, data[start:start + IN_SIZE], at)
+            if after_read:
+                after_read(capture, at)
+    return b''.join(capture.out)
 
 
 if __name__ == '__main__':
