@@ -39,16 +39,11 @@ final class LibUSBStream: @unchecked Sendable {
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
         fastSink = sink
-        for _ in 0..<count {
-            guard let transfer = libusb_alloc_transfer(0) else { throw PrecisError(.other, "libusb could not allocate a transfer") }
-            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: transferSize)
-            libusb_fill_bulk_transfer(transfer, handle, endpoint, buffer, Int32(transferSize),
-                                      { LibUSBStream.completed($0) }, me, 0)
-            lock.withLock { transfers.append(transfer) }
-            let submitted = libusb_submit_transfer(transfer)
-            guard submitted == 0 else { throw LibUSBError.map(submitted, "starting the stream on endpoint 0x\(String(endpoint, radix: 16))", device: name) }
-            lock.withLock { inFlight += 1 }
-        }
+        try LibUSBTransport.submitBulkIn(count: count, handle: handle, endpoint: endpoint, size: transferSize,
+                                         callback: { LibUSBStream.completed($0) }, userData: me,
+                                         what: "starting the stream on endpoint 0x\(String(endpoint, radix: 16))", device: name,
+                                         kept: { transfer in lock.withLock { transfers.append(transfer) } },
+                                         submitted: { lock.withLock { inFlight += 1 } })
     }
 
     static func completed(_ transfer: UnsafeMutablePointer<libusb_transfer>?) {

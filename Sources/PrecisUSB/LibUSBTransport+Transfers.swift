@@ -15,15 +15,27 @@ extension LibUSBTransport {
         thread.name = "precis.libusb-events"
         thread.start()
         let me = Unmanaged.passUnretained(self).toOpaque()
-        for _ in 0..<options.transfersInFlight {
+        try Self.submitBulkIn(count: options.transfersInFlight, handle: handle, endpoint: options.endpointIn,
+                              size: options.transferSize, callback: { LibUSBTransport.inCompleted($0) }, userData: me,
+                              what: "starting to read", device: endpointDescription,
+                              kept: { transfer in lock.withLock { inTransfers.append(transfer) } },
+                              submitted: { lock.withLock { inFlight += 1 } })
+    }
+
+    /// Allocates `count` bulk-IN transfers of `size` bytes on `endpoint` with their buffers and
+    /// submits them; `kept` records each before it is submitted (to be cancelled and freed
+    /// later), `submitted` counts it once it is in flight.
+    static func submitBulkIn(count: Int, handle: OpaquePointer, endpoint: UInt8, size: Int, callback: libusb_transfer_cb_fn,
+                             userData: UnsafeMutableRawPointer, what: String, device: String,
+                             kept: (UnsafeMutablePointer<libusb_transfer>) -> Void, submitted: () -> Void) throws {
+        for _ in 0..<count {
             guard let transfer = libusb_alloc_transfer(0) else { throw PrecisError(.other, "libusb could not allocate a transfer") }
-            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: options.transferSize)
-            libusb_fill_bulk_transfer(transfer, handle, options.endpointIn, buffer, Int32(options.transferSize),
-                                      { LibUSBTransport.inCompleted($0) }, me, 0)
-            lock.withLock { inTransfers.append(transfer) }
-            let submitted = libusb_submit_transfer(transfer)
-            guard submitted == 0 else { throw LibUSBError.map(submitted, "starting to read", device: endpointDescription) }
-            lock.withLock { inFlight += 1 }
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+            libusb_fill_bulk_transfer(transfer, handle, endpoint, buffer, Int32(size), callback, userData, 0)
+            kept(transfer)
+            let status = libusb_submit_transfer(transfer)
+            guard status == 0 else { throw LibUSBError.map(status, what, device: device) }
+            submitted()
         }
     }
 
