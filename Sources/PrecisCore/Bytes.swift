@@ -1,34 +1,50 @@
-/// Reads little-endian fields from a payload, throwing a protocol error that names
-/// the field when the payload is too short or malformed.
+/// Reads little-endian fields from a payload (or a file's record), throwing an error of
+/// `errorKind` that names the field when the bytes are too short or malformed.
 public struct ByteReader {
     private let bytes: ArraySlice<UInt8>
     private var cursor: Int
+    private let errorKind: ErrorKind
+    /// What is being read, as errors name it (`payload`, `run.blow5: record 3`).
+    public let context: String
 
-    /// Reads from `bytes`, starting at its first byte.
-    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    /// Reads from `bytes`, starting at its first byte. Errors are of `errorKind` (`.protocol` for
+    /// a device's frames, `.input` for a file) and say "`context` too short for FIELD".
+    public init<C: Collection>(_ bytes: C, errorKind: ErrorKind = .protocol, context: String = "payload")
+        where C.Element == UInt8 {
         self.bytes = ArraySlice(bytes)
         self.cursor = self.bytes.startIndex
+        self.errorKind = errorKind
+        self.context = context
     }
 
     /// Bytes not yet read.
     public var remaining: Int { bytes.endIndex - cursor }
 
-    private mutating func take(_ count: Int, _ field: String) throws -> ArraySlice<UInt8> {
+    /// The next `count` bytes.
+    public mutating func bytes(_ count: Int, _ field: String) throws -> ArraySlice<UInt8> {
         guard count >= 0, remaining >= count else {
-            throw PrecisError(.protocol, "payload too short for \(field): needs \(count) more byte(s), has \(remaining)")
+            throw PrecisError(errorKind, "\(context) too short for \(field): needs \(count) more byte(s), has \(remaining)")
         }
         defer { cursor += count }
         return bytes[cursor..<cursor + count]
     }
 
+    /// A little-endian integer of any width.
+    public mutating func integer<T: FixedWidthInteger>(_ type: T.Type, _ field: String) throws -> T {
+        let b = try bytes(MemoryLayout<T>.size, field)
+        var value: T = 0
+        for (i, byte) in b.enumerated() { value |= T(truncatingIfNeeded: byte) << (8 * i) }
+        return value
+    }
+
     /// One unsigned byte.
     public mutating func u8(_ field: String) throws -> UInt8 {
-        try take(1, field).first!
+        try bytes(1, field).first!
     }
 
     /// An unsigned 16-bit little-endian integer.
     public mutating func u16(_ field: String) throws -> UInt16 {
-        let b = try take(2, field)
+        let b = try bytes(2, field)
         return UInt16(b[b.startIndex]) | UInt16(b[b.startIndex + 1]) << 8
     }
 
@@ -39,13 +55,13 @@ public struct ByteReader {
 
     /// An unsigned 32-bit little-endian integer.
     public mutating func u32(_ field: String) throws -> UInt32 {
-        let b = try take(4, field)
+        let b = try bytes(4, field)
         return (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[b.startIndex + $1]) << (8 * $1) }
     }
 
     /// An unsigned 64-bit little-endian integer.
     public mutating func u64(_ field: String) throws -> UInt64 {
-        let b = try take(8, field)
+        let b = try bytes(8, field)
         return (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[b.startIndex + $1]) << (8 * UInt64($1)) }
     }
 
@@ -55,9 +71,9 @@ public struct ByteReader {
     /// A string of printable ASCII preceded by its length in one byte.
     public mutating func shortString(_ field: String) throws -> String {
         let length = Int(try u8("\(field) length"))
-        let raw = try take(length, field)
+        let raw = try bytes(length, field)
         guard raw.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
-            throw PrecisError(.protocol, "\(field) is not printable ASCII")
+            throw PrecisError(errorKind, "\(field) is not printable ASCII")
         }
         return String(decoding: raw, as: UTF8.self)
     }
@@ -65,7 +81,7 @@ public struct ByteReader {
     /// Throws unless every byte was read: trailing bytes mean the two sides disagree on the layout.
     public func expectEnd(_ what: String) throws {
         guard remaining == 0 else {
-            throw PrecisError(.protocol, "\(what) has \(remaining) unexpected trailing byte(s)")
+            throw PrecisError(errorKind, "\(what) has \(remaining) unexpected trailing byte(s)")
         }
     }
 }

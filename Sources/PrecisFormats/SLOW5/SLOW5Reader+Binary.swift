@@ -16,13 +16,13 @@ extension SLOW5Reader {
         guard data.count >= 68 else { throw PrecisError(.input, "\(name): BLOW5 header is truncated") }
         let headerSize = data.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 64, as: UInt32.self))) }
         guard headerSize <= data.count - 68 else { throw PrecisError(.input, "\(name): BLOW5 header claims \(headerSize) bytes, more than the file holds") }
-        var cursor = ByteCursor(bytes: [UInt8](data.prefix(68 + headerSize)), name: name)
-        cursor.position = 6
-        let major = try cursor.u8(), minor = try cursor.u8(), patch = try cursor.u8()
+        var cursor = ByteReader(data.prefix(68 + headerSize), errorKind: .input, context: "\(name): header")
+        _ = try cursor.bytes(6, "magic")
+        let major = try cursor.u8("major"), minor = try cursor.u8("minor"), patch = try cursor.u8("patch")
         _ = try version("\(major).\(minor).\(patch)"[...], name: name)
-        let recordByte = try cursor.u8()
-        let groups = try cursor.u32()
-        let signalByte: UInt8 = (minor >= 2) ? try cursor.u8() : 0
+        let recordByte = try cursor.u8("record compression")
+        let groups = try cursor.u32("read groups")
+        let signalByte: UInt8 = (minor >= 2) ? try cursor.u8("signal compression") : 0
         guard let record = SLOW5RecordCompression(rawValue: recordByte) else {
             throw PrecisError(.input, "\(name): record compression \(recordByte) (zstd or newer) is not one Precis reads",
                               hint: "convert with: slow5tools view -c zlib -s none IN -o OUT.blow5")
@@ -32,14 +32,14 @@ extension SLOW5Reader {
                               hint: "convert with: slow5tools view -c zlib -s svb-zd IN -o OUT.blow5")
         }
         guard groups >= 1, groups < 1 << 20 else { throw PrecisError(.input, "\(name): \(groups) read groups in the header") }
-        cursor.position = 64
-        let size = Int(try cursor.u32())
-        let text = try cursor.bytes(size)
+        _ = try cursor.bytes(cursor.remaining - 4 - headerSize, "padding to 64")
+        let size = Int(try cursor.u32("header size"))
+        let text = try cursor.bytes(size, "header text")
         guard let string = String(bytes: text, encoding: .utf8) else { throw PrecisError(.input, "\(name): header text is not UTF-8") }
         var header = try parseHeaderLines(string.split(separator: "\n", omittingEmptySubsequences: false),
                                           readGroups: Int(groups), name: name)
         (header.versionMajor, header.versionMinor, header.versionPatch) = (major, minor, patch)
-        return (header, record, signal, cursor.position)
+        return (header, record, signal, 68 + headerSize)
     }
 
     func nextBinary() throws -> SLOW5Read? {
@@ -93,13 +93,14 @@ extension SLOW5Reader {
     }
 
     func parseBinaryRecord(_ record: [UInt8]) throws -> SLOW5Read {
-        var c = ByteCursor(bytes: record, name: name)
-        let idLength = Int(try c.u16())
-        guard let readID = String(bytes: try c.bytes(idLength), encoding: .utf8) else { throw fail("a read id is not UTF-8") }
-        let group = try c.u32()
+        var c = ByteReader(record, errorKind: .input, context: "\(name): record \(readsSeen + 1)")
+        let idLength = Int(try c.u16("read id length"))
+        guard let readID = String(bytes: try c.bytes(idLength, "read id"), encoding: .utf8) else { throw fail("a read id is not UTF-8") }
+        let group = try c.u32("read group")
         try checkReadGroup(group, readID)
-        let digitisation = try c.f64(), offset = try c.f64(), range = try c.f64(), rate = try c.f64()
-        let length = try c.u64()
+        let digitisation = try c.f64("digitisation"), offset = try c.f64("offset")
+        let range = try c.f64("range"), rate = try c.f64("sampling rate")
+        let length = try c.u64("len_raw_signal")
         let signal: [Int16]
         switch signalCompression {
         case .none:
@@ -107,10 +108,10 @@ extension SLOW5Reader {
             signal = try c.int16Array(Int(length))
         case .svbZD:
             guard length <= UInt64(c.remaining) else { throw fail("read \(readID)'s compressed signal runs past its record") }
-            signal = try StreamVByte.decodeZigZagDelta(try c.bytes(Int(length)), name: "\(name) read \(readID)")
+            signal = try StreamVByte.decodeZigZagDelta(Array(try c.bytes(Int(length), "raw signal")), name: "\(name) read \(readID)")
         }
         var aux: [String: SLOW5AuxValue] = [:]
-        for field in header.auxFields { aux[field.name] = try c.auxValue(field.type, field: field.name, read: readID) }
+        for field in header.auxFields { aux[field.name] = try c.auxValue(field.type, field: field.name) }
         guard c.remaining == 0 else { throw fail("read \(readID) has \(c.remaining) bytes after its last column") }
         guard digitisation > 0, range > 0, rate > 0 else {
             throw fail("read \(readID) has digitisation \(digitisation), range \(range), sampling rate \(rate): each must be positive")
@@ -120,69 +121,32 @@ extension SLOW5Reader {
     }
 }
 
-/// Little-endian reads from a byte buffer, each checked against the end.
-struct ByteCursor {
-    let storage: [UInt8]
-    let name: String
-    var position = 0
-
-    init(bytes: [UInt8], name: String) {
-        storage = bytes
-        self.name = name
-    }
-
-    var remaining: Int { storage.count - position }
-
-    mutating func bytes(_ count: Int) throws -> [UInt8] {
-        guard count >= 0, count <= remaining else { throw PrecisError(.input, "\(name): truncated (wanted \(count) bytes, \(remaining) left)") }
-        defer { position += count }
-        return Array(storage[position..<position + count])
-    }
-
-    mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-        let size = MemoryLayout<T>.size
-        guard size <= remaining else { throw PrecisError(.input, "\(name): truncated (wanted \(size) bytes, \(remaining) left)") }
-        var value: T = 0
-        for i in 0..<size { value |= T(truncatingIfNeeded: storage[position + i]) << (8 * i) }
-        position += size
-        return value
-    }
-
-    mutating func u8() throws -> UInt8 { try integer(UInt8.self) }
-    mutating func u16() throws -> UInt16 { try integer(UInt16.self) }
-    mutating func u32() throws -> UInt32 { try integer(UInt32.self) }
-    mutating func u64() throws -> UInt64 { try integer(UInt64.self) }
-    mutating func f64() throws -> Double { Double(bitPattern: try u64()) }
-
+/// What a BLOW5 record holds beyond the shared little-endian fields.
+extension ByteReader {
+    /// `count` little-endian int16 samples.
     mutating func int16Array(_ count: Int) throws -> [Int16] {
-        guard count * 2 <= remaining else { throw PrecisError(.input, "\(name): truncated signal") }
-        let start = position
-        position += count * 2
-        return [Int16](unsafeUninitializedCapacity: count) { buffer, initialized in
-            storage.withUnsafeBytes { raw in
-                for i in 0..<count { buffer[i] = Int16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: Int16.self)) }
-            }
-            initialized = count
-        }
+        let raw = try bytes(2 * count, "raw signal")
+        return raw.withUnsafeBytes { b in (0..<count).map { Int16(littleEndian: b.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) } }
     }
 
-    mutating func auxValue(_ type: SLOW5AuxType, field: String, read: String) throws -> SLOW5AuxValue {
+    /// One auxiliary value of `type`; slow5lib's null of each type reads as `.missing`.
+    mutating func auxValue(_ type: SLOW5AuxType, field: String) throws -> SLOW5AuxValue {
         switch type {
-        case .int8: let v = try integer(Int8.self); return v == Int8.max ? .missing : .int(Int64(v))
-        case .int16: let v = try integer(Int16.self); return v == Int16.max ? .missing : .int(Int64(v))
-        case .int32: let v = try integer(Int32.self); return v == Int32.max ? .missing : .int(Int64(v))
-        case .int64: let v = try integer(Int64.self); return v == Int64.max ? .missing : .int(v)
-        case .uint8, .enumeration: let v = try u8(); return v == UInt8.max ? .missing : .uint(UInt64(v))
-        case .uint16: let v = try u16(); return v == UInt16.max ? .missing : .uint(UInt64(v))
-        case .uint32: let v = try u32(); return v == UInt32.max ? .missing : .uint(UInt64(v))
-        case .uint64: let v = try u64(); return v == UInt64.max ? .missing : .uint(v)
-        case .float: let v = Float(bitPattern: try u32()); return v.isNaN ? .missing : .real(Double(v))
-        case .double: let v = try f64(); return v.isNaN ? .missing : .real(v)
-        case .char: let v = try u8(); return v == 0 ? .missing : .string(String(UnicodeScalar(v)))
+        case .int8: let v = try integer(Int8.self, field); return v == Int8.max ? .missing : .int(Int64(v))
+        case .int16: let v = try integer(Int16.self, field); return v == Int16.max ? .missing : .int(Int64(v))
+        case .int32: let v = try integer(Int32.self, field); return v == Int32.max ? .missing : .int(Int64(v))
+        case .int64: let v = try integer(Int64.self, field); return v == Int64.max ? .missing : .int(v)
+        case .uint8, .enumeration: let v = try u8(field); return v == UInt8.max ? .missing : .uint(UInt64(v))
+        case .uint16: let v = try u16(field); return v == UInt16.max ? .missing : .uint(UInt64(v))
+        case .uint32: let v = try u32(field); return v == UInt32.max ? .missing : .uint(UInt64(v))
+        case .uint64: let v = try u64(field); return v == UInt64.max ? .missing : .uint(v)
+        case .float: let v = Float(bitPattern: try u32(field)); return v.isNaN ? .missing : .real(Double(v))
+        case .double: let v = try f64(field); return v.isNaN ? .missing : .real(v)
+        case .char: let v = try u8(field); return v == 0 ? .missing : .string(String(UnicodeScalar(v)))
         case .string:
-            let length = try u64()
-            guard length <= UInt64(remaining) else { throw PrecisError(.input, "\(name): read \(read)'s \(field) runs past its record") }
-            let text = try bytes(Int(length))
+            let length = try u64("\(field) length")
+            guard length <= UInt64(remaining) else { throw PrecisError(.input, "\(context): \(field) runs past its end") }
+            let text = try bytes(Int(length), field)
             return length == 0 ? .missing : .string(String(decoding: text, as: UTF8.self))
         }
     }
