@@ -70,13 +70,15 @@ public final class SLOW5Writer {
             buffer.append(contentsOf: Array("#slow5_version\t0.2.0\n#num_read_groups\t\(groups)\n".utf8))
             buffer.append(contentsOf: Array(headerText().utf8))
         case .binary:
-            var fixed = Array("BLOW5\u{1}".utf8) + [0, 2, 0, recordCompression.rawValue]
-            fixed.appendLittleEndian(groups)
-            fixed.append(SLOW5SignalCompression.none.rawValue)
-            fixed.append(contentsOf: repeatElement(0, count: 64 - fixed.count))
+            var fixed = ByteWriter()
+            fixed.raw(Array("BLOW5\u{1}".utf8) + [0, 2, 0, recordCompression.rawValue])
+            fixed.u32(groups)
+            fixed.u8(SLOW5SignalCompression.none.rawValue)
+            fixed.raw(repeatElement(0, count: 64 - fixed.bytes.count))
             let text = Array(headerText().utf8)
-            fixed.appendLittleEndian(UInt32(text.count))
-            buffer.append(contentsOf: fixed + text)
+            fixed.u32(UInt32(text.count))
+            fixed.raw(text)
+            buffer.append(contentsOf: fixed.bytes)
         }
         try flush()
     }
@@ -95,7 +97,9 @@ public final class SLOW5Writer {
         case .binary:
             let record = try binaryRecord(read)
             let stored = recordCompression == .zlib ? try deflate(record) : record
-            buffer.appendLittleEndian(UInt64(stored.count))
+            var size = ByteWriter()
+            size.u64(UInt64(stored.count))
+            buffer.append(contentsOf: size.bytes)
             buffer.append(contentsOf: stored)
         }
         readsWritten += 1
@@ -145,42 +149,41 @@ extension SLOW5Writer {
     }
 
     func binaryRecord(_ read: SLOW5Read) throws -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + 2 * read.rawSignal.count)
+        var out = ByteWriter()
         let id = Array(read.readID.utf8)
-        out.appendLittleEndian(UInt16(id.count))
-        out.append(contentsOf: id)
-        out.appendLittleEndian(read.readGroup)
-        for value in [read.digitisation, read.offset, read.range, read.samplingRate] { out.appendLittleEndian(value.bitPattern) }
-        out.appendLittleEndian(UInt64(read.rawSignal.count))
-        read.rawSignal.withUnsafeBytes { out.append(contentsOf: $0) }
+        out.u16(UInt16(id.count))
+        out.raw(id)
+        out.u32(read.readGroup)
+        for value in [read.digitisation, read.offset, read.range, read.samplingRate] { out.f64(value) }
+        out.u64(UInt64(read.rawSignal.count))
+        read.rawSignal.withUnsafeBytes { out.raw($0) }   // int16 little-endian, as the host stores it
         for field in header.auxFields { try appendAux(read.aux[field.name] ?? .missing, field, read.readID, to: &out) }
-        return out
+        return out.bytes
     }
 
-    func appendAux(_ value: SLOW5AuxValue, _ field: SLOW5AuxField, _ readID: String, to out: inout [UInt8]) throws {
+    func appendAux(_ value: SLOW5AuxValue, _ field: SLOW5AuxField, _ readID: String, to out: inout ByteWriter) throws {
         func bad() -> PrecisError { PrecisError(.input, "read \(readID): \(field.name) = \(value) is not a \(field.type.spelling)") }
         switch (field.type, value) {
-        case (.string, .string(let s)): out.appendLittleEndian(UInt64(s.utf8.count)); out.append(contentsOf: Array(s.utf8))
-        case (.string, .missing): out.appendLittleEndian(UInt64(0))
-        case (.char, .string(let s)): guard let c = s.utf8.first, s.utf8.count == 1 else { throw bad() }; out.append(c)
-        case (.char, .missing): out.append(0)
-        case (.float, .real(let v)): out.appendLittleEndian(Float(v).bitPattern)
-        case (.float, .missing): out.appendLittleEndian(Float.nan.bitPattern)
-        case (.double, .real(let v)): out.appendLittleEndian(v.bitPattern)
-        case (.double, .missing): out.appendLittleEndian(Double.nan.bitPattern)
+        case (.string, .string(let s)): out.u64(UInt64(s.utf8.count)); out.raw(Array(s.utf8))
+        case (.string, .missing): out.u64(0)
+        case (.char, .string(let s)): guard let c = s.utf8.first, s.utf8.count == 1 else { throw bad() }; out.u8(c)
+        case (.char, .missing): out.u8(0)
+        case (.float, .real(let v)): out.u32(Float(v).bitPattern)
+        case (.float, .missing): out.u32(Float.nan.bitPattern)
+        case (.double, .real(let v)): out.f64(v)
+        case (.double, .missing): out.f64(.nan)
         case (let type, .int(let v)): try appendInteger(UInt64(bitPattern: v), signed: v < 0, type, to: &out, bad)
         case (let type, .uint(let v)): try appendInteger(v, signed: false, type, to: &out, bad)
         case (let type, .missing):
             let width = type.width
             let signed: Bool = [.int8, .int16, .int32, .int64].contains(type)
             let null: UInt64 = signed ? (1 << (8 * UInt64(width) - 1)) - 1 : (width == 8 ? .max : (1 << (8 * UInt64(width))) - 1)
-            for b in 0..<width { out.append(UInt8(truncatingIfNeeded: null >> (8 * UInt64(b)))) }
+            out.raw(Swift.withUnsafeBytes(of: null.littleEndian) { Array($0.prefix(width)) })
         default: throw bad()
         }
     }
 
-    func appendInteger(_ bits: UInt64, signed: Bool, _ type: SLOW5AuxType, to out: inout [UInt8],
+    func appendInteger(_ bits: UInt64, signed: Bool, _ type: SLOW5AuxType, to out: inout ByteWriter,
                        _ bad: () -> PrecisError) throws {
         let width = type.width
         guard width > 0, type != .float, type != .double, type != .char else { throw bad() }
@@ -191,7 +194,7 @@ extension SLOW5Writer {
                                     : (!signed && bits < (1 << UInt64(8 * width)))
             guard fits else { throw bad() }
         }
-        for b in 0..<width { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(b)))) }
+        out.raw(Swift.withUnsafeBytes(of: bits.littleEndian) { Array($0.prefix(width)) })
     }
 
     func deflate(_ input: [UInt8]) throws -> [UInt8] {
@@ -201,12 +204,6 @@ extension SLOW5Writer {
         guard status == Z_OK else { throw PrecisError(.other, "zlib failed to compress a read (\(status))") }
         output.removeLast(output.count - Int(length))
         return output
-    }
-}
-
-extension [UInt8] {
-    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 }
 
