@@ -13,14 +13,13 @@ final class LibUSBStream: @unchecked Sendable {
     let transferSize: Int
     let count: Int
     let lock = NSLock()
-    var sink: (any PacketSink)?
     var transfers: [UnsafeMutablePointer<libusb_transfer>] = []
     var inFlight = 0
     let stopping = ManagedAtomic<Bool>(false)
     var failed = false
-    /// The sink as the event thread reads it: written before the first submit and after the
-    /// last callback only, so never while a callback reads it.
-    nonisolated(unsafe) var fastSink: (any PacketSink)?
+    /// Where packets go. Written before the first submit and after the last callback only, so
+    /// never while a callback reads it: the event thread reads it without the lock.
+    nonisolated(unsafe) var sink: (any PacketSink)?
     let name: String
 
     init(endpoint: UInt8, transferSize: Int, transfers: Int, name: String) {
@@ -38,7 +37,6 @@ final class LibUSBStream: @unchecked Sendable {
             failed = false
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
-        fastSink = sink
         try LibUSBTransport.submitBulkIn(count: count, handle: handle, endpoint: endpoint, size: transferSize,
                                          callback: { LibUSBStream.completed($0) }, userData: me,
                                          what: "starting the stream on endpoint 0x\(String(endpoint, radix: 16))", device: name,
@@ -54,7 +52,7 @@ final class LibUSBStream: @unchecked Sendable {
     private func handle(_ transfer: UnsafeMutablePointer<libusb_transfer>) {
         let status = transfer.pointee.status
         let stopping = self.stopping.load(ordering: .acquiring)
-        let sink = fastSink
+        let sink = self.sink
         var again = !stopping
         switch status {
         case LIBUSB_TRANSFER_COMPLETED:
@@ -101,7 +99,6 @@ final class LibUSBStream: @unchecked Sendable {
             }
             transfers = []
             sink = nil
-            fastSink = nil
         }
     }
 }

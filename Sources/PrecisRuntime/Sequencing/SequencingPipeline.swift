@@ -49,7 +49,6 @@ public final class SequencingPipeline: @unchecked Sendable {
     var totals = SequencingTotals()
     var completed: [SegmentedRead] = []
     var sawLast = false
-    var corruptReasons: [String] = []
     let stopRequested = ManagedAtomic<Bool>(false)
     let done = DispatchSemaphore(value: 0)
     let snapshotLock = NSLock()
@@ -121,15 +120,13 @@ public final class SequencingPipeline: @unchecked Sendable {
         let header: NPSPacketHeader
         switch NPSPacketHeader.parse(packet, channels: identity.channels) {
         case .success(let h): header = h
-        case .failure(let why):
+        case .failure:
             totals.corruptPackets += 1
-            if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): \(why)") }
             return
         }
         guard header.firstSample >= expectedSample else {
             // A repeated or reordered packet: its samples were had (or given up) already.
             totals.corruptPackets += 1
-            if corruptReasons.count < 10 { corruptReasons.append("packet \(packets): samples from the past") }
             return
         }
         let gap = header.sequence &- expectedSequence
