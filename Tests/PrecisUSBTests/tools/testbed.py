@@ -15,6 +15,7 @@ usage: umockdev-wrapper testbed.py PRECIS FIXTURES SCENARIO [DB]
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import urllib.request
@@ -85,9 +86,19 @@ def no_access(precis, fixtures, testbed, db):
         os.chmod(path, 0o755)
     os.chmod(os.path.dirname(db), 0o777)
     user = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+    env = environment(testbed)
+    # The unprivileged user may not see into the checkout (a clone in a mktemp folder is 0700):
+    # it gets a readable copy of the calibrations beside its store.
+    calibration = os.path.join(os.path.dirname(db), 'Calibration')
+    shutil.copytree(env['PRECIS_CALIBRATION'], calibration)
+    for folder, _, files in os.walk(calibration):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    env['PRECIS_CALIBRATION'] = calibration
     proc = subprocess.run(user + [precis, 'run', '--device', 'usb:LFR-0042', '--assay', 'crp', '--sample', 'S-0051',
-                                  '--db', db], env=environment(testbed), capture_output=True, text=True, timeout=30)
-    listing = subprocess.run(user + [precis, 'devices', '--json'], env=environment(testbed), capture_output=True,
+                                  '--db', db], env=env, capture_output=True, text=True, timeout=30)
+    listing = subprocess.run(user + [precis, 'devices', '--json'], env=env, capture_output=True,
                              text=True, timeout=30)
     return {'status': proc.returncode, 'stdout': proc.stdout, 'stderr': proc.stderr, 'devices': json.loads(listing.stdout)}
 
