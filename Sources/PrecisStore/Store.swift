@@ -61,8 +61,15 @@ public final class Store: Sendable {
 public enum Timestamp {
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    /// `2026-11-22T15:04:05.123Z`.
-    public static func string(_ date: Date) -> String { style.format(date) }
+    /// `2026-11-22T15:04:05.123Z`, to the nearest millisecond. The formatter truncates, and a
+    /// parsed `.135` is often 134.9999… ms as a Double, so formatting it as it is gave `.134`: a
+    /// time read back from the store came out a millisecond early, and an outbox entry asked
+    /// for at its own due time was not yet due. Rounding first, then formatting from a point a
+    /// fraction inside the millisecond, makes `string(date(s)) == s` for every `s`.
+    public static func string(_ date: Date) -> String {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        return style.format(Date(timeIntervalSince1970: milliseconds / 1000 + 0.0004))
+    }
     /// Parses what `string` writes.
     public static func date(_ text: String) -> Date? { try? style.parse(text) }
 }

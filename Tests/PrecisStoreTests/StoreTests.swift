@@ -146,4 +146,17 @@ func result(status: String = "FINAL") -> NewResult {
         #expect(a == b)
         #expect(c != a)
     }
+
+    @Test func timestampsReadBackFormatAsTheyWereWritten() throws {
+        // Half of all millisecond times once came back a millisecond early (see Timestamp.string).
+        var changed: [String] = []
+        for step in 0..<20_000 {
+            let date = now.addingTimeInterval(Double(step) * 1.234_567_8)
+            let text = Timestamp.string(date)
+            let again = try #require(Timestamp.date(text))
+            if Timestamp.string(again) != text { changed.append(text) }
+            #expect(abs(again.timeIntervalSince(date)) <= 0.000_5 + 1e-6)
+        }
+        #expect(changed.isEmpty, "\(changed.count) of 20000 changed, first \(changed.prefix(3))")
+    }
 }
