@@ -34,8 +34,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "PrecisCore"),
+        .target(name: "CVectorMath"),
         .target(name: "PrecisSignal", dependencies: [
             "PrecisCore",
+            "CVectorMath",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "PrecisFormats", dependencies: ["PrecisCore", "CZlib"]),

@@ -1,3 +1,5 @@
+import CVectorMath
+
 /// One event: a stretch of samples at one current level.
 public struct NanoporeEvent: Sendable, Equatable, Codable {
     /// Index of the first sample, from the start of the read.
@@ -79,9 +81,12 @@ public struct EventDetector: Sendable {
     var short: Peak
     var long: Peak
     let lag: Int
-    let mask: Int
-    /// Prefix sums of the samples and of their squares, `(Σx, Σx²)` up to each index, in a ring.
-    var prefix: [SIMD2<Double>]
+    /// Prefix sums of the samples (Σx) and of their squares (Σx²), kept apart so that the
+    /// statistics of consecutive samples load as vectors. Prefix index k is at `k - origin`;
+    /// when the end nears the capacity, what is still needed moves back to the front.
+    var sums: [Double]
+    var squares: [Double]
+    var origin: Int
     /// Samples pushed since the start.
     public private(set) var count = 0
     var next = 0
@@ -96,10 +101,10 @@ public struct EventDetector: Sendable {
         short = Peak(window: parameters.windowLength1, threshold: parameters.threshold1)
         long = Peak(window: parameters.windowLength2, threshold: parameters.threshold2)
         lag = max(parameters.windowLength1, parameters.windowLength2)
-        var size = 1
-        while size < 2 * lag + 2 * Self.batch + 2 { size <<= 1 }
-        mask = size - 1
-        prefix = [SIMD2<Double>](repeating: .zero, count: size)
+        let capacity = 4 * (3 * lag + 2 * Self.batch + Self.lanes + 8)
+        sums = [Double](repeating: 0, count: capacity)
+        squares = [Double](repeating: 0, count: capacity)
+        origin = -lag
     }
 
     /// Starts a new read; keeps the buffers.
@@ -111,19 +116,24 @@ public struct EventDetector: Sendable {
         boundary = 0
         boundarySum = 0
         boundarySquares = 0
-        prefix[0] = .zero
+        origin = -lag
+        sums[lag] = 0
+        squares[lag] = 0
     }
 
     /// Adds one sample (pA); calls `emit` for each event that this sample completes.
     @inline(__always)
     public mutating func push(_ x: Float, _ emit: (NanoporeEvent) -> Void) {
-        let c = count, mask = mask
-        prefix.withUnsafeMutableBufferPointer { ring in
-            let p = ring.baseAddress!
-            // Σx in double of the float sample, Σx² in double of the float square, as the reference.
-            p[(c + 1) & mask] = p[c & mask] + SIMD2(Double(x), Double(x * x))
+        makeRoom(for: 1)
+        let at = count - origin
+        sums.withUnsafeMutableBufferPointer { s in
+            squares.withUnsafeMutableBufferPointer { q in
+                // Σx in double of the float sample, Σx² in double of the float square, as the reference.
+                s[at + 1] = s[at] + Double(x)
+                q[at + 1] = q[at] + Double(x * x)
+            }
         }
-        count = c + 1
+        count += 1
         if count - lag - next >= Self.batch - 1 { advance(until: count - lag, total: nil, emit) }
     }
 
@@ -131,29 +141,53 @@ public struct EventDetector: Sendable {
     @inline(__always)
     public mutating func push(contentsOf xs: UnsafeBufferPointer<Float>, _ emit: (NanoporeEvent) -> Void) {
         precondition(xs.count <= Self.batch)
-        let c = count, mask = mask
-        prefix.withUnsafeMutableBufferPointer { ring in
-            let p = ring.baseAddress!
-            var k = c
-            for x in xs {
-                p[(k + 1) & mask] = p[k & mask] + SIMD2(Double(x), Double(x * x))
-                k += 1
+        makeRoom(for: xs.count)
+        let at = count - origin
+        sums.withUnsafeMutableBufferPointer { s in
+            squares.withUnsafeMutableBufferPointer { q in
+                var k = at, sum = s[at], square = q[at]
+                for x in xs {
+                    sum += Double(x)
+                    square += Double(x * x)
+                    k += 1
+                    s[k] = sum
+                    q[k] = square
+                }
             }
         }
-        count = c + xs.count
+        count += xs.count
         if count - lag - next >= Self.batch - 1 { advance(until: count - lag, total: nil, emit) }
     }
 
-    /// Samples whose statistics are computed together (independent divisions overlap in the
-    /// CPU); events come out at most this many samples later than they could.
+    /// Moves the prefix sums still needed (from `next - lag`) to the front when `n` more, and the
+    /// windows read past the end at `finish`, would not fit.
+    @inline(__always)
+    mutating func makeRoom(for n: Int) {
+        guard count - origin + n + lag + Self.lanes + 8 > sums.count else { return }
+        let from = next - lag - origin, length = count - next + lag + 1
+        sums.withUnsafeMutableBufferPointer { s in
+            squares.withUnsafeMutableBufferPointer { q in
+                for k in 0..<length {
+                    s[k] = s[from + k]
+                    q[k] = q[from + k]
+                }
+            }
+        }
+        origin = next - lag
+    }
+
+    /// Samples whose statistics are computed together, as vectors; events come out at most this
+    /// many samples later than they could.
     static let batch = 32
+    /// Samples per vector.
+    static let lanes = 4
 
     /// Ends the read: processes the last samples and emits the last event.
     public mutating func finish(_ emit: (NanoporeEvent) -> Void) {
         guard count > 0 else { return }
         advance(until: count - 1, total: count, emit)
-        let end = prefix[count & mask]
-        emit(Self.event(start: boundary, end: count, boundarySum, boundarySquares, end.x, end.y))
+        let at = count - origin
+        emit(Self.event(start: boundary, end: count, boundarySum, boundarySquares, sums[at], squares[at]))
     }
 
     /// Every event of `samples`, as the reference's `detect_events` gives them.
@@ -167,35 +201,27 @@ public struct EventDetector: Sendable {
 }
 
 extension EventDetector {
-    /// The t-statistics at sample `i` over the short and the long window at once (one lane each:
-    /// every IEEE operation per lane is the reference's scalar one, so the values are its values,
-    /// at half the divisions and square roots), 0 where the reference leaves a statistic 0.
+    /// The t-statistics of four consecutive samples over one window, at storage position `at`
+    /// of the first. Each lane does the reference's scalar operations in its precision (double
+    /// sums and left-window division, float right window, double square root and quotient), so
+    /// the values are its values; lanes the reference leaves 0 are set by the caller.
     @inline(__always)
-    static func tstats(_ p: UnsafePointer<SIMD2<Double>>, _ mask: Int, _ i: Int, _ w1: Int, _ w2: Int,
-                       total: Int?) -> (Float, Float) {
-        let here = p[i & mask]
-        let before1 = p[(i - w1) & mask], before2 = p[(i - w2) & mask]
-        let after1 = p[(i + w1) & mask], after2 = p[(i + w2) & mask]
-        let wf = SIMD2<Float>(Float(w1), Float(w2))
-        let wd = SIMD2<Double>(Double(wf.x), Double(wf.y))
-        let sum1 = SIMD2<Double>(here.x - before1.x, here.x - before2.x)
-        let sumsq1 = SIMD2<Double>(here.y - before1.y, here.y - before2.y)
-        let sum2 = SIMD2<Float>(Float(after1.x - here.x), Float(after2.x - here.x))
-        let sumsq2 = SIMD2<Float>(Float(after1.y - here.y), Float(after2.y - here.y))
-        let m1 = sum1 / wd, q1 = sumsq1 / wd
-        let mean1 = SIMD2<Float>(Float(m1.x), Float(m1.y))
-        // The right window's mean and mean square in one four-lane division (each lane is the
-        // reference's scalar float division).
-        let right = SIMD4<Float>(sum2.x, sum2.y, sumsq2.x, sumsq2.y) / SIMD4<Float>(wf.x, wf.y, wf.x, wf.y)
-        let mean2 = SIMD2<Float>(right.x, right.y), s2 = SIMD2<Float>(right.z, right.w)
-        let m1sq = mean1 * mean1, m2sq = mean2 * mean2
-        let c = q1 - SIMD2<Double>(Double(m1sq.x), Double(m1sq.y)) + SIMD2<Double>(Double(s2.x), Double(s2.y))
-            - SIMD2<Double>(Double(m2sq.x), Double(m2sq.y))
-        let variance = pointwiseMax(SIMD2<Float>(Float(c.x), Float(c.y)), SIMD2<Float>(repeating: .leastNormalMagnitude))
+    static func tstats(_ s: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ at: Int, _ w: Int,
+                       _ wd: Double, _ wf: Float) -> SIMD4<Float> {
+        let here = UnsafeRawPointer(s + at).loadUnaligned(as: SIMD4<Double>.self)
+        let hereSquares = UnsafeRawPointer(q + at).loadUnaligned(as: SIMD4<Double>.self)
+        let before = UnsafeRawPointer(s + at - w).loadUnaligned(as: SIMD4<Double>.self)
+        let beforeSquares = UnsafeRawPointer(q + at - w).loadUnaligned(as: SIMD4<Double>.self)
+        let after = UnsafeRawPointer(s + at + w).loadUnaligned(as: SIMD4<Double>.self)
+        let afterSquares = UnsafeRawPointer(q + at + w).loadUnaligned(as: SIMD4<Double>.self)
+        let m1 = (here - before) / wd, q1 = (hereSquares - beforeSquares) / wd
+        let mean1 = SIMD4<Float>(m1)
+        let mean2 = SIMD4<Float>(after - here) / wf, s2 = SIMD4<Float>(afterSquares - hereSquares) / wf
+        let c = q1 - SIMD4<Double>(mean1 * mean1) + SIMD4<Double>(s2) - SIMD4<Double>(mean2 * mean2)
+        let variance = cvm_fmax4(SIMD4<Float>(c), SIMD4<Float>(repeating: .leastNormalMagnitude))
         let delta = mean2 - mean1
         let v = variance / wf
-        let t = SIMD2<Double>(Double(abs(delta.x)), Double(abs(delta.y))) / SIMD2<Double>(Double(v.x), Double(v.y)).squareRoot()
-        return (valid(i, w1, total) ? Float(t.x) : 0, valid(i, w2, total) ? Float(t.y) : 0)
+        return SIMD4<Float>(SIMD4<Double>(cvm_fabs4(delta)) / cvm_sqrt4(SIMD4<Double>(v)))
     }
 
     /// Where the reference computes a statistic rather than leaving it 0.
@@ -212,11 +238,13 @@ extension EventDetector {
         guard next <= last else { return }
         var short = self.short, long = self.long
         var boundary = self.boundary, boundarySum = self.boundarySum, boundarySquares = self.boundarySquares
-        let height = parameters.peakHeight, mask = mask
+        let height = parameters.peakHeight, origin = origin, lag = lag
         let first = next
         let w1 = short.window, w2 = long.window
-        prefix.withUnsafeBufferPointer { ring in
-            let p = ring.baseAddress!
+        let wf1 = Float(w1), wf2 = Float(w2), wd1 = Double(wf1), wd2 = Double(wf2)
+        sums.withUnsafeBufferPointer { sumBuffer in
+        squares.withUnsafeBufferPointer { squareBuffer in
+            let s = sumBuffer.baseAddress!, q = squareBuffer.baseAddress!
             // A boundary behind the last one (the long detector's late peak) would make an event of
             // negative length in the reference; it is dropped here.
             func found(_ b: (Int, Double, Double)) {
@@ -224,27 +252,39 @@ extension EventDetector {
                 emit(Self.event(start: boundary, end: b.0, boundarySum, boundarySquares, b.1, b.2))
                 (boundary, boundarySum, boundarySquares) = b
             }
-            withUnsafeTemporaryAllocation(of: (Float, Float).self, capacity: Self.batch) { stats in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * (Self.batch + Self.lanes)) { stats in
+            let t1 = stats.baseAddress!, t2 = t1 + Self.batch + Self.lanes
             var from = first
             while from <= last {
                 let to = min(last, from + Self.batch - 1)
-                for i in from...to { stats[i - from] = Self.tstats(p, mask, i, w1, w2, total: total) }
-                for i in from...to {
-                let (t1, t2) = stats[i - from]
-                let here = p[i & mask]
-                let (b1, maskTo) = Self.detect(&short, i, t1, here.x, here.y, height)
-                if let maskTo {
-                    long.maskedTo = maskTo
-                    long.position = -1
-                    long.value = .greatestFiniteMagnitude
-                    long.valid = false
+                var j = 0
+                while from + j <= to {
+                    UnsafeMutableRawPointer(t1 + j).storeBytes(of: Self.tstats(s, q, from + j - origin, w1, wd1, wf1), as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(t2 + j).storeBytes(of: Self.tstats(s, q, from + j - origin, w2, wd2, wf2), as: SIMD4<Float>.self)
+                    j += Self.lanes
                 }
-                if let b1 { found(b1) }
-                if let b2 = Self.detect(&long, i, t2, here.x, here.y, height).0 { found(b2) }
+                if from < lag || total != nil || min(w1, w2) < 2 {
+                    for i in from...to {
+                        if !Self.valid(i, w1, total) { t1[i - from] = 0 }
+                        if !Self.valid(i, w2, total) { t2[i - from] = 0 }
+                    }
+                }
+                for i in from...to {
+                    let at = i - origin
+                    let (b1, maskTo) = Self.detect(&short, i, t1[i - from], s[at], q[at], height)
+                    if let maskTo {
+                        long.maskedTo = maskTo
+                        long.position = -1
+                        long.value = .greatestFiniteMagnitude
+                        long.valid = false
+                    }
+                    if let b1 { found(b1) }
+                    if let b2 = Self.detect(&long, i, t2[i - from], s[at], q[at], height).0 { found(b2) }
                 }
                 from = to + 1
             }
             }
+        }
         }
         self.short = short
         self.long = long
