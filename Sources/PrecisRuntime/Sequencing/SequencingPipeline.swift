@@ -48,6 +48,8 @@ public final class SequencingPipeline: @unchecked Sendable {
     var packets = 0
     var totals = SequencingTotals()
     var completed: [SegmentedRead] = []
+    /// The packet being processed, channel by channel (grown once to the largest packet).
+    var byChannel: [Int16] = []
     var sawLast = false
     let stopRequested = ManagedAtomic<Bool>(false)
     let done = DispatchSemaphore(value: 0)
@@ -67,6 +69,7 @@ public final class SequencingPipeline: @unchecked Sendable {
                              parameters: parameters, rails: (identity.adcMin + 1)...(identity.adcMax - 1))
         }
         completed.reserveCapacity(256)
+        byChannel = [Int16](repeating: 0, count: identity.channels * max(identity.framesPerPacket, 1))
     }
 
     /// Starts the consumer thread.
@@ -143,9 +146,14 @@ public final class SequencingPipeline: @unchecked Sendable {
         expectedSample = header.firstSample + UInt64(header.frames)
         let channels = identity.channels, frames = header.frames
         let samples = packet.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize)
-        processors.withUnsafeMutableBufferPointer { procs in
-            for c in 0..<channels {
-                procs[c].push(interleaved: samples + 2 * c, stride: channels, count: frames) { completed.append($0) }
+        if byChannel.count < channels * frames { byChannel = [Int16](repeating: 0, count: channels * frames) }
+        byChannel.withUnsafeMutableBufferPointer { byChannel in
+            let raws = byChannel.baseAddress!
+            ChannelProcessor.deinterleave(samples, channels: channels, frames: frames, into: raws)
+            processors.withUnsafeMutableBufferPointer { procs in
+                for c in 0..<channels {
+                    procs[c].push(raws + c * frames, count: frames) { completed.append($0) }
+                }
             }
         }
         totals.samples += Int64(channels * frames)

@@ -107,12 +107,34 @@ public struct ChannelProcessor: Sendable {
     /// channel-interleaved packet), little-endian int16; calls `completed` for each read they end.
     public mutating func push(interleaved base: UnsafeRawPointer, stride: Int, count: Int,
                               _ completed: (SegmentedRead) -> Void) {
+        withUnsafeTemporaryAllocation(of: Int16.self, capacity: count) { raws in
+            for k in 0..<count {
+                raws[k] = Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k * stride, as: Int16.self))
+            }
+            push(UnsafePointer(raws.baseAddress!), count: count, completed)
+        }
+    }
+
+    /// Takes `count` consecutive raw samples of this channel; calls `completed` for each read
+    /// they end.
+    @inline(__always)
+    public mutating func push(_ raws: UnsafePointer<Int16>, count: Int, _ completed: (SegmentedRead) -> Void) {
         if inRead, pending.isEmpty, count <= EventDetector.batch, window.total + count < parameters.stateWindow,
-           read.count + count < parameters.maximumReadLength, pushStrandChunk(base, stride: stride, count: count) {
+           read.count + count < parameters.maximumReadLength, pushStrandChunk(raws, count: count) {
             return
         }
-        for k in 0..<count {
-            push(Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k * stride, as: Int16.self)), completed)
+        for k in 0..<count { push(raws[k], completed) }
+    }
+
+    /// A packet's channel-interleaved little-endian int16 samples (`frames` rows of `channels`)
+    /// laid out channel by channel in `into` (`channels` runs of `frames`), so that each channel's
+    /// samples are read from one place rather than from `frames` cache lines.
+    public static func deinterleave(_ samples: UnsafeRawPointer, channels: Int, frames: Int, into: UnsafeMutablePointer<Int16>) {
+        for f in 0..<frames {
+            let row = samples + 2 * channels * f
+            for c in 0..<channels {
+                into[c * frames + f] = Int16(littleEndian: row.loadUnaligned(fromByteOffset: 2 * c, as: Int16.self))
+            }
         }
     }
 
@@ -120,28 +142,26 @@ public struct ChannelProcessor: Sendable {
     /// chunk goes to the read and the detector at once (exactly what `push` would do one by one).
     /// Returns false, having changed nothing, when any sample is not.
     @inline(__always)
-    mutating func pushStrandChunk(_ base: UnsafeRawPointer, stride: Int, count: Int) -> Bool {
+    mutating func pushStrandChunk(_ raws: UnsafePointer<Int16>, count: Int) -> Bool {
         let threshold = openPoreLevel * parameters.strandFraction, noPore = parameters.noPoreBelow
-        let rails = rails
+        let low = rails.lowerBound, high = rails.upperBound
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { xs in
-            withUnsafeTemporaryAllocation(of: Int16.self, capacity: count) { raws in
-                for k in 0..<count {
-                    let raw = Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k * stride, as: Int16.self))
-                    guard rails.contains(raw) else { return false }
-                    let x = current(raw)
-                    guard abs(x) >= noPore, x < threshold else { return false }
-                    xs[k] = x
-                    raws[k] = raw
-                }
-                read.append(contentsOf: UnsafeBufferPointer(raws))
-                var found = 0
-                detector.push(contentsOf: UnsafeBufferPointer(xs)) { _ in found += 1 }
-                eventsInRead += found
-                window.strand += count
-                window.total += count
-                samples += UInt64(count)
-                return true
+            // Without branches, so the loop runs as vectors: each sample's pA, and whether all are strand.
+            var strand = true
+            for k in 0..<count {
+                let raw = raws[k], x = current(raw)
+                xs[k] = x
+                strand = strand && raw >= low && raw <= high && abs(x) >= noPore && x < threshold
             }
+            guard strand else { return false }
+            read.append(contentsOf: UnsafeBufferPointer(start: raws, count: count))
+            var found = 0
+            detector.push(contentsOf: UnsafeBufferPointer(xs)) { _ in found += 1 }
+            eventsInRead += found
+            window.strand += count
+            window.total += count
+            samples += UInt64(count)
+            return true
         }
     }
 

@@ -101,7 +101,10 @@ public struct EventDetector: Sendable {
         short = Peak(window: parameters.windowLength1, threshold: parameters.threshold1)
         long = Peak(window: parameters.windowLength2, threshold: parameters.threshold2)
         lag = max(parameters.windowLength1, parameters.windowLength2)
-        let capacity = 4 * (3 * lag + 2 * Self.batch + Self.lanes + 8)
+        // Room for the window behind `next`, a batch not yet analysed, one more pushed, the
+        // windows read past the end, and as much again, so that sums move to the front only
+        // every few batches; small, because a run keeps hundreds of detectors.
+        let capacity = 2 * (3 * lag + 2 * Self.batch + Self.lanes + 8)
         sums = [Double](repeating: 0, count: capacity)
         squares = [Double](repeating: 0, count: capacity)
         origin = -lag
@@ -167,13 +170,13 @@ public struct EventDetector: Sendable {
         let from = next - lag - origin, length = count - next + lag + 1
         sums.withUnsafeMutableBufferPointer { s in
             squares.withUnsafeMutableBufferPointer { q in
-                for k in 0..<length {
-                    s[k] = s[from + k]
-                    q[k] = q[from + k]
-                }
+                s.baseAddress!.update(from: s.baseAddress! + from, count: length)
+                q.baseAddress!.update(from: q.baseAddress! + from, count: length)
             }
         }
         origin = next - lag
+        // Holds because `push` analyses every full batch at once (count - next < lag + batch).
+        precondition(count - origin + n + lag + Self.lanes + 8 <= sums.count, "event detector: prefix sums overrun")
     }
 
     /// Samples whose statistics are computed together, as vectors; events come out at most this
