@@ -129,11 +129,15 @@ private let cal = ChannelCalibration(digitisation: 8192, offset: 0, range: 8192)
         let single = feed(signal, into: &one)
         var viaChunks: [SegmentedRead] = []
         signal.withUnsafeBytes { raw in
-            var k = 0
+            // Packets of 8 frames, and odd sizes too, so that inside a strand both the four-lane
+            // vector steps and the samples left over are taken.
+            let sizes = [8, 5, 3, 7, 4, 1, 6, 2, 8, 8]
+            var k = 0, step = 0
             while k < signal.count {
-                let n = min(8, signal.count - k)
+                let n = min(sizes[step % sizes.count], signal.count - k)
                 chunked.push(interleaved: raw.baseAddress! + 2 * k, stride: 1, count: n) { viaChunks.append($0) }
                 k += n
+                step += 1
             }
         }
         #expect(viaChunks.map(\.raw) == single.map(\.raw))
