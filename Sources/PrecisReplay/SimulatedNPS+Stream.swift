@@ -43,7 +43,6 @@ final class NPSStreamer: @unchecked Sendable {
     var sink: (any PacketSink)?
     var players: [Player]
     var running = false
-    var thread: Thread?
     let finished = DispatchSemaphore(value: 0)
     var sequence: UInt32 = 0
     var firstSample: UInt64 = 0
@@ -84,9 +83,11 @@ final class NPSStreamer: @unchecked Sendable {
             guard !running else { return }
             running = true
             stopRequested = false
+            // The thread is not kept: a Thread holds its closure, and the closure this streamer,
+            // so keeping it was a cycle that leaked the streamer and its sink (the run's ring,
+            // megabytes) after every run.
             let thread = Thread { [self] in produce() }
             thread.name = "precis.sim-nps-stream"
-            self.thread = thread
             thread.start()
         }
     }
