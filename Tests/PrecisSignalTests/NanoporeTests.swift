@@ -128,14 +128,14 @@ private let cal = ChannelCalibration(digitisation: 8192, offset: 0, range: 8192)
         var chunked = ChannelProcessor(channel: 1, calibration: cal)
         let single = feed(signal, into: &one)
         var viaChunks: [SegmentedRead] = []
-        signal.withUnsafeBytes { raw in
+        signal.withUnsafeBufferPointer { raw in
             // Packets of 8 frames, and odd sizes too, so that inside a strand both the four-lane
             // vector steps and the samples left over are taken.
             let sizes = [8, 5, 3, 7, 4, 1, 6, 2, 8, 8]
             var k = 0, step = 0
             while k < signal.count {
                 let n = min(sizes[step % sizes.count], signal.count - k)
-                chunked.push(interleaved: raw.baseAddress! + 2 * k, stride: 1, count: n) { viaChunks.append($0) }
+                chunked.push(raw.baseAddress! + k, count: n) { viaChunks.append($0) }
                 k += n
                 step += 1
             }

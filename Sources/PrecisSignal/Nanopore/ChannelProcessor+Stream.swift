@@ -104,18 +104,6 @@ public struct ChannelProcessor: Sendable {
         if window.total == parameters.stateWindow { closeWindow() }
     }
 
-    /// Takes `count` raw samples spaced `stride` samples apart from `base` (one channel of a
-    /// channel-interleaved packet), little-endian int16; calls `completed` for each read they end.
-    public mutating func push(interleaved base: UnsafeRawPointer, stride: Int, count: Int,
-                              _ completed: (SegmentedRead) -> Void) {
-        withUnsafeTemporaryAllocation(of: Int16.self, capacity: count) { raws in
-            for k in 0..<count {
-                raws[k] = Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k * stride, as: Int16.self))
-            }
-            push(UnsafePointer(raws.baseAddress!), count: count, completed)
-        }
-    }
-
     /// Takes `count` consecutive raw samples of this channel; calls `completed` for each read
     /// they end.
     @inline(__always)
