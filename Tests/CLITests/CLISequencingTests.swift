@@ -111,38 +111,42 @@ import Testing
         return try #require(try listed.json() as? [[String: Any]])
     }
 
-    @Test func ctrlCEndsTheRunCleanly() throws {
-        let folder = try TestPaths.temporaryFolder("nps-stop")
-        defer { try? FileManager.default.removeItem(at: folder) }
+    /// Starts a run in `folder`, lets it write a read, sends it `signal` and waits for it to exit.
+    func interruptedRun(_ signal: Int32, in folder: URL) throws -> (db: String, out: String, process: Process) {
         let db = folder.appendingPathComponent("precis.sqlite").path, out = folder.appendingPathComponent("run.blow5").path
         let process = try start(db, out)
         waitForAWrittenRead(out)
-        kill(process.processIdentifier, SIGINT)
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let run = try #require(try runs(db).first)
-        #expect(run["status"] as? String == "COMPLETED")
+        return (db, out, process)
+    }
+
+    /// The stored run counted some reads, and `precis events` finds exactly that many in the file.
+    func expectTheFileHoldsTheRunsReads(_ run: [String: Any], _ out: String, db: String) throws {
         let reads = (run["totals"] as? [String: Any])?["reads"] as? Int ?? 0
         #expect(reads > 0)
         let events = try precis(["events", out], db: db)
         #expect(events.status == 0 && events.stdout.contains("\(reads) read(s)"), "\(events.stderr)")
     }
 
+    @Test func ctrlCEndsTheRunCleanly() throws {
+        let folder = try TestPaths.temporaryFolder("nps-stop")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (db, out, process) = try interruptedRun(SIGINT, in: folder)
+        #expect(process.terminationStatus == 0)
+        let run = try #require(try runs(db).first)
+        #expect(run["status"] as? String == "COMPLETED")
+        try expectTheFileHoldsTheRunsReads(run, out, db: db)
+    }
+
     @Test func aKilledRunIsRecordedAbortedWithItsReadsKept() throws {
         let folder = try TestPaths.temporaryFolder("nps-stop")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let db = folder.appendingPathComponent("precis.sqlite").path, out = folder.appendingPathComponent("run.blow5").path
-        let process = try start(db, out)
-        waitForAWrittenRead(out)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let (db, out, _) = try interruptedRun(SIGKILL, in: folder)
         #expect(FileManager.default.fileExists(atPath: out + ".partial"))
         let run = try #require(try runs(db).first)   // this invocation recovers it
         #expect(run["status"] as? String == "ABORTED")
         #expect((run["errorMessage"] as? String)?.contains("reads written before are kept") == true)
-        let reads = (run["totals"] as? [String: Any])?["reads"] as? Int ?? 0
-        #expect(reads > 0)
-        let events = try precis(["events", out], db: db)
-        #expect(events.status == 0 && events.stdout.contains("\(reads) read(s)"), "\(events.stderr)")
+        try expectTheFileHoldsTheRunsReads(run, out, db: db)
     }
 }
