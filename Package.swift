@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "PrecisTestSupport", path: "Tests/Support"),
         .target(name: "CTestPty", path: "Tests/CTestPty"),
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
-        .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "PrecisCore", "PrecisReplay"]),
+        .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "CVectorMath", "PrecisCore", "PrecisReplay"]),
         .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),

@@ -9,7 +9,7 @@ import Testing
 /// signals and parameters that the conformance tables (two parameter sets, one real read) do
 /// not reach. One deliberate difference, shared with EventDetector: a peak at or behind the
 /// last boundary (the long detector's late peak) starts no event.
-private enum Transcription {
+enum Transcription {
     static func tstat(_ sums: [Double], _ squares: [Double], _ n: Int, _ w: Int) -> [Float] {
         var t = [Float](repeating: 0, count: n)
         guard n >= 2 * w, w >= 2 else { return t }

@@ -104,7 +104,7 @@ public struct EventDetector: Sendable {
         // Room for the window behind `next`, a batch not yet analysed, one more pushed, the
         // windows read past the end, and as much again, so that sums move to the front only
         // every few batches; small, because a run keeps hundreds of detectors.
-        let capacity = 2 * (3 * lag + 2 * Self.batch + Self.lanes + 8)
+        let capacity = 2 * (3 * lag + 2 * Self.batch + 8)
         sums = [Double](repeating: 0, count: capacity)
         squares = [Double](repeating: 0, count: capacity)
         origin = -lag
@@ -166,7 +166,7 @@ public struct EventDetector: Sendable {
     /// windows read past the end at `finish`, would not fit.
     @inline(__always)
     mutating func makeRoom(for n: Int) {
-        guard count - origin + n + lag + Self.lanes + 8 > sums.count else { return }
+        guard count - origin + n + lag + 8 > sums.count else { return }
         let from = next - lag - origin, length = count - next + lag + 1
         sums.withUnsafeMutableBufferPointer { s in
             squares.withUnsafeMutableBufferPointer { q in
@@ -176,14 +176,12 @@ public struct EventDetector: Sendable {
         }
         origin = next - lag
         // Holds because `push` analyses every full batch at once (count - next < lag + batch).
-        precondition(count - origin + n + lag + Self.lanes + 8 <= sums.count, "event detector: prefix sums overrun")
+        precondition(count - origin + n + lag + 8 <= sums.count, "event detector: prefix sums overrun")
     }
 
     /// Samples whose statistics are computed together, as vectors; events come out at most this
     /// many samples later than they could.
     static let batch = 32
-    /// Samples per vector.
-    static let lanes = 4
 
     /// Ends the read: processes the last samples and emits the last event.
     public mutating func finish(_ emit: (NanoporeEvent) -> Void) {
@@ -204,27 +202,15 @@ public struct EventDetector: Sendable {
 }
 
 extension EventDetector {
-    /// The t-statistics of four consecutive samples over one window, at storage position `at`
-    /// of the first. Each lane does the reference's scalar operations in its precision (double
-    /// sums and left-window division, float right window, double square root and quotient), so
-    /// the values are its values; lanes the reference leaves 0 are set by the caller.
-    @inline(__always)
-    static func tstats(_ s: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ at: Int, _ w: Int,
-                       _ wd: Double, _ wf: Float) -> SIMD4<Float> {
-        let here = UnsafeRawPointer(s + at).loadUnaligned(as: SIMD4<Double>.self)
-        let hereSquares = UnsafeRawPointer(q + at).loadUnaligned(as: SIMD4<Double>.self)
-        let before = UnsafeRawPointer(s + at - w).loadUnaligned(as: SIMD4<Double>.self)
-        let beforeSquares = UnsafeRawPointer(q + at - w).loadUnaligned(as: SIMD4<Double>.self)
-        let after = UnsafeRawPointer(s + at + w).loadUnaligned(as: SIMD4<Double>.self)
-        let afterSquares = UnsafeRawPointer(q + at + w).loadUnaligned(as: SIMD4<Double>.self)
-        let m1 = (here - before) / wd, q1 = (hereSquares - beforeSquares) / wd
-        let mean1 = SIMD4<Float>(m1)
-        let mean2 = SIMD4<Float>(after - here) / wf, s2 = SIMD4<Float>(afterSquares - hereSquares) / wf
-        let c = q1 - SIMD4<Double>(mean1 * mean1) + SIMD4<Double>(s2) - SIMD4<Double>(mean2 * mean2)
-        let variance = cvm_fmax4(SIMD4<Float>(c), SIMD4<Float>(repeating: .leastNormalMagnitude))
-        let delta = mean2 - mean1
-        let v = variance / wf
-        return SIMD4<Float>(SIMD4<Double>(cvm_fabs4(delta)) / cvm_sqrt4(SIMD4<Double>(v)))
+    /// The instruction set the t-statistics run on in this process: the widest of AVX-512, AVX2
+    /// and the baseline (SSE2, or NEON on arm64) that the CPU has, unless the environment's
+    /// PRECIS_VECTOR_LEVEL asks for a narrower one. Every level gives the same bits.
+    public static var vectorLevel: String {
+        switch Int(cvm_tstat_level()) {
+        case CVM_LEVEL_AVX512: "AVX-512"
+        case CVM_LEVEL_AVX2: "AVX2"
+        default: "baseline"
+        }
     }
 
     /// Where the reference computes a statistic rather than leaving it 0.
@@ -244,7 +230,6 @@ extension EventDetector {
         let height = parameters.peakHeight, origin = origin, lag = lag
         let first = next
         let w1 = short.window, w2 = long.window
-        let wf1 = Float(w1), wf2 = Float(w2), wd1 = Double(wf1), wd2 = Double(wf2)
         sums.withUnsafeBufferPointer { sumBuffer in
         squares.withUnsafeBufferPointer { squareBuffer in
             let s = sumBuffer.baseAddress!, q = squareBuffer.baseAddress!
@@ -255,17 +240,14 @@ extension EventDetector {
                 emit(Self.event(start: boundary, end: b.0, boundarySum, boundarySquares, b.1, b.2))
                 (boundary, boundarySum, boundarySquares) = b
             }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * (Self.batch + Self.lanes)) { stats in
-            let t1 = stats.baseAddress!, t2 = t1 + Self.batch + Self.lanes
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.batch) { stats in
+            let t1 = stats.baseAddress!, t2 = t1 + Self.batch
             var from = first
             while from <= last {
                 let to = min(last, from + Self.batch - 1)
-                var j = 0
-                while from + j <= to {
-                    UnsafeMutableRawPointer(t1 + j).storeBytes(of: Self.tstats(s, q, from + j - origin, w1, wd1, wf1), as: SIMD4<Float>.self)
-                    UnsafeMutableRawPointer(t2 + j).storeBytes(of: Self.tstats(s, q, from + j - origin, w2, wd2, wf2), as: SIMD4<Float>.self)
-                    j += Self.lanes
-                }
+                // The statistics of the whole batch at once, as wide vectors as the CPU has (tstat.h).
+                cvm_tstats(s, q, from - origin, to - from + 1, w1, t1)
+                cvm_tstats(s, q, from - origin, to - from + 1, w2, t2)
                 if from < lag || total != nil || min(w1, w2) < 2 {
                     for i in from...to {
                         if !Self.valid(i, w1, total) { t1[i - from] = 0 }
