@@ -65,4 +65,9 @@ enum Table {
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
+
+    /// A stored ISO 8601 time as a cell: to the second, with a space for the "T".
+    static func time(_ iso: String) -> String {
+        String(iso.prefix(19)).replacingOccurrences(of: "T", with: " ")
+    }
 }

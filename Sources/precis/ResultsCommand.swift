@@ -22,7 +22,7 @@ struct ResultsCommand: AsyncParsableCommand {
             print(Table.render(
                 header: ["RUN", "STARTED", "SAMPLE", "INSTRUMENT", "STATUS", "READS", "LOST PKTS", "OVERFLOWS", "FLAGS", "FILE"],
                 rows: runs.map { r in
-                    ["\(r.id)", String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " "), r.sampleID, r.instrumentID,
+                    ["\(r.id)", Table.time(r.startedAt), r.sampleID, r.instrumentID,
                      r.status, "\(r.totals.reads)", "\(r.totals.lostPackets)", "\(r.totals.ringOverflows)",
                      r.flags.isEmpty ? "—" : r.flags, r.readsPath]
                 }))
@@ -44,7 +44,7 @@ struct ResultsCommand: AsyncParsableCommand {
             print(Table.render(
                 header: ["RUN", "STARTED", "SAMPLE", "ASSAY", "STATUS", "RESULT", "FLAGS", "RAW", "UPLOAD"],
                 rows: results.map { r in
-                    ["\(r.runId)", String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " "), r.sample, r.assay,
+                    ["\(r.runId)", Table.time(r.startedAt), r.sample, r.assay,
                      r.status, r.display ?? "—", r.flags.isEmpty ? "—" : r.flags.joined(separator: ","),
                      r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" } ?? "—",
                      r.outbox.isEmpty ? "—" : r.outbox.map(\.state).joined(separator: ",")]
