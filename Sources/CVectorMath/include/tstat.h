@@ -32,10 +32,11 @@ int cvm_tstat_level_available(void);
 /// levels).
 int cvm_tstat_level(void);
 
-/// The reference's t-statistics over windows of `window` samples for `count` consecutive samples whose prefix sums of the samples and of their
-/// squares are at `sums + at` and `squares + at`; reads from `at - window` to
-/// `at + count - 1 + window`; writes `out[0..<count]`. The caller zeroes the samples the
-/// reference leaves out (the first and last `window`, reads shorter than two windows).
+/// The reference's t-statistics over windows of `window` samples for `count` consecutive
+/// samples whose prefix sums of the samples and of their squares are at `sums + at` and
+/// `squares + at`; reads from `at - window` to `at + count - 1 + window`; writes
+/// `out[0..<count]`. The caller zeroes the samples the reference leaves out (the first and
+/// last `window`, reads shorter than two windows).
 void cvm_tstats(const double *sums, const double *squares, long at, long count, long window, float *out);
 
 /// `cvm_tstats` at a given level (the widest available if this CPU does not offer it), for the
