@@ -13,6 +13,7 @@
 //
 // (the reference leaves sum1 at sum[i] when i == w; subtracting sum[0] == 0 changes nothing).
 #include "tstat.h"
+#include "tstat_formula.h"
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +35,8 @@
         memcpy(&beforeSq, q + j - window, sizeof beforeSq);                                            \
         memcpy(&after, s + j + window, sizeof after);                                                  \
         memcpy(&afterSq, q + j + window, sizeof afterSq);                                              \
-        dv q1 = (hereSq - beforeSq) / wd;                                                              \
-        fv mean1 = __builtin_convertvector((here - before) / wd, fv);                                 \
-        fv mean2 = __builtin_convertvector(after - here, fv) / wf;                                     \
-        fv s2 = __builtin_convertvector(afterSq - hereSq, fv) / wf;                                    \
-        dv c = q1 - __builtin_convertvector(mean1 * mean1, dv) + __builtin_convertvector(s2, dv)       \
-             - __builtin_convertvector(mean2 * mean2, dv);                                             \
-        fv var = __builtin_elementwise_max(__builtin_convertvector(c, fv), (fv)FLT_MIN);             \
-        fv v = var / wf;                                                                               \
-        dv t = __builtin_convertvector(__builtin_elementwise_abs(mean2 - mean1), dv)                  \
-             / __builtin_elementwise_sqrt(__builtin_convertvector(v, dv));                             \
-        fv tf = __builtin_convertvector(t, fv);                                                        \
+        fv tf;                                                                                         \
+        CVM_TSTAT_LANES(fv, dv, here, hereSq, before, beforeSq, after, afterSq, wd, wf, tf);          \
         memcpy(out + j, &tf, sizeof tf);                                                               \
     }                                                                                                  \
     for (; j < count; j++) {                                                                           \

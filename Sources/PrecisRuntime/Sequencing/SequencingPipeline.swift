@@ -22,8 +22,9 @@ public struct SequencingSnapshot: Sendable, Codable {
 }
 
 /// The consumer side of the streaming path: takes packets from the ring on its own thread,
-/// checks sequence and sample continuity, and feeds each channel's samples to its
-/// `ChannelProcessor`; completed reads go to `readSink` in batches. Nothing is allocated per
+/// checks sequence and sample continuity, and hands the packet's rows to the `ChannelBank`
+/// (sixteen channels per vector block, each as its own `ChannelProcessor` would be); completed
+/// reads go to `readSink` in batches. Nothing is allocated per
 /// packet; a snapshot for the operator is published every `snapshotEvery` packets.
 public final class SequencingPipeline: @unchecked Sendable {
     /// How often the snapshot is published, and a test knob that stalls the consumer.
@@ -40,7 +41,7 @@ public final class SequencingPipeline: @unchecked Sendable {
 
     let ring: PacketRing
     let identity: NPSIdentity
-    var processors: [ChannelProcessor]
+    let bank: ChannelBank
     let readSink: @Sendable ([SegmentedRead]) -> Void
     let options: Options
     var expectedSequence: UInt32 = 0
@@ -48,8 +49,8 @@ public final class SequencingPipeline: @unchecked Sendable {
     var packets = 0
     var totals = SequencingTotals()
     var completed: [SegmentedRead] = []
-    /// The packet being processed, channel by channel (grown once to the largest packet).
-    var byChannel: [Int16] = []
+    /// The packet's samples in host order, on a big-endian host (grown once to the largest packet).
+    var swapped: [Int16] = []
     var sawLast = false
     let stopRequested = ManagedAtomic<Bool>(false)
     let done = DispatchSemaphore(value: 0)
@@ -63,13 +64,9 @@ public final class SequencingPipeline: @unchecked Sendable {
         self.ring = ring
         self.options = options
         self.readSink = readSink
-        processors = calibrations.enumerated().map { c, cal in
-            ChannelProcessor(channel: c + 1,
-                             calibration: cal,
-                             parameters: parameters, rails: (identity.adcMin + 1)...(identity.adcMax - 1))
-        }
+        bank = ChannelBank(calibrations: calibrations, parameters: parameters,
+                           rails: (identity.adcMin + 1)...(identity.adcMax - 1))
         completed.reserveCapacity(256)
-        byChannel = [Int16](repeating: 0, count: identity.channels * max(identity.framesPerPacket, 1))
     }
 
     /// Starts the consumer thread.
@@ -93,7 +90,7 @@ public final class SequencingPipeline: @unchecked Sendable {
 
     /// Ends every read in progress and publishes the final snapshot (the end of `consumeUntilStopped`).
     public func finishChannels() {
-        for c in processors.indices { processors[c].finish { completed.append($0) } }
+        bank.finish { completed.append($0) }
         flushReads()
         publish()
     }
@@ -138,24 +135,23 @@ public final class SequencingPipeline: @unchecked Sendable {
         if header.firstSample != expectedSample {
             let lost = header.firstSample - expectedSample
             totals.lostFrames += Int64(lost)
-            for c in processors.indices {
-                processors[c].markLoss { completed.append($0) }
-                processors[c].skip(lost)
-            }
+            bank.markLoss { completed.append($0) }
+            bank.skip(lost)
         }
         expectedSample = header.firstSample + UInt64(header.frames)
         let channels = identity.channels, frames = header.frames
         let samples = packet.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize)
-        if byChannel.count < channels * frames { byChannel = [Int16](repeating: 0, count: channels * frames) }
-        byChannel.withUnsafeMutableBufferPointer { byChannel in
-            let raws = byChannel.baseAddress!
-            ChannelProcessor.deinterleave(samples, channels: channels, frames: frames, into: raws)
-            processors.withUnsafeMutableBufferPointer { procs in
-                for c in 0..<channels {
-                    procs[c].push(raws + c * frames, count: frames) { completed.append($0) }
-                }
+        #if _endian(little)
+        bank.push(samples.assumingMemoryBound(to: Int16.self), frames: frames) { completed.append($0) }
+        #else
+        if swapped.count < channels * frames { swapped = [Int16](repeating: 0, count: channels * frames) }
+        swapped.withUnsafeMutableBufferPointer { swapped in
+            for k in 0..<channels * frames {
+                swapped[k] = Int16(littleEndian: samples.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self))
             }
+            bank.push(UnsafePointer(swapped.baseAddress!), frames: frames) { completed.append($0) }
         }
+        #endif
         totals.samples += Int64(channels * frames)
         if header.isLast { sawLast = true }
         if completed.count >= 64 { flushReads() }
@@ -178,7 +174,7 @@ public final class SequencingPipeline: @unchecked Sendable {
 
     func publish() {
         var states: [String: Int] = [:]
-        for p in processors { states[p.state.rawValue, default: 0] += 1 }
+        for state in bank.states { states[state.rawValue, default: 0] += 1 }
         var t = totals
         t.ringOverflows = Int64(ring.overflows)
         t.corruptPackets += Int64(ring.oversized)

@@ -115,18 +115,6 @@ public struct ChannelProcessor: Sendable {
         for k in 0..<count { push(raws[k], completed) }
     }
 
-    /// A packet's channel-interleaved little-endian int16 samples (`frames` rows of `channels`)
-    /// laid out channel by channel in `into` (`channels` runs of `frames`), so that each channel's
-    /// samples are read from one place rather than from `frames` cache lines.
-    public static func deinterleave(_ samples: UnsafeRawPointer, channels: Int, frames: Int, into: UnsafeMutablePointer<Int16>) {
-        for f in 0..<frames {
-            let row = samples + 2 * channels * f
-            for c in 0..<channels {
-                into[c * frames + f] = Int16(littleEndian: row.loadUnaligned(fromByteOffset: 2 * c, as: Int16.self))
-            }
-        }
-    }
-
     /// The common case inside a strand: every sample of the chunk is a strand sample, so the
     /// chunk goes to the read and the detector at once (exactly what `push` would do one by one).
     /// Returns false, having changed nothing, when any sample is not.

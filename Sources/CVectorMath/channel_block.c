@@ -1,0 +1,96 @@
+// See include/channel_block.h. The kernel's body (channel_block_body.h) is built once per
+// instruction-set level, as the t-statistics are (tstat.c), and the level is chosen once.
+#include "channel_block.h"
+#include "tstat.h"
+#include "tstat_formula.h"
+#include <float.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+// The helpers that take and return 16-lane vectors are always inlined into their caller of the
+// same level, so the ABI of passing such vectors between levels never arises.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float cvm_fv __attribute__((ext_vector_type(16)));
+typedef double cvm_dv __attribute__((ext_vector_type(16)));
+typedef int32_t cvm_iv __attribute__((ext_vector_type(16)));
+typedef int64_t cvm_lv __attribute__((ext_vector_type(16)));
+typedef uint64_t cvm_uv __attribute__((ext_vector_type(16)));
+typedef int16_t cvm_sv __attribute__((ext_vector_type(16)));
+
+/// One peak detector of every lane (scrappie's Detector: where its peak is, -1 for none yet;
+/// the peak's value; whether it has been confirmed; up to which sample the short detector masks it).
+typedef struct {
+    cvm_iv position, valid, mask;
+    cvm_fv value;
+} cvm_peaks;
+
+/// Everything a row changes, in registers for the length of a call.
+typedef struct {
+    cvm_fv level, medianBefore;
+    cvm_iv inRead, pending, length;
+    cvm_uv start;
+    cvm_peaks shortPeak, longPeak;
+    cvm_iv boundary, events;
+    cvm_iv strand, open, noPore, saturated, other;
+} cvm_lanes;
+
+#define CVM_SUFFIX baseline
+#define CVM_TARGET
+#include "channel_block_body.h"
+#undef CVM_SUFFIX
+#undef CVM_TARGET
+
+#if defined(__x86_64__)
+#define CVM_SUFFIX avx2
+#define CVM_TARGET __attribute__((target("avx2")))
+#include "channel_block_body.h"
+#undef CVM_SUFFIX
+#undef CVM_TARGET
+
+#define CVM_SUFFIX avx512
+#define CVM_TARGET __attribute__((target("avx512f")))
+#include "channel_block_body.h"
+#undef CVM_SUFFIX
+#undef CVM_TARGET
+#endif
+
+typedef long (*cvm_run_kernel)(cvm_block *, const int16_t *, long, long);
+typedef void (*cvm_end_kernel)(cvm_block *, int32_t);
+
+static const cvm_run_kernel runs[] = {
+    cvm_run_baseline,
+#if defined(__x86_64__)
+    cvm_run_avx2,
+    cvm_run_avx512,
+#endif
+};
+
+static const cvm_end_kernel ends[] = {
+    cvm_end_reads_baseline,
+#if defined(__x86_64__)
+    cvm_end_reads_avx2,
+    cvm_end_reads_avx512,
+#endif
+};
+
+long cvm_block_run(cvm_block *block, const int16_t *rows, long stride, long count) {
+    return runs[cvm_tstat_level()](block, rows, stride, count);
+}
+
+void cvm_block_end_reads(cvm_block *block, int32_t reason) {
+    ends[cvm_tstat_level()](block, reason);
+}
+
+static int usable(int level) {
+    int available = cvm_tstat_level_available();
+    return level < CVM_LEVEL_BASELINE || level > available ? available : level;
+}
+
+long cvm_block_run_at_level(int level, cvm_block *block, const int16_t *rows, long stride, long count) {
+    return runs[usable(level)](block, rows, stride, count);
+}
+
+void cvm_block_end_reads_at_level(int level, cvm_block *block, int32_t reason) {
+    ends[usable(level)](block, reason);
+}

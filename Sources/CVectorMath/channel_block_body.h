@@ -1,0 +1,308 @@
+// The body of the channel-block kernel (channel_block.c includes it once per level, with
+// CVM_SUFFIX naming the level and CVM_TARGET its target attribute). Each step below is a line of
+// ChannelProcessor.push or EventDetector, done in sixteen lanes; the Swift names are in comments.
+
+#define CVM_CAT2(a, b) a##_##b
+#define CVM_CAT(a, b) CVM_CAT2(a, b)
+#define CVM_FN(name) CVM_CAT(name, CVM_SUFFIX)
+#define CVM_INLINE CVM_TARGET static inline __attribute__((always_inline))
+
+CVM_INLINE cvm_fv CVM_FN(fsel)(cvm_iv m, cvm_fv a, cvm_fv b) { return (cvm_fv)((m & (cvm_iv)a) | (~m & (cvm_iv)b)); }
+CVM_INLINE cvm_iv CVM_FN(isel)(cvm_iv m, cvm_iv a, cvm_iv b) { return (m & a) | (~m & b); }
+CVM_INLINE cvm_dv CVM_FN(dsel)(cvm_iv m, cvm_dv a, cvm_dv b) {
+    cvm_lv wide = __builtin_convertvector(m, cvm_lv);
+    return (cvm_dv)((wide & (cvm_lv)a) | (~wide & (cvm_lv)b));
+}
+CVM_INLINE int CVM_FN(any)(cvm_iv m) { return __builtin_reduce_or(m) != 0; }
+
+/// A row of the prefix-sum ring.
+CVM_INLINE cvm_dv CVM_FN(row)(const double *ring, long rows, int64_t at) {
+    cvm_dv v;
+    memcpy(&v, ring + (size_t)(at & (rows - 1)) * CVM_BLOCK_LANES, sizeof v);
+    return v;
+}
+
+/// The t-statistic over windows of `window` at the sample whose prefix sums are `here`.
+CVM_INLINE cvm_fv CVM_FN(tstat)(cvm_dv here, cvm_dv hereSq, cvm_dv before, cvm_dv beforeSq, cvm_dv after,
+                                cvm_dv afterSq, int32_t window) {
+    const double wd = (double)(float)window;
+    const float wf = (float)window;
+    cvm_fv t;
+    CVM_TSTAT_LANES(cvm_fv, cvm_dv, here, hereSq, before, beforeSq, after, afterSq, wd, wf, t);
+    return t;
+}
+
+/// One step of one peak detector in the lanes of `run` at sample `i` (EventDetector.detect);
+/// `masks` gets the lanes whose peak is above threshold; returns the lanes that emit their peak
+/// (its position is still in `d->position`; the caller resets them).
+CVM_INLINE cvm_iv CVM_FN(detect)(cvm_peaks *d, cvm_iv run, cvm_iv i, cvm_fv v, float height, float threshold,
+                                 int32_t window, cvm_iv *masks) {
+    cvm_iv none = d->position == -1;
+    cvm_iv first = run & none, then = run & ~none;
+    // No peak yet: record a deeper minimum, or a rise of more than `height` as a peak.
+    cvm_iv lower = v < d->value;
+    cvm_iv rise = ~lower & ((v - d->value) > height);
+    d->value = CVM_FN(fsel)(first & (lower | rise), v, d->value);
+    d->position = CVM_FN(isel)(first & rise, i, d->position);
+    // In a peak: follow it up; it is confirmed once the signal falls `height` below it.
+    cvm_iv higher = then & (v > d->value);
+    d->value = CVM_FN(fsel)(higher, v, d->value);
+    d->position = CVM_FN(isel)(higher, i, d->position);
+    cvm_iv above = d->value > threshold;
+    *masks = then & above;
+    d->valid |= then & ((d->value - v) > height) & above;
+    return then & d->valid & ((i - d->position) > window / 2);
+}
+
+/// Both detectors' step at sample `i` in the lanes of `active` (EventDetector.advance's loop body):
+/// the short one, its mask on the long one, then the long one; a boundary past the last one
+/// counts an event.
+CVM_INLINE void CVM_FN(step)(const cvm_block *b, cvm_lanes *s, cvm_iv active, cvm_iv i, cvm_fv t1, cvm_fv t2) {
+    cvm_iv masks;
+    cvm_peaks *p = &s->shortPeak, *q = &s->longPeak;
+    cvm_iv fired = CVM_FN(detect)(p, active & (p->mask < i), i, t1, b->peakHeight, b->threshold1, b->window1, &masks);
+    q->mask = CVM_FN(isel)(masks, p->position + b->window1, q->mask);
+    q->position = CVM_FN(isel)(masks, (cvm_iv)-1, q->position);
+    q->value = CVM_FN(fsel)(masks, (cvm_fv)FLT_MAX, q->value);
+    q->valid &= ~masks;
+    cvm_iv counted = fired & (p->position > s->boundary);
+    s->events -= counted;
+    s->boundary = CVM_FN(isel)(counted, p->position, s->boundary);
+    p->position = CVM_FN(isel)(fired, (cvm_iv)-1, p->position);
+    p->value = CVM_FN(fsel)(fired, t1, p->value);
+    p->valid &= ~fired;
+
+    fired = CVM_FN(detect)(q, active & (q->mask < i), i, t2, b->peakHeight, b->threshold2, b->window2, &masks);
+    counted = fired & (q->position > s->boundary);
+    s->events -= counted;
+    s->boundary = CVM_FN(isel)(counted, q->position, s->boundary);
+    q->position = CVM_FN(isel)(fired, (cvm_iv)-1, q->position);
+    q->value = CVM_FN(fsel)(fired, t2, q->value);
+    q->valid &= ~fired;
+}
+
+/// A statistic the reference leaves at 0 (EventDetector.valid): near the read's start, windows
+/// under 2, and, once the read's length `n` is known (n > 0), near its end or in a read shorter
+/// than two windows.
+CVM_INLINE cvm_fv CVM_FN(keep)(cvm_fv t, cvm_iv i, int32_t window, int32_t n) {
+    cvm_iv out = (i < window) | (cvm_iv)(window < 2 ? -1 : 0);
+    if (n > 0) out |= (i > n - window) | (cvm_iv)(n < 2 * window ? -1 : 0);
+    return CVM_FN(fsel)(out, (cvm_fv)0.0f, t);
+}
+
+/// Ends lane `lane`'s read (ChannelProcessor.endRead); `last` is the ring row of its newest
+/// sample. The pending samples are not part of it. A kept read's detector steps through the
+/// samples it has not reached, with the read's length known (EventDetector.finish), in this lane
+/// alone, and the read is left in `endedReads`.
+CVM_TARGET static void CVM_FN(end)(cvm_block *b, cvm_lanes *s, int lane, int32_t reason, int64_t last) {
+    const int32_t length = s->length[lane], n = length - s->pending[lane];
+    const long rows = b->ringRows;
+    s->inRead[lane] = 0;
+    if (n < b->minimumReadLength) {
+        b->blips[lane] += 1;
+    } else {
+        int32_t next = length - b->lag - b->minimumGap + 1;
+        if (next < 0) next = 0;
+        const int64_t origin = last + 1 - length;   // the ring row of prefix sum 0
+        cvm_iv only = (cvm_iv)lane == (cvm_iv){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+        for (int32_t j = next; j < n; j++) {
+            cvm_fv t[2];
+            for (int k = 0; k < 2; k++) {
+                const int32_t w = k == 0 ? b->window1 : b->window2;
+                const double *sums = b->sums, *squares = b->squares;
+                cvm_dv here = (cvm_dv)sums[((origin + j) & (rows - 1)) * CVM_BLOCK_LANES + lane];
+                cvm_dv hereSq = (cvm_dv)squares[((origin + j) & (rows - 1)) * CVM_BLOCK_LANES + lane];
+                cvm_dv before = (cvm_dv)sums[((origin + j - w) & (rows - 1)) * CVM_BLOCK_LANES + lane];
+                cvm_dv beforeSq = (cvm_dv)squares[((origin + j - w) & (rows - 1)) * CVM_BLOCK_LANES + lane];
+                cvm_dv after = (cvm_dv)sums[((origin + j + w) & (rows - 1)) * CVM_BLOCK_LANES + lane];
+                cvm_dv afterSq = (cvm_dv)squares[((origin + j + w) & (rows - 1)) * CVM_BLOCK_LANES + lane];
+                t[k] = CVM_FN(keep)(CVM_FN(tstat)(here, hereSq, before, beforeSq, after, afterSq, w), (cvm_iv)j, w, n);
+            }
+            CVM_FN(step)(b, s, only, (cvm_iv)j, t[0], t[1]);
+        }
+        s->events[lane] += 1;   // the last event, from the last boundary to the end
+        b->reads[lane] += 1;
+        b->eventTotal[lane] += s->events[lane];
+        b->readSamples[lane] += n;
+        b->endedReads[b->ended++] = (cvm_block_read){
+            .lane = lane, .reason = reason, .length = n, .readNumber = (int32_t)b->reads[lane],
+            .events = s->events[lane], .medianBefore = s->medianBefore[lane], .start = s->start[lane]};
+    }
+    s->length[lane] = 0;
+    s->pending[lane] = 0;
+    // The row after the newest holds this read's running sums; a read starting there needs 0.
+    const size_t after = (size_t)((last + 1) & (rows - 1)) * CVM_BLOCK_LANES + lane;
+    b->sums[after] = 0;
+    b->squares[after] = 0;
+}
+
+CVM_INLINE void CVM_FN(load)(const cvm_block *b, cvm_lanes *s) {
+#define CVM_LOAD(field, from) memcpy(&s->field, b->from, sizeof s->field)
+    CVM_LOAD(level, level); CVM_LOAD(medianBefore, medianBefore);
+    CVM_LOAD(inRead, inRead); CVM_LOAD(pending, pending); CVM_LOAD(length, length); CVM_LOAD(start, start);
+    CVM_LOAD(shortPeak.position, shortPosition); CVM_LOAD(shortPeak.valid, shortValid);
+    CVM_LOAD(shortPeak.mask, shortMask); CVM_LOAD(shortPeak.value, shortValue);
+    CVM_LOAD(longPeak.position, longPosition); CVM_LOAD(longPeak.valid, longValid);
+    CVM_LOAD(longPeak.mask, longMask); CVM_LOAD(longPeak.value, longValue);
+    CVM_LOAD(boundary, boundary); CVM_LOAD(events, events);
+    CVM_LOAD(strand, strand); CVM_LOAD(open, open); CVM_LOAD(noPore, noPore);
+    CVM_LOAD(saturated, saturated); CVM_LOAD(other, other);
+#undef CVM_LOAD
+}
+
+CVM_INLINE void CVM_FN(store)(cvm_block *b, const cvm_lanes *s) {
+#define CVM_STORE(field, to) memcpy(b->to, &s->field, sizeof s->field)
+    CVM_STORE(level, level); CVM_STORE(medianBefore, medianBefore);
+    CVM_STORE(inRead, inRead); CVM_STORE(pending, pending); CVM_STORE(length, length); CVM_STORE(start, start);
+    CVM_STORE(shortPeak.position, shortPosition); CVM_STORE(shortPeak.valid, shortValid);
+    CVM_STORE(shortPeak.mask, shortMask); CVM_STORE(shortPeak.value, shortValue);
+    CVM_STORE(longPeak.position, longPosition); CVM_STORE(longPeak.valid, longValid);
+    CVM_STORE(longPeak.mask, longMask); CVM_STORE(longPeak.value, longValue);
+    CVM_STORE(boundary, boundary); CVM_STORE(events, events);
+    CVM_STORE(strand, strand); CVM_STORE(open, open); CVM_STORE(noPore, noPore);
+    CVM_STORE(saturated, saturated); CVM_STORE(other, other);
+#undef CVM_STORE
+}
+
+/// ChannelProcessor.closeWindow in every lane.
+CVM_TARGET static void CVM_FN(close_window)(cvm_block *b, cvm_lanes *s) {
+    const int32_t total = b->windowTotal;
+    for (int lane = 0; lane < CVM_BLOCK_LANES; lane++) {
+        if (s->saturated[lane] * 100 >= total) {
+            b->state[lane] = CVM_STATE_SATURATED;
+            continue;
+        }
+        // The first of the largest, in ChannelProcessor's order.
+        int32_t best = CVM_STATE_STRAND, count = s->strand[lane];
+        if (s->open[lane] > count) { best = CVM_STATE_PORE; count = s->open[lane]; }
+        if (s->noPore[lane] > count) { best = CVM_STATE_NO_PORE; count = s->noPore[lane]; }
+        if (s->other[lane] > count) { best = CVM_STATE_OTHER; count = s->other[lane]; }
+        b->state[lane] = count * 2 >= total ? best : CVM_STATE_OTHER;
+    }
+    s->strand = s->open = s->noPore = s->saturated = s->other = (cvm_iv)0;
+    b->windowTotal = 0;
+}
+
+CVM_TARGET static long CVM_FN(cvm_run)(cvm_block *b, const int16_t *rows, long stride, long count) {
+    cvm_lanes s;
+    CVM_FN(load)(b, &s);
+    cvm_dv offset, unit;
+    cvm_iv capacity;
+    memcpy(&offset, b->offset, sizeof offset);
+    memcpy(&unit, b->unit, sizeof unit);
+    memcpy(&capacity, b->capacity, sizeof capacity);
+    const long ringRows = b->ringRows;
+    const int32_t behind = b->lag + b->minimumGap;
+    b->needsRoom = 0;
+    b->ended = 0;
+    long r = 0;
+    for (; r < count; r++) {
+        if (CVM_FN(any)(s.inRead & (s.length >= capacity))) {
+            b->needsRoom = 1;
+            break;
+        }
+        cvm_sv raw16;
+        memcpy(&raw16, rows + r * stride, sizeof raw16);
+        cvm_iv raw = __builtin_convertvector(raw16, cvm_iv);
+        // current(raw): pA.
+        cvm_fv x = __builtin_convertvector((__builtin_convertvector(raw, cvm_dv) + offset) * unit, cvm_fv);
+        // Saturated, no pore, strand, open pore or other; the window's counts; the open-pore level.
+        cvm_iv saturated = (raw < b->railLow) | (raw > b->railHigh);
+        cvm_iv noPore = ~saturated & (__builtin_elementwise_abs(x) < b->noPoreBelow);
+        cvm_iv rest = ~saturated & ~noPore;
+        cvm_iv strand = rest & (x < s.level * b->strandFraction);
+        cvm_iv open = rest & ~strand & (x >= b->openLow) & (x <= b->openHigh);
+        s.saturated -= saturated;
+        s.noPore -= noPore;
+        s.strand -= strand;
+        s.open -= open;
+        s.other -= rest & ~strand & ~open;
+        cvm_fv step = CVM_FN(fsel)(x > s.level, (cvm_fv)0.05f, CVM_FN(fsel)(x < s.level, (cvm_fv)-0.05f, (cvm_fv)0.0f));
+        s.level = CVM_FN(fsel)(open, s.level + step, s.level);
+        // beginRead: a strand sample outside a read starts one, with a fresh detector.
+        cvm_iv begin = strand & ~s.inRead;
+        if (CVM_FN(any)(begin)) {
+            s.start = (cvm_uv)CVM_FN(dsel)(begin, (cvm_dv)(cvm_uv)b->samples, (cvm_dv)s.start);
+            s.medianBefore = CVM_FN(fsel)(begin, s.level, s.medianBefore);
+            s.length = CVM_FN(isel)(begin, (cvm_iv)0, s.length);
+            s.pending = CVM_FN(isel)(begin, (cvm_iv)0, s.pending);
+            s.shortPeak.position = CVM_FN(isel)(begin, (cvm_iv)-1, s.shortPeak.position);
+            s.shortPeak.value = CVM_FN(fsel)(begin, (cvm_fv)FLT_MAX, s.shortPeak.value);
+            s.shortPeak.valid &= ~begin;
+            s.shortPeak.mask &= ~begin;
+            s.longPeak.position = CVM_FN(isel)(begin, (cvm_iv)-1, s.longPeak.position);
+            s.longPeak.value = CVM_FN(fsel)(begin, (cvm_fv)FLT_MAX, s.longPeak.value);
+            s.longPeak.valid &= ~begin;
+            s.longPeak.mask &= ~begin;
+            s.boundary &= ~begin;
+            s.events &= ~begin;
+            s.inRead |= begin;
+        }
+        // In a read, every sample goes to it; the non-strand ones since the last strand sample
+        // are counted, and taken off again if the read ends there.
+        s.pending = CVM_FN(isel)(strand, (cvm_iv)0, CVM_FN(isel)(s.inRead, s.pending + 1, s.pending));
+        for (int lane = 0; lane < CVM_BLOCK_LANES; lane++) b->raw[lane][s.length[lane]] = raw16[lane];
+        s.length -= s.inRead;
+        // The detector's prefix sums: Σx in double of the float sample, Σx² in double of the float
+        // square; the row after this one holds the sums of a read's samples before it (0 outside).
+        cvm_dv sum = CVM_FN(row)(b->sums, ringRows, b->frame), square = CVM_FN(row)(b->squares, ringRows, b->frame);
+        sum = CVM_FN(dsel)(s.inRead, sum + __builtin_convertvector(x, cvm_dv), (cvm_dv)0.0);
+        square = CVM_FN(dsel)(s.inRead, square + __builtin_convertvector(x * x, cvm_dv), (cvm_dv)0.0);
+        const size_t at = (size_t)((b->frame + 1) & (ringRows - 1)) * CVM_BLOCK_LANES;
+        memcpy(b->sums + at, &sum, sizeof sum);
+        memcpy(b->squares + at, &square, sizeof square);
+        // The detector's step, `behind` samples behind the newest: sample i of every read is at the
+        // same row, so the statistics of all lanes load as vectors.
+        cvm_iv i = s.length - behind;
+        cvm_iv active = s.inRead & (i >= 0);
+        if (CVM_FN(any)(active)) {
+            const int64_t here = b->frame + 1 - behind;
+            cvm_dv h = CVM_FN(row)(b->sums, ringRows, here), hq = CVM_FN(row)(b->squares, ringRows, here);
+            cvm_fv t[2];
+            for (int k = 0; k < 2; k++) {
+                const int32_t w = k == 0 ? b->window1 : b->window2;
+                t[k] = CVM_FN(keep)(CVM_FN(tstat)(h, hq, CVM_FN(row)(b->sums, ringRows, here - w),
+                                                  CVM_FN(row)(b->squares, ringRows, here - w),
+                                                  CVM_FN(row)(b->sums, ringRows, here + w),
+                                                  CVM_FN(row)(b->squares, ringRows, here + w), w),
+                                    i, w, 0);
+            }
+            CVM_FN(step)(b, &s, active, i, t[0], t[1]);
+        }
+        // endRead: `minimumGap` samples that are not strand (signal_positive), or the longest read (partial).
+        cvm_iv gap = s.inRead & (s.pending >= b->minimumGap);
+        cvm_iv full = s.inRead & strand & (s.length >= b->maximumReadLength);
+        if (CVM_FN(any)(gap | full)) {
+            for (int lane = 0; lane < CVM_BLOCK_LANES; lane++) {
+                if (gap[lane]) CVM_FN(end)(b, &s, lane, 1, b->frame);
+                else if (full[lane]) CVM_FN(end)(b, &s, lane, 4, b->frame);
+            }
+        }
+        b->frame += 1;
+        b->samples += 1;
+        b->windowTotal += 1;
+        if (b->windowTotal == b->stateWindow) CVM_FN(close_window)(b, &s);
+        if (b->ended > 0) {
+            r++;
+            break;
+        }
+    }
+    CVM_FN(store)(b, &s);
+    return r;
+}
+
+CVM_TARGET static void CVM_FN(cvm_end_reads)(cvm_block *b, int32_t reason) {
+    cvm_lanes s;
+    CVM_FN(load)(b, &s);
+    b->ended = 0;
+    b->needsRoom = 0;
+    for (int lane = 0; lane < CVM_BLOCK_LANES; lane++) {
+        if (s.inRead[lane]) CVM_FN(end)(b, &s, lane, reason, b->frame - 1);
+    }
+    CVM_FN(store)(b, &s);
+}
+
+#undef CVM_CAT2
+#undef CVM_CAT
+#undef CVM_FN
+#undef CVM_INLINE
