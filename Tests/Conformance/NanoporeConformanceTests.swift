@@ -88,14 +88,14 @@ private func scrappieEvents(_ name: String) throws -> [NanoporeEvent] {
     }
 
     /// What we write, pyslow5 reads: text and binary, header and auxiliary fields included.
-    @Test(arguments: ["ours.slow5", "ours.blow5"])
-    func pyslow5ReadsWhatWeWrite(_ name: String) throws {
+    @Test(arguments: [("ours.slow5", SLOW5SignalCompression.none), ("ours.blow5", .none), ("ours-svb.blow5", .svbZD)])
+    func pyslow5ReadsWhatWeWrite(_ name: String, _ signal: SLOW5SignalCompression) throws {
         let url = try temporary(name)
         let (header, reads) = try SLOW5Reader.readAll(realRead.appendingPathComponent("one_fast5_exp_1_default.blow5"))
         var withAux = header
         withAux.auxFields = [SLOW5AuxField(name: "channel_number", type: .string), SLOW5AuxField(name: "read_number", type: .int32),
                              SLOW5AuxField(name: "start_time", type: .uint64)]
-        let writer = try SLOW5Writer(url: url, header: withAux)
+        let writer = try SLOW5Writer(url: url, header: withAux, signalCompression: signal)
         var read = reads[0]
         read.aux = ["channel_number": .string("42"), "read_number": .int(3), "start_time": .uint(987_654_321)]
         try writer.write(read)

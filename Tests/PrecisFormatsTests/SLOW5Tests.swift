@@ -54,11 +54,11 @@ private func sampleReads() -> [SLOW5Read] {
         #expect(h1.readGroups == h2.readGroups && h1.attributeNames == h2.attributeNames)
     }
 
-    @Test(arguments: ["x.slow5", "x.blow5"])
-    func whatIsWrittenIsReadBackIdentically(_ name: String) throws {
+    @Test(arguments: [("x.slow5", SLOW5SignalCompression.none), ("x.blow5", .none), ("svb.blow5", .svbZD)])
+    func whatIsWrittenIsReadBackIdentically(_ name: String, _ signal: SLOW5SignalCompression) throws {
         let url = tempFile(name)
         let header = SLOW5Header(attributes: [("run_id", "abc"), ("empty", ""), ("sample_frequency", "4000")], auxFields: aux)
-        let writer = try SLOW5Writer(url: url, header: header)
+        let writer = try SLOW5Writer(url: url, header: header, signalCompression: signal)
         for read in sampleReads() { try writer.write(read) }
         #expect(FileManager.default.fileExists(atPath: url.path + ".partial"))
         try writer.finish()
@@ -77,6 +77,10 @@ private func sampleReads() -> [SLOW5Read] {
         // 13 values: 4 count bytes + 4 control bytes; Int16.max - Int16.min needs 3 bytes zig-zagged.
         #expect(bytes.count > 8)
         #expect(throws: PrecisError.self) { try StreamVByte.decodeZigZagDelta(Array(bytes.dropLast()), name: "t") }
+        // Widths 1, 2 and 3 at every position of a control byte, and the empty signal.
+        let mixed: [Int16] = (0..<4099).map { i in [0, 200, -20_000, 32_000, 3][i % 5] &+ Int16(truncatingIfNeeded: i % 7) }
+        #expect(try StreamVByte.decodeZigZagDelta(StreamVByte.encodeZigZagDelta(mixed), name: "t") == mixed)
+        #expect(StreamVByte.encodeZigZagDelta([]) == [0, 0, 0, 0])
     }
 
     @Test func aBLOW5CutShortSaysSo() throws {

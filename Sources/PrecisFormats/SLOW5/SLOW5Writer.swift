@@ -5,7 +5,8 @@ import PrecisCore
 import Glibc
 #endif
 
-/// Writes SLOW5 (text) or BLOW5 (binary, each record a zlib stream) read by read, to
+/// Writes SLOW5 (text) or BLOW5 (binary, each record a zlib stream, the raw signal optionally
+/// svb-zd coded inside it, as slow5tools writes by default) read by read, to
 /// `OUT.partial` while it is open; `finish()` writes the BLOW5 end marker, flushes to disk and
 /// renames to `OUT`. A run that dies leaves the `.partial` file with every read written so far.
 public final class SLOW5Writer {
@@ -17,6 +18,8 @@ public final class SLOW5Writer {
     public let header: SLOW5Header
     /// BLOW5 record compression.
     public let recordCompression: SLOW5RecordCompression
+    /// BLOW5 raw-signal compression.
+    public let signalCompression: SLOW5SignalCompression
     /// zlib level, 1 (fast) to 9 (small).
     public let compressionLevel: Int32
     /// Reads written so far.
@@ -29,12 +32,19 @@ public final class SLOW5Writer {
     var finished = false
 
     /// Creates `url.partial` and writes the header. Attribute values may not contain tabs or newlines.
+    ///
+    /// With `signalCompression: .svbZD` each record's samples are zig-zag delta coded and packed
+    /// with StreamVByte before zlib sees them; zlib then codes the bytes with Huffman codes alone
+    /// (Z_HUFFMAN_ONLY: the packed deltas have almost no repeats for its match search to find).
+    /// On nanopore signal that is a third smaller than zlib on the plain samples and about three
+    /// times as fast; any zlib reader reads it, and slow5lib (pyslow5, slow5tools) decodes svb-zd.
     public init(url: URL, format: SLOW5Format? = nil, header: SLOW5Header, recordCompression: SLOW5RecordCompression = .zlib,
-                compressionLevel: Int32 = 1) throws {
+                signalCompression: SLOW5SignalCompression = .none, compressionLevel: Int32 = 1) throws {
         self.url = url
         self.format = format ?? SLOW5Format.forPath(url.path)
         self.header = header
         self.recordCompression = self.format == .binary ? recordCompression : .none
+        self.signalCompression = self.format == .binary ? signalCompression : .none
         self.compressionLevel = compressionLevel
         partial = URL(fileURLWithPath: url.path + ".partial")
         for (group, values) in header.readGroups.enumerated() {
@@ -73,7 +83,7 @@ public final class SLOW5Writer {
             var fixed = ByteWriter()
             fixed.raw(Array("BLOW5\u{1}".utf8) + [0, 2, 0, recordCompression.rawValue])
             fixed.u32(groups)
-            fixed.u8(SLOW5SignalCompression.none.rawValue)
+            fixed.u8(signalCompression.rawValue)
             fixed.raw(repeatElement(0, count: 64 - fixed.bytes.count))
             let text = Array(headerText().utf8)
             fixed.u32(UInt32(text.count))
@@ -155,8 +165,15 @@ extension SLOW5Writer {
         out.raw(id)
         out.u32(read.readGroup)
         for value in [read.digitisation, read.offset, read.range, read.samplingRate] { out.f64(value) }
-        out.u64(UInt64(read.rawSignal.count))
-        read.rawSignal.withUnsafeBytes { out.raw($0) }   // int16 little-endian, as the host stores it
+        switch signalCompression {
+        case .none:
+            out.u64(UInt64(read.rawSignal.count))
+            read.rawSignal.withUnsafeBytes { out.raw($0) }   // int16 little-endian, as the host stores it
+        case .svbZD:
+            let packed = StreamVByte.encodeZigZagDelta(read.rawSignal)
+            out.u64(UInt64(packed.count))   // svb-zd: the length is of the packed bytes
+            out.raw(packed)
+        }
         for field in header.auxFields { try appendAux(read.aux[field.name] ?? .missing, field, read.readID, to: &out) }
         return out.bytes
     }
@@ -198,11 +215,25 @@ extension SLOW5Writer {
     }
 
     func deflate(_ input: [UInt8]) throws -> [UInt8] {
-        var length = compressBound(uLong(input.count))
-        var output = [UInt8](repeating: 0, count: Int(length))
-        let status = compress2(&output, &length, input, uLong(input.count), compressionLevel)
-        guard status == Z_OK else { throw PrecisError(.other, "zlib failed to compress a read (\(status))") }
-        output.removeLast(output.count - Int(length))
+        var stream = z_stream()
+        let strategy = signalCompression == .svbZD ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY
+        guard deflateInit2_(&stream, compressionLevel, Z_DEFLATED, 15, 8, strategy, ZLIB_VERSION,
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw PrecisError(.other, "zlib could not start compressing a read")
+        }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))))
+        let status: Int32 = input.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+                stream.avail_in = uInt(input.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                return CZlib.deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else { throw PrecisError(.other, "zlib failed to compress a read (\(status))") }
+        output.removeLast(output.count - Int(stream.total_out))
         return output
     }
 }

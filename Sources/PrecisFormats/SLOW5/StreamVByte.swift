@@ -32,19 +32,28 @@ enum StreamVByte {
 
     /// Encodes samples as `decodeZigZagDelta` reads them.
     static func encodeZigZagDelta(_ samples: [Int16]) -> [UInt8] {
-        let count = samples.count
-        var out = [UInt8](repeating: 0, count: 4 + (count + 3) / 4)
-        out.reserveCapacity(out.count + 2 * count)
-        for b in 0..<4 { out[b] = UInt8(truncatingIfNeeded: UInt32(count) >> (8 * b)) }
-        var previous: Int32 = 0
-        for (i, sample) in samples.enumerated() {
-            let delta = Int32(sample) &- previous
-            previous = Int32(sample)
-            let value = UInt32(bitPattern: (delta << 1) ^ (delta >> 31))
-            let width = value < 1 << 8 ? 1 : value < 1 << 16 ? 2 : value < 1 << 24 ? 3 : 4
-            out[4 + i / 4] |= UInt8(width - 1) << (2 * UInt8(i % 4))
-            for b in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * b))) }
+        let count = samples.count, controls = (count + 3) / 4
+        // Deltas of int16 samples zig-zag to at most 17 bits: three bytes each at worst.
+        return [UInt8](unsafeUninitializedCapacity: 4 + controls + 3 * count) { out, written in
+            let o = out.baseAddress!
+            for b in 0..<4 { o[b] = UInt8(truncatingIfNeeded: UInt32(count) >> (8 * b)) }
+            (o + 4).initialize(repeating: 0, count: controls)
+            var data = 4 + controls
+            var previous: Int32 = 0
+            samples.withUnsafeBufferPointer { samples in
+                for i in 0..<count {
+                    let delta = Int32(samples[i]) &- previous
+                    previous = Int32(samples[i])
+                    let value = UInt32(bitPattern: (delta << 1) ^ (delta >> 31))
+                    let width = value < 1 << 8 ? 1 : value < 1 << 16 ? 2 : 3
+                    o[4 + (i >> 2)] |= UInt8(width - 1) << (2 * UInt8(i & 3))
+                    o[data] = UInt8(truncatingIfNeeded: value)
+                    o[data + 1] = UInt8(truncatingIfNeeded: value >> 8)
+                    o[data + 2] = UInt8(truncatingIfNeeded: value >> 16)
+                    data += width
+                }
+            }
+            written = data
         }
-        return out
     }
 }

@@ -98,7 +98,7 @@ extension Runtime {
                                                channels: identity.channels, sampleRate: Double(identity.sampleRate),
                                                operatorID: request.operatorID, owner: owner, readsPath: output.path, at: clock())
         let header = sequencingHeader(runInfo: runInfo, identity: identity, run: run)
-        let writer = try SLOW5Writer(url: output, header: header)
+        let writer = try SLOW5Writer(url: output, header: header, signalCompression: .svbZD)
         let readWriter = ReadWriter(writer: writer, calibrations: calibrations, sampleRate: Double(identity.sampleRate))
         let ring = PacketRing(slotSize: NPSProtocol.streamHeaderSize + 2 * identity.channels * identity.framesPerPacket,
                               slots: request.ringSlots)
