@@ -15,9 +15,9 @@ import PrecisStore
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident, .throughput],
                                            maxDuration: .seconds(10))
-    // The event detector's statistics run on the widest vector instructions the CPU has
-    // (PRECIS_VECTOR_LEVEL=baseline or avx2 measures a narrower level).
-    print("event detector statistics on \(EventDetector.vectorLevel)")
+    // The vector kernels (the channel blocks, the event detector's statistics) run on the widest
+    // instructions the CPU has (PRECIS_VECTOR_LEVEL=baseline or avx2 measures a narrower level).
+    print("vector kernels on \(EventDetector.vectorLevel)")
     let identity = NPSIdentity(serial: "BENCH", firmware: "1", model: "bench", flowCellID: "FLO-BENCH", channels: 512,
                                sampleRate: 5000, framesPerPacket: 8, adcMin: .min, adcMax: .max)
     let calibrations = (0..<512).map { ChannelCalibration(digitisation: 8192, offset: Double(4 + $0 % 9), range: 1402.9) }

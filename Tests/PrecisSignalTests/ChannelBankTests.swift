@@ -154,6 +154,16 @@ import Testing
         }
     }
 
+    @Test func parametersTheKernelCannotHoldAreRefused() {
+        var p = SegmentationParameters()
+        p.minimumGap = 100_001   // the prefix-sum ring holds the gap: bounded
+        #expect(p.problem != nil)
+        p = SegmentationParameters()
+        p.maximumReadLength = (1 << 30) + 1
+        #expect(p.problem != nil)
+        #expect(SegmentationParameters().problem == nil)
+    }
+
     @Test func aReadLongerThanTheFirstRoomGrowsIntoIt() {
         // 20,000 strand samples in one read: the lane's buffer (4,096 at first) is grown on the way.
         let calibration = ChannelCalibration(digitisation: 8192, offset: 0, range: 8192)

@@ -121,32 +121,6 @@ private let cal = ChannelCalibration(digitisation: 8192, offset: 0, range: 8192)
         #expect(sequencing.state == .strand && sequencing.readInProgress)
     }
 
-    @Test func packetChunksGiveExactlyWhatSampleBySampleGives() {
-        let signal = open(1500) + strand(700, seed: 1) + open(5) + strand(300, seed: 2) + open(400)
-            + strand(1200, seed: 3) + [Int16](repeating: .max, count: 30) + strand(500, seed: 4) + open(1200)
-        var one = ChannelProcessor(channel: 1, calibration: cal)
-        var chunked = ChannelProcessor(channel: 1, calibration: cal)
-        let single = feed(signal, into: &one)
-        var viaChunks: [SegmentedRead] = []
-        signal.withUnsafeBufferPointer { raw in
-            // Packets of 8 frames, and odd sizes too, so that inside a strand both the four-lane
-            // vector steps and the samples left over are taken.
-            let sizes = [8, 5, 3, 7, 4, 1, 6, 2, 8, 8]
-            var k = 0, step = 0
-            while k < signal.count {
-                let n = min(sizes[step % sizes.count], signal.count - k)
-                chunked.push(raw.baseAddress! + k, count: n) { viaChunks.append($0) }
-                k += n
-                step += 1
-            }
-        }
-        #expect(viaChunks.map(\.raw) == single.map(\.raw))
-        #expect(viaChunks.map(\.eventCount) == single.map(\.eventCount))
-        #expect(viaChunks.map(\.endReason) == single.map(\.endReason))
-        #expect(chunked.samples == one.samples && chunked.events == one.events && chunked.state == one.state)
-        #expect(single.count == 3)
-    }
-
     @Test func theOpenPoreLevelIsTrackedRobustly() {
         var p = ChannelProcessor(channel: 1, calibration: cal)
         _ = feed((0..<20_000).map { Int16($0 % 100 == 0 ? 340 : 250 + ($0 % 3)) }, into: &p)   // 1 % outliers

@@ -60,16 +60,16 @@ public final class ChannelBank: @unchecked Sendable {
         blockCount = (channels + Self.lanes - 1) / Self.lanes
         blocks = .allocate(capacity: max(blockCount, 1))
         let lag = max(parameters.events.windowLength1, parameters.events.windowLength2)
-        let gap = min(parameters.minimumGap, 1 << 20)
+        let gap = parameters.minimumGap
         var rows = 1
         while rows < 2 * lag + gap + 4 { rows *= 2 }
-        let longest = min(parameters.maximumReadLength, 1 << 30)
+        let longest = parameters.maximumReadLength
         for k in 0..<blockCount {
             var b = cvm_block()
             b.minimumGap = Int32(gap)
-            b.minimumReadLength = Int32(min(parameters.minimumReadLength, 1 << 30))
+            b.minimumReadLength = Int32(parameters.minimumReadLength)
             b.maximumReadLength = Int32(longest)
-            b.stateWindow = Int32(min(parameters.stateWindow, 1 << 30))
+            b.stateWindow = Int32(parameters.stateWindow)
             b.window1 = Int32(parameters.events.windowLength1)
             b.window2 = Int32(parameters.events.windowLength2)
             b.lag = Int32(lag)
@@ -117,6 +117,8 @@ public final class ChannelBank: @unchecked Sendable {
     }
 
     static let lanes = Int(CVM_BLOCK_LANES)
+    /// ChannelState by the kernel's CVM_STATE_ codes.
+    static let states: [ChannelState] = [.unknown, .pore, .strand, .noPore, .saturated, .other]
 
     /// Lane storage of block `k`'s `path` (a C array of 16).
     @inline(__always)
@@ -208,11 +210,10 @@ public final class ChannelBank: @unchecked Sendable {
     public func status(_ index: Int) -> ChannelStatus {
         precondition(index >= 0 && index < channels)
         let k = index / Self.lanes, lane = index % Self.lanes
-        let states: [ChannelState] = [.unknown, .pore, .strand, .noPore, .saturated, .other]
         return ChannelStatus(samples: blocks[k].samples, reads: Int(field(k, \.reads, Int64.self)[lane]),
                              blips: Int(field(k, \.blips, Int64.self)[lane]), events: Int(field(k, \.eventTotal, Int64.self)[lane]),
                              readSamples: UInt64(field(k, \.readSamples, Int64.self)[lane]),
-                             state: states[Int(field(k, \.state, Int32.self)[lane])],
+                             state: Self.states[Int(field(k, \.state, Int32.self)[lane])],
                              openPoreLevel: field(k, \.level, Float.self)[lane],
                              readInProgress: field(k, \.inRead, Int32.self)[lane] != 0)
     }

@@ -1,4 +1,3 @@
-import CVectorMath
 import PrecisCore
 
 /// One channel's real-time processing: raw samples in; pA, open-pore level, read boundaries,
@@ -9,6 +8,10 @@ import PrecisCore
 /// and ends at the last strand sample before `minimumGap` samples that are not strand, so a
 /// brief spike inside a strand does not split it. The open-pore level is a running median
 /// (sign-step tracker) of the samples in the open-pore band.
+///
+/// This is the plain statement of what happens to each channel, one sample at a time. A run's
+/// pipeline uses `ChannelBank`, which does the same for sixteen channels at once in vector
+/// lanes and is tested to give exactly what this gives.
 public struct ChannelProcessor: Sendable {
     /// The channel number (1-based).
     public let channel: Int
@@ -102,56 +105,6 @@ public struct ChannelProcessor: Sendable {
         samples += 1
         window.total += 1
         if window.total == parameters.stateWindow { closeWindow() }
-    }
-
-    /// Takes `count` consecutive raw samples of this channel; calls `completed` for each read
-    /// they end.
-    @inline(__always)
-    public mutating func push(_ raws: UnsafePointer<Int16>, count: Int, _ completed: (SegmentedRead) -> Void) {
-        if inRead, pending.isEmpty, count <= EventDetector.batch, window.total + count < parameters.stateWindow,
-           read.count + count < parameters.maximumReadLength, pushStrandChunk(raws, count: count) {
-            return
-        }
-        for k in 0..<count { push(raws[k], completed) }
-    }
-
-    /// The common case inside a strand: every sample of the chunk is a strand sample, so the
-    /// chunk goes to the read and the detector at once (exactly what `push` would do one by one).
-    /// Returns false, having changed nothing, when any sample is not.
-    @inline(__always)
-    mutating func pushStrandChunk(_ raws: UnsafePointer<Int16>, count: Int) -> Bool {
-        let threshold = openPoreLevel * parameters.strandFraction, noPore = parameters.noPoreBelow
-        let low = rails.lowerBound, high = rails.upperBound
-        let offset = calibration.offset, unit = unit
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { xs in
-            // Four samples at a time in vector registers, without branches: each sample's pA
-            // (lane by lane the arithmetic of `current`), and whether every one is strand.
-            var strand = SIMDMask<SIMD4<Int32>>(repeating: true)
-            var k = 0
-            while k + 4 <= count {
-                let raw = SIMD4<Int32>(truncatingIfNeeded: UnsafeRawPointer(raws + k).loadUnaligned(as: SIMD4<Int16>.self))
-                let x = SIMD4<Float>((SIMD4<Double>(raw) + offset) * unit)
-                UnsafeMutableRawPointer(xs.baseAddress! + k).storeBytes(of: x, as: SIMD4<Float>.self)
-                strand = strand .& (raw .>= Int32(low)) .& (raw .<= Int32(high)) .& (cvm_fabs4(x) .>= noPore) .& (x .< threshold)
-                k += 4
-            }
-            var rest = true
-            while k < count {
-                let raw = raws[k], x = current(raw)
-                xs[k] = x
-                rest = rest && raw >= low && raw <= high && abs(x) >= noPore && x < threshold
-                k += 1
-            }
-            guard all(strand) && rest else { return false }
-            read.append(contentsOf: UnsafeBufferPointer(start: raws, count: count))
-            var found = 0
-            detector.push(contentsOf: UnsafeBufferPointer(xs)) { _ in found += 1 }
-            eventsInRead += found
-            window.strand += count
-            window.total += count
-            samples += UInt64(count)
-            return true
-        }
     }
 
     /// Samples were lost: a read in progress ends at the gap (`device_data_error`).

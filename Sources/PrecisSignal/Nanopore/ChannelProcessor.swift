@@ -63,6 +63,9 @@ public struct SegmentationParameters: Sendable, Equatable, Codable {
         if minimumGap < 1 || minimumReadLength < 1 || maximumReadLength < minimumReadLength || stateWindow < 1 {
             return "gap, read lengths and state window must be positive, and the longest read at least the shortest"
         }
+        if minimumGap > 100_000 || maximumReadLength > 1 << 30 || stateWindow > 1 << 30 {
+            return "the gap must be at most 100,000 samples, the longest read and the state window at most 2^30"
+        }
         return nil
     }
 }

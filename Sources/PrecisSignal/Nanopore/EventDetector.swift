@@ -202,9 +202,10 @@ public struct EventDetector: Sendable {
 }
 
 extension EventDetector {
-    /// The instruction set the t-statistics run on in this process: the widest of AVX-512, AVX2
-    /// and the baseline (SSE2, or NEON on arm64) that the CPU has, unless the environment's
-    /// PRECIS_VECTOR_LEVEL asks for a narrower one. Every level gives the same bits.
+    /// The instruction set the vector kernels (these t-statistics and `ChannelBank`'s blocks) run
+    /// on in this process: the widest of AVX-512, AVX2 and the baseline (SSE2, or NEON on arm64)
+    /// that the CPU has, unless the environment's PRECIS_VECTOR_LEVEL asks for a narrower one.
+    /// Every level gives the same bits.
     public static var vectorLevel: String {
         switch Int(cvm_tstat_level()) {
         case CVM_LEVEL_AVX512: "AVX-512"
