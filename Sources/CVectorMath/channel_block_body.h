@@ -136,31 +136,24 @@ CVM_TARGET static void CVM_FN(end)(cvm_block *b, cvm_lanes *s, int lane, int32_t
     b->squares[after] = 0;
 }
 
+// Each lane field of the state: its name in cvm_lanes, then in cvm_block.
+#define CVM_LANE_FIELDS(X)                                                                          \
+    X(level, level) X(medianBefore, medianBefore) X(inRead, inRead) X(pending, pending)             \
+    X(length, length) X(start, start) X(shortPeak.position, shortPosition)                          \
+    X(shortPeak.valid, shortValid) X(shortPeak.mask, shortMask) X(shortPeak.value, shortValue)      \
+    X(longPeak.position, longPosition) X(longPeak.valid, longValid) X(longPeak.mask, longMask)      \
+    X(longPeak.value, longValue) X(boundary, boundary) X(events, events) X(strand, strand)          \
+    X(open, open) X(noPore, noPore) X(saturated, saturated) X(other, other)
+
 CVM_INLINE void CVM_FN(load)(const cvm_block *b, cvm_lanes *s) {
-#define CVM_LOAD(field, from) memcpy(&s->field, b->from, sizeof s->field)
-    CVM_LOAD(level, level); CVM_LOAD(medianBefore, medianBefore);
-    CVM_LOAD(inRead, inRead); CVM_LOAD(pending, pending); CVM_LOAD(length, length); CVM_LOAD(start, start);
-    CVM_LOAD(shortPeak.position, shortPosition); CVM_LOAD(shortPeak.valid, shortValid);
-    CVM_LOAD(shortPeak.mask, shortMask); CVM_LOAD(shortPeak.value, shortValue);
-    CVM_LOAD(longPeak.position, longPosition); CVM_LOAD(longPeak.valid, longValid);
-    CVM_LOAD(longPeak.mask, longMask); CVM_LOAD(longPeak.value, longValue);
-    CVM_LOAD(boundary, boundary); CVM_LOAD(events, events);
-    CVM_LOAD(strand, strand); CVM_LOAD(open, open); CVM_LOAD(noPore, noPore);
-    CVM_LOAD(saturated, saturated); CVM_LOAD(other, other);
+#define CVM_LOAD(field, from) memcpy(&s->field, b->from, sizeof s->field);
+    CVM_LANE_FIELDS(CVM_LOAD)
 #undef CVM_LOAD
 }
 
 CVM_INLINE void CVM_FN(store)(cvm_block *b, const cvm_lanes *s) {
-#define CVM_STORE(field, to) memcpy(b->to, &s->field, sizeof s->field)
-    CVM_STORE(level, level); CVM_STORE(medianBefore, medianBefore);
-    CVM_STORE(inRead, inRead); CVM_STORE(pending, pending); CVM_STORE(length, length); CVM_STORE(start, start);
-    CVM_STORE(shortPeak.position, shortPosition); CVM_STORE(shortPeak.valid, shortValid);
-    CVM_STORE(shortPeak.mask, shortMask); CVM_STORE(shortPeak.value, shortValue);
-    CVM_STORE(longPeak.position, longPosition); CVM_STORE(longPeak.valid, longValid);
-    CVM_STORE(longPeak.mask, longMask); CVM_STORE(longPeak.value, longValue);
-    CVM_STORE(boundary, boundary); CVM_STORE(events, events);
-    CVM_STORE(strand, strand); CVM_STORE(open, open); CVM_STORE(noPore, noPore);
-    CVM_STORE(saturated, saturated); CVM_STORE(other, other);
+#define CVM_STORE(field, to) memcpy(b->to, &s->field, sizeof s->field);
+    CVM_LANE_FIELDS(CVM_STORE)
 #undef CVM_STORE
 }
 
@@ -302,6 +295,7 @@ CVM_TARGET static void CVM_FN(cvm_end_reads)(cvm_block *b, int32_t reason) {
     CVM_FN(store)(b, &s);
 }
 
+#undef CVM_LANE_FIELDS
 #undef CVM_CAT2
 #undef CVM_CAT
 #undef CVM_FN

@@ -154,6 +154,21 @@ import Testing
         }
     }
 
+    @Test func theOpenPoreBandsEdgesCountAsOpenPore() {
+        // 1 ADC level = 1 pA: samples land exactly on the band's edges (150 and 350 pA) once the
+        // open-pore level has come down far enough (to 165 pA) that 150 is no longer strand.
+        let calibration = ChannelCalibration(digitisation: 8192, offset: 0, range: 8192)
+        // Down in two steps, each above 85 % of the level it starts from (or it would be strand).
+        var stream = [Int16](repeating: 190, count: 1000) + [Int16](repeating: 165, count: 1000)
+        for k in 0..<2000 { stream.append([150, 350, 149, 351, 165][k % 5]) }
+        let bank = ChannelBank(calibrations: [calibration])
+        stream.withUnsafeBufferPointer { bank.push($0.baseAddress!, frames: stream.count) { _ in } }
+        var one = ChannelProcessor(channel: 1, calibration: calibration)
+        for raw in stream { one.push(raw) { _ in } }
+        #expect(bank.status(0) == one.status)
+        #expect(one.status.state == .pore && abs(one.openPoreLevel - 165) < 1, "\(one.status)")
+    }
+
     @Test func parametersTheKernelCannotHoldAreRefused() {
         var p = SegmentationParameters()
         p.minimumGap = 100_001   // the prefix-sum ring holds the gap: bounded
