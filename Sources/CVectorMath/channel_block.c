@@ -55,7 +55,7 @@ typedef struct {
 #undef CVM_TARGET
 #endif
 
-typedef long (*cvm_run_kernel)(cvm_block *, const int16_t *, long, long);
+typedef long (*cvm_run_kernel)(cvm_block *, const void *, long, long);
 typedef void (*cvm_end_kernel)(cvm_block *, int32_t);
 
 static const cvm_run_kernel runs[] = {
@@ -74,7 +74,7 @@ static const cvm_end_kernel ends[] = {
 #endif
 };
 
-long cvm_block_run(cvm_block *block, const int16_t *rows, long stride, long count) {
+long cvm_block_run(cvm_block *block, const void *rows, long stride, long count) {
     return runs[cvm_tstat_level()](block, rows, stride, count);
 }
 
@@ -87,7 +87,7 @@ static int usable(int level) {
     return level < CVM_LEVEL_BASELINE || level > available ? available : level;
 }
 
-long cvm_block_run_at_level(int level, cvm_block *block, const int16_t *rows, long stride, long count) {
+long cvm_block_run_at_level(int level, cvm_block *block, const void *rows, long stride, long count) {
     return runs[usable(level)](block, rows, stride, count);
 }
 

@@ -176,7 +176,7 @@ CVM_TARGET static void CVM_FN(close_window)(cvm_block *b, cvm_lanes *s) {
     b->windowTotal = 0;
 }
 
-CVM_TARGET static long CVM_FN(cvm_run)(cvm_block *b, const int16_t *rows, long stride, long count) {
+CVM_TARGET static long CVM_FN(cvm_run)(cvm_block *b, const void *rows, long stride, long count) {
     cvm_lanes s;
     CVM_FN(load)(b, &s);
     cvm_dv offset, unit;
@@ -195,7 +195,7 @@ CVM_TARGET static long CVM_FN(cvm_run)(cvm_block *b, const int16_t *rows, long s
             break;
         }
         cvm_sv raw16;
-        memcpy(&raw16, rows + r * stride, sizeof raw16);
+        memcpy(&raw16, (const char *)rows + 2 * r * stride, sizeof raw16);
         cvm_iv raw = __builtin_convertvector(raw16, cvm_iv);
         // current(raw): pA.
         cvm_fv x = __builtin_convertvector((__builtin_convertvector(raw, cvm_dv) + offset) * unit, cvm_fv);

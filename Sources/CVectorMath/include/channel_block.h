@@ -98,10 +98,10 @@ typedef struct {
     cvm_block_read endedReads[CVM_BLOCK_LANES];
 } cvm_block;
 
-/// Processes up to `rows` rows of 16 host-order samples, `stride` samples apart; returns the
-/// rows taken. It stops early after a row that ended kept reads (`ended` > 0: take their samples
-/// before calling again) or before a row that needs more room (`needsRoom`).
-long cvm_block_run(cvm_block *block, const int16_t *rows, long stride, long count);
+/// Processes up to `count` rows of 16 host-order int16 samples (any alignment), `stride` samples
+/// apart; returns the rows taken. It stops early after a row that ended kept reads (`ended` > 0:
+/// take their samples before calling again) or before a row that needs more room (`needsRoom`).
+long cvm_block_run(cvm_block *block, const void *rows, long stride, long count);
 
 /// Ends every read in progress with `reason` (lost samples, or the run stopped); kept reads are
 /// left in `ended`/`endedReads`.
@@ -109,7 +109,7 @@ void cvm_block_end_reads(cvm_block *block, int32_t reason);
 
 /// The two at a given level (see tstat.h; the widest available if this CPU lacks it), for the
 /// tests that check every level.
-long cvm_block_run_at_level(int level, cvm_block *block, const int16_t *rows, long stride, long count);
+long cvm_block_run_at_level(int level, cvm_block *block, const void *rows, long stride, long count);
 void cvm_block_end_reads_at_level(int level, cvm_block *block, int32_t reason);
 
 #ifdef __cplusplus

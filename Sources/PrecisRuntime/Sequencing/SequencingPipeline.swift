@@ -24,8 +24,8 @@ public struct SequencingSnapshot: Sendable, Codable {
 /// The consumer side of the streaming path: takes packets from the ring on its own thread,
 /// checks sequence and sample continuity, and hands the packet's rows to the `ChannelBank`
 /// (sixteen channels per vector block, each as its own `ChannelProcessor` would be); completed
-/// reads go to `readSink` in batches. Nothing is allocated per
-/// packet; a snapshot for the operator is published every `snapshotEvery` packets.
+/// reads go to `readSink` in batches. Nothing is allocated per packet (a read's buffer grows
+/// with the read); a snapshot for the operator is published every `snapshotEvery` packets.
 public final class SequencingPipeline: @unchecked Sendable {
     /// How often the snapshot is published, and a test knob that stalls the consumer.
     public struct Options: Sendable {
@@ -142,14 +142,14 @@ public final class SequencingPipeline: @unchecked Sendable {
         let channels = identity.channels, frames = header.frames
         let samples = packet.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize)
         #if _endian(little)
-        bank.push(samples.assumingMemoryBound(to: Int16.self), frames: frames) { completed.append($0) }
+        bank.push(samples, frames: frames) { completed.append($0) }
         #else
         if swapped.count < channels * frames { swapped = [Int16](repeating: 0, count: channels * frames) }
         swapped.withUnsafeMutableBufferPointer { swapped in
             for k in 0..<channels * frames {
                 swapped[k] = Int16(littleEndian: samples.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self))
             }
-            bank.push(UnsafePointer(swapped.baseAddress!), frames: frames) { completed.append($0) }
+            bank.push(UnsafeRawPointer(swapped.baseAddress!), frames: frames) { completed.append($0) }
         }
         #endif
         totals.samples += Int64(channels * frames)

@@ -126,29 +126,34 @@ public final class ChannelBank: @unchecked Sendable {
         (UnsafeMutableRawPointer(blocks + k) + MemoryLayout<cvm_block>.offset(of: path)!).assumingMemoryBound(to: T.self)
     }
 
-    /// Takes `frames` rows of `channels` host-order samples, channel-interleaved (a stream packet's
-    /// layout); calls `completed` for each read they end.
-    public func push(_ rows: UnsafePointer<Int16>, frames: Int, _ completed: (SegmentedRead) -> Void) {
+    /// Takes `frames` rows of `channels` host-order int16 samples, channel-interleaved (a stream
+    /// packet's layout, at any alignment); calls `completed` for each read they end.
+    public func push(_ rows: UnsafeRawPointer, frames: Int, _ completed: (SegmentedRead) -> Void) {
+        let rowBytes = 2 * channels
         for k in 0..<blockCount {
             let first = k * Self.lanes, width = min(Self.lanes, channels - first)
             if width == Self.lanes {
-                run(k, rows + first, stride: channels, frames: frames, completed)
+                run(k, rows + 2 * first, stride: channels, frames: frames, completed)
                 continue
             }
             if padded.count < frames * Self.lanes { padded = [Int16](repeating: 0, count: frames * Self.lanes) }
             padded.withUnsafeMutableBufferPointer { padded in
                 for f in 0..<frames {
-                    for lane in 0..<width { padded[f * Self.lanes + lane] = rows[f * channels + first + lane] }
+                    for lane in 0..<width {
+                        padded[f * Self.lanes + lane] = rows.loadUnaligned(fromByteOffset: f * rowBytes + 2 * (first + lane), as: Int16.self)
+                    }
                 }
-                run(k, UnsafePointer(padded.baseAddress!), stride: Self.lanes, frames: frames, completed)
+                run(k, UnsafeRawPointer(padded.baseAddress!), stride: Self.lanes, frames: frames, completed)
             }
         }
     }
 
-    func run(_ k: Int, _ rows: UnsafePointer<Int16>, stride: Int, frames: Int, _ completed: (SegmentedRead) -> Void) {
+    /// Block `k`'s rows (`stride` samples apart) through the kernel, growing reads' room and
+    /// reporting ended reads whenever it stops for them.
+    func run(_ k: Int, _ rows: UnsafeRawPointer, stride: Int, frames: Int, _ completed: (SegmentedRead) -> Void) {
         var done = 0
         while done < frames {
-            let rest = rows + done * stride
+            let rest = rows + 2 * done * stride
             done += level.map { cvm_block_run_at_level($0, blocks + k, rest, stride, frames - done) }
                 ?? cvm_block_run(blocks + k, rest, stride, frames - done)
             report(k, completed)
