@@ -92,9 +92,9 @@ public final class ChannelBank: @unchecked Sendable {
             for lane in 0..<Self.lanes {
                 let c = k * Self.lanes + lane
                 // Lanes past the last channel see 0 pA: no pore, never a read.
-                let calibration = c < channels ? calibrations[c] : ChannelCalibration(digitisation: 1, offset: 0, range: 1)
-                field(k, \.offset, Double.self)[lane] = c < channels ? calibration.offset : 0
-                field(k, \.unit, Double.self)[lane] = c < channels ? calibration.range / calibration.digitisation : 0
+                let calibration = c < channels ? calibrations[c] : nil
+                field(k, \.offset, Double.self)[lane] = calibration?.offset ?? 0
+                field(k, \.unit, Double.self)[lane] = calibration.map { $0.range / $0.digitisation } ?? 0
                 field(k, \.level, Float.self)[lane] = parameters.expectedOpenPore
                 field(k, \.shortPosition, Int32.self)[lane] = -1
                 field(k, \.longPosition, Int32.self)[lane] = -1
