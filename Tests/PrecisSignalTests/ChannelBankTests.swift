@@ -59,7 +59,11 @@ import Testing
         wide.minimumGap = 40
         wide.minimumReadLength = 150
         wide.events = .init(windowLength1: 1, windowLength2: 60, threshold1: 1.4, threshold2: 3.0, peakHeight: 0.2)
-        return [SegmentationParameters(), small, wide]
+        var tight = SegmentationParameters()   // any non-strand sample ends a read: the detector
+        tight.minimumGap = 1                   // runs only `lag + 1` samples behind the newest
+        tight.minimumReadLength = 20
+        tight.events = .init(windowLength1: 2, windowLength2: 5, threshold1: 1.4, threshold2: 3.0, peakHeight: 0.2)
+        return [SegmentationParameters(), small, wide, tight]
     }()
 
     struct Outcome {
@@ -118,7 +122,7 @@ import Testing
         return outcome
     }
 
-    @Test(arguments: 0..<3)
+    @Test(arguments: 0..<4)
     func everyChannelGetsWhatItsOwnProcessorGives(parameterSet: Int) {
         let p = Self.parameterSets[parameterSet]
         // 37 channels: two full blocks and a partial one.
