@@ -15,8 +15,16 @@ public struct ChannelCalibration: Sendable, Equatable, Codable {
         self.range = range
     }
 
+    /// pA per ADC level: `range / digitisation`.
+    @inlinable
+    public var unit: Double { range / digitisation }
+
     /// pA of one raw sample as slow5lib converts it: `(raw + offset) × (range / digitisation)` in
     /// double precision, rounded to single.
     @inlinable
-    public func picoamperes(_ raw: Int16) -> Float { Float((Double(raw) + offset) * (range / digitisation)) }
+    public func picoamperes(_ raw: Int16) -> Float { Float((Double(raw) + offset) * unit) }
+
+    /// The ADC code nearest to `pA`, clamped to int16: how simulators turn a current into raw signal.
+    @inlinable
+    public func raw(picoamperes pA: Double) -> Int16 { Int16(clamping: Int((pA / unit - offset).rounded())) }
 }

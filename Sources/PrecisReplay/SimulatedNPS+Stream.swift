@@ -67,11 +67,7 @@ final class NPSStreamer: @unchecked Sendable {
         players = (0..<identity.channels).map { c in
             let script = c < scripts.count ? scripts[c] : NPSChannelScript(kind: .pore)
             let cal = calibrations[c]
-            let unit = cal.range / cal.digitisation
-            let open = (0..<1021).map { _ -> Int16 in
-                let level = Double(openPore) + 2.0 * rng.nextGaussian()
-                return Int16(clamping: Int((level / unit - cal.offset).rounded()))
-            }
+            let open = (0..<1021).map { _ in cal.raw(picoamperes: Double(openPore) + 2.0 * rng.nextGaussian()) }
             return Player(reads: script.reads.filter { !$0.isEmpty }, kind: script.kind, open: open, gapLeft: gap + c % 97)
         }
     }

@@ -9,7 +9,7 @@ public enum SyntheticNanopore {
     public static func read(length: Int, digitisation: Double, offset: Double, range: Double, seed: UInt64,
                             dwell: Double = 9, noise: Double = 1.5) -> [Int16] {
         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 1)
-        let unit = range / digitisation
+        let calibration = ChannelCalibration(digitisation: digitisation, offset: offset, range: range)
         var level = 60 + 80 * rng.nextUnit()
         var left = 0
         var out = [Int16]()
@@ -21,7 +21,7 @@ public enum SyntheticNanopore {
             }
             left -= 1
             let current = level + noise * rng.nextGaussian()
-            out.append(Int16(clamping: Int((current / unit - offset).rounded())))
+            out.append(calibration.raw(picoamperes: current))
         }
         return out
     }

@@ -66,13 +66,12 @@ extension SimulatorSetup {
             let c = index % channels
             index += 1
             rate = rate ?? read.samplingRate
-            let own = ChannelCalibration(digitisation: read.digitisation, offset: read.offset, range: read.range)
+            let own = read.calibration
             let cal = calibrations[c] ?? own
             calibrations[c] = cal
             var raw = read.rawSignal
             if cal != own {
-                let unit = cal.range / cal.digitisation
-                raw = read.picoamperes.map { Int16(clamping: Int((Double($0) / unit - cal.offset).rounded())) }
+                raw = read.picoamperes.map { cal.raw(picoamperes: Double($0)) }
             }
             scripts[c].reads.append(raw)
         }

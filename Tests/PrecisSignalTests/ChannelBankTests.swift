@@ -25,8 +25,7 @@ import Testing
     static func channel(_ frames: Int, calibration: ChannelCalibration, seed: UInt64) -> [Int16] {
         var rng = Random(state: seed)
         var out: [Int16] = []
-        let unit = calibration.range / calibration.digitisation
-        func raw(_ pA: Float) -> Int16 { Int16(clamping: Int((Double(pA) / unit - calibration.offset).rounded())) }
+        func raw(_ pA: Float) -> Int16 { calibration.raw(picoamperes: Double(pA)) }
         while out.count < frames {
             switch rng.next(10) {
             case 0...2:

@@ -94,7 +94,7 @@ public final class ChannelBank: @unchecked Sendable {
                 // Lanes past the last channel see 0 pA: no pore, never a read.
                 let calibration = c < channels ? calibrations[c] : nil
                 field(k, \.offset, Double.self)[lane] = calibration?.offset ?? 0
-                field(k, \.unit, Double.self)[lane] = calibration.map { $0.range / $0.digitisation } ?? 0
+                field(k, \.unit, Double.self)[lane] = calibration?.unit ?? 0
                 field(k, \.level, Float.self)[lane] = parameters.expectedOpenPore
                 field(k, \.shortPosition, Int32.self)[lane] = -1
                 field(k, \.longPosition, Int32.self)[lane] = -1

@@ -19,7 +19,6 @@ public struct ChannelProcessor: Sendable {
     public let calibration: ChannelCalibration
     /// The parameters in use.
     public let parameters: SegmentationParameters
-    let unit: Double
     let rails: ClosedRange<Int16>
     var detector: EventDetector
     /// The running open-pore level (pA).
@@ -52,15 +51,10 @@ public struct ChannelProcessor: Sendable {
         self.calibration = calibration
         self.parameters = parameters
         self.rails = rails
-        unit = calibration.range / calibration.digitisation
         detector = EventDetector(parameters: parameters.events)
         openPoreLevel = parameters.expectedOpenPore
         pending.reserveCapacity(parameters.minimumGap)
     }
-
-    /// `calibration.picoamperes(raw)`, with range / digitisation worked out once.
-    @inline(__always)
-    func current(_ raw: Int16) -> Float { Float((Double(raw) + calibration.offset) * unit) }
 
     /// Whether a read is in progress.
     public var readInProgress: Bool { inRead }
@@ -68,7 +62,7 @@ public struct ChannelProcessor: Sendable {
     /// Takes one raw sample; calls `completed` for a read it ends.
     @inline(__always)
     public mutating func push(_ raw: Int16, _ completed: (SegmentedRead) -> Void) {
-        let x = current(raw)
+        let x = calibration.picoamperes(raw)
         let strand: Bool
         if !rails.contains(raw) {
             window.saturated += 1
@@ -133,7 +127,7 @@ public struct ChannelProcessor: Sendable {
         var found = 0
         for raw in pending {
             read.append(raw)
-            detector.push(current(raw)) { _ in found += 1 }
+            detector.push(calibration.picoamperes(raw)) { _ in found += 1 }
         }
         eventsInRead += found
         pending.removeAll(keepingCapacity: true)
