@@ -43,10 +43,7 @@ public struct ByteReader {
     }
 
     /// An unsigned 16-bit little-endian integer.
-    public mutating func u16(_ field: String) throws -> UInt16 {
-        let b = try bytes(2, field)
-        return UInt16(b[b.startIndex]) | UInt16(b[b.startIndex + 1]) << 8
-    }
+    public mutating func u16(_ field: String) throws -> UInt16 { try integer(UInt16.self, field) }
 
     /// A signed 16-bit little-endian integer.
     public mutating func i16(_ field: String) throws -> Int16 {
@@ -54,16 +51,10 @@ public struct ByteReader {
     }
 
     /// An unsigned 32-bit little-endian integer.
-    public mutating func u32(_ field: String) throws -> UInt32 {
-        let b = try bytes(4, field)
-        return (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[b.startIndex + $1]) << (8 * $1) }
-    }
+    public mutating func u32(_ field: String) throws -> UInt32 { try integer(UInt32.self, field) }
 
     /// An unsigned 64-bit little-endian integer.
-    public mutating func u64(_ field: String) throws -> UInt64 {
-        let b = try bytes(8, field)
-        return (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[b.startIndex + $1]) << (8 * UInt64($1)) }
-    }
+    public mutating func u64(_ field: String) throws -> UInt64 { try integer(UInt64.self, field) }
 
     /// A little-endian IEEE 754 double.
     public mutating func f64(_ field: String) throws -> Double { Double(bitPattern: try u64(field)) }
