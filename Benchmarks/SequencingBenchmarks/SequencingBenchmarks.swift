@@ -44,7 +44,7 @@ let benchmarks: @Sendable () -> Void = {
             var count = 0
             signal.withUnsafeBufferPointer { all in
                 var k = 0
-                while k < all.count {   // in packets' chunks of 8 samples, as the signal thread feeds it
+                while k < all.count {   // in chunks of 8 samples (EventDetector.events pushes 32 at a time)
                     let n = min(8, all.count - k)
                     detector.push(contentsOf: UnsafeBufferPointer(rebasing: all[k..<k + n])) { _ in count += 1 }
                     k += n

@@ -195,7 +195,14 @@ public struct EventDetector: Sendable {
     public static func events(_ samples: [Float], parameters: Parameters = .r94DNA) -> [NanoporeEvent] {
         var detector = EventDetector(parameters: parameters)
         var events: [NanoporeEvent] = []
-        for x in samples { detector.push(x) { events.append($0) } }
+        samples.withUnsafeBufferPointer { all in
+            var k = 0
+            while k < all.count {   // a batch at a time: the same sums and events as one by one
+                let n = min(Self.batch, all.count - k)
+                detector.push(contentsOf: UnsafeBufferPointer(rebasing: all[k..<k + n])) { events.append($0) }
+                k += n
+            }
+        }
         detector.finish { events.append($0) }
         return events
     }
