@@ -131,4 +131,26 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         #expect(totals.samples == Int64(3 * 8 * 4))   // only the three good packets' samples were used
         #expect(pipeline.snapshot.frames == 40)
     }
+
+    @Test func packetsRefusedAfterTheLastOneTakenAreLostPacketsToo() {
+        // A refused packet shows as a sequence gap before the next packet taken; the ones refused
+        // after the last packet taken never do, and are counted when the run ends.
+        let calibrations = (0..<4).map { _ in ChannelCalibration(digitisation: 8192, offset: 0, range: 1400) }
+        let ring = PacketRing(slotSize: NPSProtocol.streamHeaderSize + 2 * 4 * 8, slots: 2)
+        let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+                                          ring: ring, readSink: { _ in })
+        func offer(_ p: [UInt8]) -> Bool { p.withUnsafeBytes { ring.deliver($0) } }
+        func drain() { while ring.consume({ pipeline.process($0) }) {} }
+        #expect(offer(packet(sequence: 0, first: 0)) && offer(packet(sequence: 1, first: 8)))
+        #expect(!offer(packet(sequence: 2, first: 16)) && !offer(packet(sequence: 3, first: 24)))   // full
+        drain()
+        #expect(offer(packet(sequence: 4, first: 32)) && offer(packet(sequence: 5, first: 40)))     // shows 2 and 3 missing
+        #expect(!offer(packet(sequence: 6, first: 48, frames: 3)) && !offer(packet(sequence: 7, first: 51)))
+        drain()
+        pipeline.finishChannels()
+        let totals = pipeline.snapshot.totals
+        #expect(ring.overflows == 4)
+        #expect(totals.lostPackets == 4)
+        #expect(totals.lostFrames == 16 + 3 + 8)
+    }
 }

@@ -18,6 +18,9 @@ public final class PacketRing: PacketSink, @unchecked Sendable {
     let head = ManagedAtomic<Int>(0)
     let tail = ManagedAtomic<Int>(0)
     let overflowCounter = ManagedAtomic<Int>(0)
+    /// Packets (and their bytes) refused since the last one taken; see `refusedAtEnd`.
+    let refusedSinceTaken = ManagedAtomic<Int>(0)
+    let refusedBytesSinceTaken = ManagedAtomic<Int>(0)
     let oversizeCounter = ManagedAtomic<Int>(0)
     let failed = ManagedAtomic<Bool>(false)
     let failureLock = NSLock()
@@ -50,7 +53,13 @@ public final class PacketRing: PacketSink, @unchecked Sendable {
         let h = head.load(ordering: .relaxed)
         if h - tail.load(ordering: .acquiring) == slotCount {
             overflowCounter.wrappingIncrement(ordering: .relaxed)
+            refusedSinceTaken.wrappingIncrement(ordering: .relaxed)
+            refusedBytesSinceTaken.wrappingIncrement(by: packet.count, ordering: .relaxed)
             return false
+        }
+        if refusedSinceTaken.load(ordering: .relaxed) != 0 {
+            refusedSinceTaken.store(0, ordering: .relaxed)
+            refusedBytesSinceTaken.store(0, ordering: .relaxed)
         }
         let slot = h & mask
         if let base = packet.baseAddress { (storage + slot * slotSize).copyMemory(from: base, byteCount: packet.count) }
@@ -81,6 +90,12 @@ public final class PacketRing: PacketSink, @unchecked Sendable {
 
     /// Packets refused because the ring was full.
     public var overflows: Int { overflowCounter.load(ordering: .relaxed) }
+    /// Packets refused after the last packet the ring took, and their bytes. The consumer sees
+    /// every other refused packet as a gap in the sequence before the next packet it gets; these
+    /// it never can, so once the source has stopped they are counted as lost from here.
+    public var refusedAtEnd: (packets: Int, bytes: Int) {
+        (refusedSinceTaken.load(ordering: .relaxed), refusedBytesSinceTaken.load(ordering: .relaxed))
+    }
     /// Packets larger than a slot (discarded).
     public var oversized: Int { oversizeCounter.load(ordering: .relaxed) }
     /// Packets waiting.

@@ -89,7 +89,14 @@ public final class SequencingPipeline: @unchecked Sendable {
     public var snapshot: SequencingSnapshot { snapshotLock.withLock { published } }
 
     /// Ends every read in progress and publishes the final snapshot (the end of `consumeUntilStopped`).
+    /// Packets the ring refused after the last one it took show no gap to the consumer (no later
+    /// packet arrives); they are lost packets too, and their frames lost frames.
     public func finishChannels() {
+        let (packets, bytes) = ring.refusedAtEnd
+        if packets > 0 {
+            totals.lostPackets += Int64(packets)
+            totals.lostFrames += Int64(max(0, bytes - packets * NPSProtocol.streamHeaderSize) / (2 * max(identity.channels, 1)))
+        }
         bank.finish { completed.append($0) }
         flushReads()
         publish()
