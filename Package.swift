@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
-// Precis: the instrument controller on the bench box. See ARCHITECTURE.md in the
-// steering repository for the targets and the direction of imports.
+// Precis: the instrument controller on the bench box. ARCHITECTURE.md (beside this file)
+// maps the targets and the direction of imports.
 import Foundation
 import PackageDescription
 
