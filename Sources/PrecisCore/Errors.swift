@@ -22,6 +22,10 @@ public enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case calibration
     /// A user-supplied value is wrong (unknown device, unknown assay, bad option).
     case input
+    /// The record a user named (a run, an outbox entry, a lockout) does not exist.
+    case notFound
+    /// The record is not in a state that allows this (a result already void, a lockout already lifted).
+    case conflict
     /// The local store could not be opened, read or written.
     case storage
     /// Quality control holds the assay on this instrument (a Westgard rule rejected a QC run).

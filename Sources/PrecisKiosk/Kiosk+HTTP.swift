@@ -109,11 +109,33 @@ extension Kiosk {
     static func status(_ kind: ErrorKind) -> Int {
         switch kind {
         case .input: 400
+        case .notFound: 404
+        case .conflict: 409
         case .calibration: 422
         case .qualityControl: 409
         case .storage, .other: 500
         case .busy: 409
         default: 503
+        }
+    }
+
+    /// A whole-number query value within `range`, nil when absent; 400 for any other value,
+    /// never a silent clamp, so a client learns that it asked for something else.
+    static func query(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError(400, "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A boolean query value (`true` or `false`), nil when absent; 400 for any other value.
+    static func flag(_ request: Request, _ name: String) throws -> Bool? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw APIError(400, "'\(name)' must be true or false")
         }
     }
 

@@ -7,6 +7,7 @@ extension Kiosk {
     /// Every route: the page, `/api/v1/…`, the events stream and `/metrics`.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MethodNotAllowedMiddleware(table: MethodTable(openAPI: KioskResources.page("openapi.json"))))
         addPageRoutes(router)
         addSessionRoutes(router)
         addRunRoutes(router)
@@ -68,8 +69,8 @@ extension Kiosk {
         router.get("/api/v1/results") { request, _ in
             await self.respond {
                 _ = try self.caller(request)
-                let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
-                return try Self.json(self.runtime.results(limit: min(max(limit, 1), 500)))
+                let limit = try Self.query(request, "limit", in: 1...500) ?? 50
+                return try Self.json(self.runtime.results(limit: limit))
             }
         }
         router.get("/api/v1/results/:id") { request, context in
@@ -81,7 +82,7 @@ extension Kiosk {
         router.get("/api/v1/queue") { request, _ in
             await self.respond {
                 _ = try self.caller(request)
-                let all = request.uri.queryParameters.get("all") == "true"
+                let all = try Self.flag(request, "all") ?? false
                 return try Self.json(self.runtime.queue(includeDelivered: all))
             }
         }

@@ -82,7 +82,7 @@ extension Runtime {
     /// One run in full; throws `.input` for an unknown id.
     public func resultDetail(runID: Int64) throws -> ResultDetail {
         guard let run = try store.run(runID) else {
-            throw PrecisError(.input, "no run \(runID) in \(store.path)", hint: "`precis results` lists the runs")
+            throw PrecisError(.notFound, "no run \(runID) in this store", hint: "`precis results` lists the runs")
         }
         let summary = try summary(run)
         let result = try store.result(forRun: runID)

@@ -117,15 +117,15 @@ extension Store {
     public func retryOutbox(_ id: Int64, actor: String, at: Date) throws -> OutboxEntry {
         try write { db in
             guard let entry = try Self.fetchOutbox(db, where: "o.id = ?", [id]).first else {
-                throw PrecisError(.input, "no outbox entry \(id)", hint: "`precis queue --all` lists them")
+                throw PrecisError(.notFound, "no outbox entry \(id)", hint: "`precis queue --all` lists them")
             }
             guard entry.state == "failed" || entry.state == "pending" else {
-                throw PrecisError(.input, "outbox entry \(id) is \(entry.state); only failed or pending entries are retried")
+                throw PrecisError(.conflict, "outbox entry \(id) is \(entry.state); only failed or pending entries are retried")
             }
             let voided = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE supersedes_id = ? AND status = 'VOID'",
                                             arguments: [entry.resultID])
             guard voided == nil else {
-                throw PrecisError(.input, "outbox entry \(id) carries a voided result; it is not sent again")
+                throw PrecisError(.conflict, "outbox entry \(id) carries a voided result; it is not sent again")
             }
             let when = Timestamp.string(at)
             try db.execute(sql: "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",

@@ -93,9 +93,9 @@ extension Store {
             guard let currentID = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE run_id = ? ORDER BY id DESC LIMIT 1",
                                                      arguments: [runID]),
                   let current = try Self.fetchResult(db, id: currentID) else {
-                throw PrecisError(.input, "run \(runID) has no result to void")
+                throw PrecisError(.notFound, "run \(runID) has no result to void")
             }
-            guard current.status != "VOID" else { throw PrecisError(.input, "the result of run \(runID) is already void") }
+            guard current.status != "VOID" else { throw PrecisError(.conflict, "the result of run \(runID) is already void") }
             let void = NewResult(status: "VOID", analyte: current.analyte,
                                  loinc: Coding(code: current.loincCode, display: current.loincDisplay), concentration: nil,
                                  unit: current.unit, decimals: current.decimals, flags: current.flags, response: current.response,

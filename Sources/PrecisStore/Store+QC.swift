@@ -124,10 +124,10 @@ extension Store {
     public func acknowledgeLockout(_ id: Int64, supervisor: String, reason: String, at: Date) throws -> QCLockout {
         try write { db in
             guard let lockout = try Self.fetchLockouts(db, where: "id = ?", [id]).first else {
-                throw PrecisError(.input, "no QC lockout \(id)", hint: "`precis qc status` lists them")
+                throw PrecisError(.notFound, "no QC lockout \(id)", hint: "`precis qc status` lists them")
             }
             guard lockout.acknowledgedAt == nil else {
-                throw PrecisError(.input, "QC lockout \(id) was already acknowledged by \(lockout.acknowledgedBy ?? "?")")
+                throw PrecisError(.conflict, "QC lockout \(id) was already acknowledged by \(lockout.acknowledgedBy ?? "?")")
             }
             try db.execute(sql: "UPDATE qc_lockouts SET acknowledged_at = ?, acknowledged_by = ?, reason = ? WHERE id = ?",
                            arguments: [Timestamp.string(at), supervisor, reason, id])

@@ -74,7 +74,7 @@ func fail(_ error: PrecisError) -> ExitCode {
 /// The exit code of an error kind (see `precis --help`).
 func exitCode(_ kind: ErrorKind) -> Int32 {
     switch kind {
-    case .input: 2
+    case .input, .notFound, .conflict: 2
     case .calibration: 3
     case .storage: 4
     case .qualityControl: 8
