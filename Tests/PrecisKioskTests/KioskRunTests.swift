@@ -39,13 +39,13 @@ extension KioskTests {
                                              token: sup)
             #expect(voided.status == 200, "\(voided.body)")
             let again = try await http.send(.POST, "/api/v1/results/\(runID)/void", body: #"{"reason":"twice"}"#, token: sup)
-            #expect(again.status == 400)
+            #expect(again.status == 409, "voiding twice is a conflict with the record's state: \(again.body)")
             let held = try await http.send(.GET, "/api/v1/queue", token: op).array()
         let entry = try #require(held.first { $0["sample"] as? String == "S-0101" })
         #expect(entry["state"] as? String == "failed" && (entry["lastError"] as? String)?.contains("voided") == true,
                 "a voided result waiting for upload is held: \(entry)")
         let retried = try await http.send(.POST, "/api/v1/queue/\(entry["id"] as? Int ?? 0)/retry", body: "{}", token: op)
-        #expect(retried.status == 400, "a voided result is never sent: \(retried.body)")
+        #expect(retried.status == 409, "a voided result is never sent: \(retried.body)")
         let detail = try await http.send(.GET, "/api/v1/results/\(runID)", token: op).json()
             #expect((detail["summary"] as? [String: Any])?["resultStatus"] as? String == "VOID")
 
