@@ -76,7 +76,10 @@ struct KioskInstallUnitCommand: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var arguments = ["--port", String(port)]
         if let db { arguments += ["--db", URL(fileURLWithPath: db).path] }
-        let path = try guarded { try Kiosk.installUnit(into: prefix, executable: executable, arguments: arguments) }
+        let path = try guarded {
+            try StoreFileGuard.forStore(db).admit(prefix + "/precis-kiosk.service", as: "--prefix")
+            return try Kiosk.installUnit(into: prefix, executable: executable, arguments: arguments)
+        }
         print("wrote \(path)")
         print("then: systemctl daemon-reload && systemctl enable --now precis-kiosk")
     }
