@@ -79,6 +79,7 @@ extension Kiosk {
     func startRun(_ request: Request) async throws -> Response {
         let session = try changer(request)
         let input = try await body(StartRunRequest.self, request)
+        try checkOffered(try DeviceAddress(input.device))
         let wait = input.cartridgeWaitSeconds.map { Duration.seconds(min(max($0, 0), 3600)) } ?? configuration.cartridgeWait
         let run = try await runs.start(RunRequest(device: input.device, assay: input.assay, sample: input.sample,
                                                   patient: input.patient, lot: input.lot, operatorID: session.operatorID,

@@ -26,7 +26,7 @@ extension Kiosk {
     }
 
     private func addPageRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/") { _, _ in await self.respond { try Self.file("index.html", type: "text/html; charset=utf-8") } }
+        router.get("/") { _, _ in await self.respond { try self.indexPage() } }
         router.get("/kiosk.css") { _, _ in await self.respond { try Self.file("kiosk.css", type: "text/css; charset=utf-8") } }
         router.get("/kiosk.js") { _, _ in
             await self.respond { try Self.file("kiosk.js", type: "text/javascript; charset=utf-8") }
@@ -74,7 +74,12 @@ extension Kiosk {
             }
         }
         router.get("/api/v1/results/:id") { request, context in
-            await self.respond { _ = try self.caller(request); return try Self.json(self.runtime.resultDetail(runID: Self.id(context))) }
+            await self.respond {
+                _ = try self.caller(request)
+                let id = try Self.id(context)
+                guard try self.runtime.store.run(id) != nil else { throw APIError(404, "no run \(id): GET /api/v1/results lists them") }
+                return try Self.json(self.runtime.resultDetail(runID: id))
+            }
         }
         router.post("/api/v1/results/:id/void") { request, context in
             await self.respond { try await self.voidResult(request, runID: Self.id(context)) }
@@ -107,9 +112,17 @@ extension Kiosk {
         "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)"
     }
 
+    /// The page; in training mode its body has the class `training`, which shows the mode on every screen.
+    func indexPage() throws -> Response {
+        try Self.file("index.html", type: "text/html; charset=utf-8") { data in
+            guard self.configuration.training else { return data }
+            return Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<body>", with: #"<body class="training">"#).utf8)
+        }
+    }
+
     /// A file of the page (`Page/`), with headers that keep it in its own frame and origin.
-    static func file(_ name: String, type: String) throws -> Response {
-        guard let data = KioskResources.page(name) else { throw APIError(404, "\(name) is missing from this installation") }
+    static func file(_ name: String, type: String, transform: (Data) -> Data = { $0 }) throws -> Response {
+        guard let data = KioskResources.page(name).map(transform) else { throw APIError(404, "\(name) is missing from this installation") }
         return Response(status: .ok, headers: [
             .contentType: type, .cacheControl: "no-cache",
             HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",

@@ -12,7 +12,7 @@ extension Kiosk {
     /// server. `listening` is called with the port once the server accepts connections.
     public func run(notifier: SystemdNotifier = SystemdNotifier(), listening: @escaping @Sendable (Int) -> Void = { _ in })
         async throws {
-        devices.set(await Runtime.devices())
+        devices.set(await Runtime.devices().filter(offers))
         let host = configuration.host
         let app = Application(
             router: makeRouter(),

@@ -32,6 +32,19 @@ public final class Kiosk: Sendable {
         sessions = SessionTable(configuration: configuration, clock: runtime.clock)
         runs = ActiveRuns(runtime: runtime, hub: hub, metrics: metrics)
     }
+
+    /// Whether the kiosk offers this instrument: a real one always, a simulator or a replayed
+    /// trace only in training mode.
+    func offers(_ device: DeviceListing) -> Bool {
+        configuration.training || (try? DeviceAddress(device.address))?.scheme.isTraining == false
+    }
+
+    /// Refuses (403) a `sim:` or `replay:` address outside training mode, before anything is opened.
+    func checkOffered(_ address: DeviceAddress) throws {
+        guard address.scheme.isTraining, !configuration.training else { return }
+        throw APIError(403, "\(address.scheme.rawValue): instruments are simulated or replayed and are offered only in training mode "
+                       + "(precis kiosk --training); use a connected instrument (GET /api/v1/devices)")
+    }
 }
 
 /// The instruments the page lists: the simulators and USB instruments found at start,

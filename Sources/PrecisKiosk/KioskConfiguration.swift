@@ -22,6 +22,9 @@ public struct KioskConfiguration: Sendable {
     public var uploadInterval: Duration = .seconds(5)
     /// How long a run waits for a cartridge when the slot is empty.
     public var cartridgeWait: Duration = .seconds(120)
+    /// Training mode (`--training`): simulated and replayed instruments are offered, and every
+    /// screen says so. Off, `sim:` and `replay:` are neither listed nor run.
+    public var training = false
 
     /// The defaults: 127.0.0.1:8080.
     public init() {}

@@ -57,11 +57,9 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
     /// Reads the configuration from `explicit`, `$PRECIS_CONFIG` or the default path; none at
     /// the default path is an empty configuration, a named file that is missing or malformed is an error.
     public static func load(explicit: String?, env: [String: String] = ProcessInfo.processInfo.environment) throws -> PrecisConfiguration {
-        let named = explicit ?? env["PRECIS_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        let home = env["HOME"] ?? NSHomeDirectory()
-        let path = named ?? "\(env["XDG_CONFIG_HOME"] ?? "\(home)/.config")/precis/config.json"
+        let (path, named) = location(explicit: explicit, env: env)
         guard let data = FileManager.default.contents(atPath: path) else {
-            if named != nil { throw PrecisError(.input, "cannot read the configuration \(path)") }
+            if named { throw PrecisError(.input, "cannot read the configuration \(path)") }
             return PrecisConfiguration()
         }
         let configuration: PrecisConfiguration
@@ -72,6 +70,14 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
         }
         try configuration.check(path)
         return configuration
+    }
+
+    /// The configuration file `load` reads, and whether it was named (then it must exist).
+    public static func location(explicit: String?, env: [String: String] = ProcessInfo.processInfo.environment)
+        -> (path: String, named: Bool) {
+        let named = explicit ?? env["PRECIS_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let home = env["HOME"] ?? NSHomeDirectory()
+        return (named ?? "\(env["XDG_CONFIG_HOME"] ?? "\(home)/.config")/precis/config.json", named != nil)
     }
 
     /// Refuses settings that would break delivery: a centre URL that is not http(s), retry

@@ -3,8 +3,22 @@ import PrecisCore
 
 /// Where an instrument is: `sim:lfr?corrupt=3`, `replay:session.jsonl`, `usb:LFR-0042`.
 public struct DeviceAddress: Sendable, Equatable, CustomStringConvertible {
+    /// What kind of instrument an address reaches.
+    public enum Scheme: String, Sendable, CaseIterable {
+        /// A simulator (`sim:lfr`).
+        case sim
+        /// A recorded session played back (`replay:FILE`).
+        case replay
+        /// A real instrument (`usb:SERIAL`).
+        case usb
+
+        /// Whether what this instrument measures is made up or played back, never a patient's
+        /// sample: its runs are training runs, marked wherever their results go.
+        public var isTraining: Bool { self != .usb }
+    }
+
     /// `sim`, `replay` or `usb`.
-    public var scheme: String
+    public var scheme: Scheme
     /// The family (sim), the file (replay), or the serial or bus path (usb).
     public var target: String
     /// `key=value` options after `?`, in order.
@@ -17,9 +31,9 @@ public struct DeviceAddress: Sendable, Equatable, CustomStringConvertible {
         guard let colon = head.firstIndex(of: ":"), colon != head.startIndex, head.index(after: colon) != head.endIndex else {
             throw Self.unknown(text)
         }
-        scheme = String(head[..<colon])
+        guard let scheme = Scheme(rawValue: String(head[..<colon])) else { throw Self.unknown(text) }
+        self.scheme = scheme
         target = String(head[head.index(after: colon)...])
-        guard ["sim", "replay", "usb"].contains(scheme) else { throw Self.unknown(text) }
         options = parts.count > 1 ? parts[1].split(separator: "&").map { pair in
             let kv = pair.split(separator: "=", maxSplits: 1)
             return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
@@ -29,9 +43,19 @@ public struct DeviceAddress: Sendable, Equatable, CustomStringConvertible {
     /// The value of option `key`, if given.
     public func option(_ key: String) -> String? { options.last { $0.key == key }?.value }
 
+    /// The files the address names (a replayed trace, a simulator's input files), with what
+    /// each is given for, for `StoreFileGuard`.
+    public var files: [(path: String?, role: String)] {
+        switch scheme {
+        case .replay: [(target, "replay:")]
+        case .sim: options.filter { SimulatorSetup.fileOptions.contains($0.key) }.map { ($0.value, "\($0.key)=") }
+        case .usb: []
+        }
+    }
+
     /// The address as typed, normalised.
     public var description: String {
-        options.isEmpty ? "\(scheme):\(target)" : "\(scheme):\(target)?" + options.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+        options.isEmpty ? "\(scheme.rawValue):\(target)" : "\(scheme.rawValue):\(target)?" + options.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
     }
 
     /// Equal when scheme, target and options match.

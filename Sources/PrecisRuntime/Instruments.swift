@@ -8,6 +8,8 @@ import PrecisUSB
 struct InstrumentSession: Sendable {
     let driver: LFRDriver
     let endpoint: String
+    /// A simulator or a replayed trace: the run is a training run.
+    let training: Bool
     /// Stops watching for the device to leave.
     let stopWatching: @Sendable () -> Void
 
@@ -22,32 +24,36 @@ struct InstrumentSession: Sendable {
 enum Instruments {
     /// Connects to `address` for an assay of `family`; a `recording` URL wraps the transport
     /// in a RecordingTransport writing a replayable trace there.
-    static func connect(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil) throws -> InstrumentSession {
+    static func connect(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil,
+                        files: StoreFileGuard) throws -> InstrumentSession {
         guard family == LFRDriver.family else {
             throw PrecisError(.input, "no runtime support for assays on \(family) devices yet")
         }
-        let opened = try open(address, family: family, recording: recording)
+        let opened = try open(address, family: family, recording: recording, files: files)
         return InstrumentSession(driver: LFRDriver(transport: opened.transport), endpoint: address.description,
-                                 stopWatching: opened.stopWatching)
+                                 training: address.scheme.isTraining, stopWatching: opened.stopWatching)
     }
 
     /// The transport to `address` for a device of `family` (a simulator, a replayed trace or a
     /// USB instrument), wrapped in a RecordingTransport when `recording` is given, and what
-    /// stops watching the device.
-    static func open(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil) throws
+    /// stops watching the device. Every file the address or `recording` names is first checked
+    /// against the store's files (`files`), before anything is opened: the one place where
+    /// the kiosk's and the command line's device addresses reach a file.
+    static func open(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil, files: StoreFileGuard) throws
         -> (transport: any Transport, stream: (any PacketSource)?, stopWatching: @Sendable () -> Void) {
+        try files.admit(address.files + [(recording?.path, "the recording")])
         var stopWatching: @Sendable () -> Void = {}
         var transport: any Transport
         switch address.scheme {
-        case "sim":
+        case .sim:
             let simulator = try SimulatorSetup.transport(address)
             guard address.target == family.name else {
                 throw PrecisError(.input, "this needs a \(family) device, \(address) is a \(address.target) device")
             }
             transport = simulator
-        case "replay":
+        case .replay:
             transport = try ReplayTransport(contentsOf: URL(fileURLWithPath: address.target))
-        default:
+        case .usb:
             let usb = try USBInstruments.open(address, family: family)
             transport = usb.transport
             stopWatching = usb.stopWatching

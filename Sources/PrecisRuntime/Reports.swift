@@ -46,6 +46,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var error: ErrorSummary?
     /// For a QC run: what the Westgard rules decided.
     public var qc: QCReport?
+    /// A training run (a simulator or a replayed trace): never a patient's result.
+    public var training: Bool = false
 }
 
 /// A lot in a report.

@@ -114,7 +114,8 @@ extension Runtime {
                   instrument: InstrumentSummary(id: context.identity.instrumentID, family: context.identity.family.name,
                                                 serial: context.identity.serial, firmware: context.identity.firmware,
                                                 endpoint: context.endpoint),
-                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init), qc: nil)
+                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init), qc: nil,
+                  training: context.record.training)
     }
 
     static func linkSummary(_ driver: LFRDriver) async -> LinkSummary {

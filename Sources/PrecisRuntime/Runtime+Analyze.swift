@@ -36,6 +36,7 @@ extension Runtime {
         let assay = try catalog.assay(assayID)
         guard let method = assay.lateralFlow else { throw PrecisError(.input, "assay \(assayID) is not a lateral-flow assay") }
         let loaded = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
+        try files.admit(file, as: "the profile")
         let profile = try LineProfileFile.read(file)
         let analysis = LateralFlowAnalyzer(method: method).analyze(profile)
         let quantitation = Quantifier.quantify(ratio: analysis.ratio, lot: loaded.lot, assay: assay)

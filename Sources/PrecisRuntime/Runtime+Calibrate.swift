@@ -28,6 +28,7 @@ extension Runtime {
                             operatorID: String) throws -> RecalibrationReport {
         let assay = try catalog.assay(assayID)
         let current = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
+        try files.admit(standards, as: "--standards")
         let (report, fit) = try Fitting.fit(model, file: standards, x: x, y: y, weights: weights)
         var next = current.lot
         next.version += 1

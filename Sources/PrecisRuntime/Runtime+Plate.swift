@@ -104,7 +104,9 @@ extension Runtime {
     /// stops half way still writes what arrived to `OUTPUT.partial.rdml`, and the error says so.
     public func runPlate(_ request: PlateRequest, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> PlateReport {
         guard (1...100).contains(request.cycles) else { throw PrecisError(.input, "--cycles must be 1 to 100, not \(request.cycles)") }
-        let opened = try Instruments.open(try DeviceAddress(request.device), family: QPCRDriver.family, recording: request.recording)
+        try files.admit(request.output, as: "--out")
+        let opened = try Instruments.open(try DeviceAddress(request.device), family: QPCRDriver.family, recording: request.recording,
+                                          files: files)
         defer { opened.stopWatching() }
         let driver = QPCRDriver(transport: opened.transport)
         let identity: QPCRIdentity

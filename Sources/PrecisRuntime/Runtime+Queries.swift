@@ -28,6 +28,8 @@ public struct ResultSummary: Sendable, Codable, Equatable {
     public var rawProfile: RawSummary?
     public var outbox: [OutboxSummary]
     public var error: ErrorSummary?
+    /// A training run (a simulator or a replayed trace): never a patient's result.
+    public var training: Bool
 }
 
 /// One run with everything needed to draw it.
@@ -55,6 +57,8 @@ public struct QueueItem: Sendable, Codable, Equatable {
     public var since: String
     public var nextAttemptAt: String
     public var lastError: String?
+    /// The result is a training run's (simulated or replayed).
+    public var training: Bool
 }
 
 /// An instrument Precis can reach.
@@ -79,7 +83,7 @@ extension Runtime {
         try store.runs(limit: limit).map(summary)
     }
 
-    /// One run in full; throws `.input` for an unknown id.
+    /// One run in full; throws `.notFound` for an unknown id.
     public func resultDetail(runID: Int64) throws -> ResultDetail {
         guard let run = try store.run(runID) else {
             throw PrecisError(.notFound, "no run \(runID) in this store", hint: "`precis results` lists the runs")
@@ -101,7 +105,7 @@ extension Runtime {
         try store.outbox(states: includeDelivered ? nil : ["pending", "in_flight", "failed"]).map {
             QueueItem(id: $0.id, runId: $0.runID, resultId: $0.resultID, sample: $0.sampleID, destination: $0.destination,
                       state: $0.state, attempts: $0.attempts, since: $0.createdAt, nextAttemptAt: $0.nextAttemptAt,
-                      lastError: $0.lastError)
+                      lastError: $0.lastError, training: $0.training)
         }
     }
 
@@ -150,6 +154,7 @@ extension Runtime {
             flags: result?.flags.map(\.rawValue) ?? [], tcRatio: result?.response,
             rawProfile: raw.map { RawSummary(readings: $0.profile.count, expected: $0.expectedCount, complete: $0.complete) },
             outbox: outbox.map(OutboxSummary.init),
-            error: run.errorMessage.map { ErrorSummary(PrecisError(ErrorKind(rawValue: run.errorKind ?? "") ?? .other, $0)) })
+            error: run.errorMessage.map { ErrorSummary(PrecisError(ErrorKind(rawValue: run.errorKind ?? "") ?? .other, $0)) },
+            training: run.training)
     }
 }

@@ -85,7 +85,7 @@ extension Runtime {
         let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
         let assay = try catalog.assay(request.assay)
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
-                                              recording: request.recording)
+                                              recording: request.recording, files: files)
         do {
             let report = try await run(request, sample: sample, patient: patient, assay: assay, session: session, events: events)
             await session.close()
@@ -112,7 +112,8 @@ extension Runtime {
         let calibrationID = try store.saveCalibration(loaded.lot, content: loaded.content, sha256: loaded.sha256, at: clock())
         let record = try store.beginRun(NewRun(
             sampleID: sample, patientID: patient, assay: assay.id, instrument: identity, endpoint: session.endpoint,
-            calibrationID: calibrationID, cartridgeID: cartridge, operatorID: request.operatorID, owner: owner), at: clock())
+            calibrationID: calibrationID, cartridgeID: cartridge, operatorID: request.operatorID, owner: owner,
+            training: session.training), at: clock())
         events(.started(runID: record.id))
         let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
                                  endpoint: session.endpoint, operatorID: request.operatorID, qc: request.qc)

@@ -41,6 +41,7 @@ extension Runtime {
     public func retryOutbox(id: Int64, actor: String) throws -> QueueItem {
         let e = try store.retryOutbox(id, actor: actor, at: clock())
         return QueueItem(id: e.id, runId: e.runID, resultId: e.resultID, sample: e.sampleID, destination: e.destination,
-                         state: e.state, attempts: e.attempts, since: e.createdAt, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError)
+                         state: e.state, attempts: e.attempts, since: e.createdAt, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError,
+                         training: e.training)
     }
 }

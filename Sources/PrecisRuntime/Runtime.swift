@@ -20,6 +20,8 @@ public final class Runtime: Sendable {
     public let owner: String
     /// Where results go and what this box is called.
     public let configuration: PrecisConfiguration
+    /// Refuses any file a user names that is the store or one of its SQLite files.
+    public let files: StoreFileGuard
 
     /// Wires a runtime.
     public init(store: Store, catalog: CalibrationCatalog, clock: @escaping @Sendable () -> Date = { Date() },
@@ -30,6 +32,7 @@ public final class Runtime: Sendable {
         self.configuration = configuration
         self.destinations = configuration.destinations
         self.logger = logger
+        files = StoreFileGuard(storePath: store.path)
         owner = "\(getpid())@\(ProcessInfo.processInfo.hostName)"
     }
 
@@ -37,8 +40,11 @@ public final class Runtime: Sendable {
     /// closes out runs that a crashed or killed Precis left RUNNING.
     public static func open(databasePath: String? = nil, calibrationDirectory: String? = nil, configPath: String? = nil,
                             logger: Logger = Logger(label: "precis.runtime")) throws -> Runtime {
+        let files = StoreFileGuard.forStore(databasePath)
+        try files.admit(PrecisConfiguration.location(explicit: configPath).path, as: "the configuration")
         let configuration = try PrecisConfiguration.load(explicit: configPath)
-        let store = try Store(path: databasePath ?? Paths.defaultDatabase())
+        try files.admit(configuration.files)
+        let store = try Store(path: files.storePath)
         let catalog = CalibrationCatalog(directory: try Paths.calibrationDirectory(explicit: calibrationDirectory))
         let runtime = Runtime(store: store, catalog: catalog, configuration: configuration, logger: logger)
         try runtime.recoverInterruptedRuns()

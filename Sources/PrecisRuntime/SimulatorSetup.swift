@@ -22,6 +22,8 @@ import PrecisReplay
 /// | `fault=lamp|motor|temperature` | refuse START_SCAN with that error |
 enum SimulatorSetup {
     static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family, MethodSCRIPTDriver.family, NPSDriver.family]
+    /// The options whose value is a file to read (checked against the store's files before any is opened).
+    static let fileOptions: Set<String> = ["profile", "input"]
 
     /// The simulator an address names, as a transport.
     static func transport(_ address: DeviceAddress) throws -> any Transport {

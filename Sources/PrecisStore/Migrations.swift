@@ -9,6 +9,8 @@ enum Migrations {
         migrator.registerMigration("v2-quality-control", migrate: v2)
         migrator.registerMigration("v3-operators-signin", migrate: v3)
         migrator.registerMigration("v4-sequencing-runs", migrate: v4)
+        // "v5-audit-content" is reserved: it is registered here, before v6.
+        migrator.registerMigration("v6-training-runs", migrate: v6)
         return migrator
     }
 
@@ -219,6 +221,16 @@ enum Migrations {
                 error_message TEXT
             );
             CREATE INDEX sequencing_runs_status ON sequencing_runs(status);
+            """)
+    }
+
+    /// Runs on a simulator or a replayed trace are training runs: marked so that their results
+    /// are never taken for a patient's (tagged in every message, refused by production
+    /// destinations). Runs stored before this migration keep being treated as they were.
+    private static func v6(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE runs ADD COLUMN training INTEGER NOT NULL DEFAULT 0 CHECK (training IN (0, 1));
+            ALTER TABLE sequencing_runs ADD COLUMN training INTEGER NOT NULL DEFAULT 0 CHECK (training IN (0, 1));
             """)
     }
 }

@@ -21,10 +21,12 @@ public struct NewRun: Sendable {
     public var operatorID: String
     /// Which process runs it: `pid@host`.
     public var owner: String
+    /// A run on a simulator or a replayed trace: its result is never a patient's.
+    public var training: Bool
 
     /// Makes a new run.
     public init(sampleID: String, patientID: String?, assay: String, instrument: DeviceIdentity, endpoint: String,
-                calibrationID: Int64?, cartridgeID: String?, operatorID: String, owner: String) {
+                calibrationID: Int64?, cartridgeID: String?, operatorID: String, owner: String, training: Bool = false) {
         self.sampleID = sampleID
         self.patientID = patientID
         self.assay = assay
@@ -34,6 +36,7 @@ public struct NewRun: Sendable {
         self.cartridgeID = cartridgeID
         self.operatorID = operatorID
         self.owner = owner
+        self.training = training
     }
 }
 
@@ -57,6 +60,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var errorKind: String?
     public var errorMessage: String?
     public var linkReport: String?
+    /// A run on a simulator or a replayed trace (never a patient's result).
+    public var training: Bool = false
 }
 
 /// A result about to be stored.
@@ -131,6 +136,8 @@ public struct OutboxEntry: Sendable, Codable, Equatable {
     public var createdAt: String
     public var updatedAt: String
     public var deliveredAt: String?
+    /// Whether the result is a training run's (simulated or replayed).
+    public var training: Bool = false
 }
 
 /// What `completeRun` wrote.

@@ -159,7 +159,8 @@ extension Store {
         }
         let entry = try outbox(forRun: runID).first ?? OutboxEntry(
             id: 0, resultID: result.id, runID: runID, sampleID: run.sampleID, destination: "export", state: "pending", attempts: 0,
-            nextAttemptAt: result.createdAt, lastError: nil, createdAt: result.createdAt, updatedAt: result.createdAt, deliveredAt: nil)
+            nextAttemptAt: result.createdAt, lastError: nil, createdAt: result.createdAt, updatedAt: result.createdAt, deliveredAt: nil,
+            training: run.training)
         return try package(for: entry)
     }
 

@@ -34,14 +34,14 @@ extension Store {
 
     static func fetchOutbox(_ db: Database, where clause: String, _ args: [any DatabaseValueConvertible]) throws -> [OutboxEntry] {
         try Row.fetchAll(db, sql: """
-            SELECT o.*, r.run_id, runs.sample_id FROM outbox o
+            SELECT o.*, r.run_id, runs.sample_id, runs.training FROM outbox o
             JOIN results r ON r.id = o.result_id JOIN runs ON runs.id = r.run_id
             WHERE \(clause) ORDER BY o.id
             """, arguments: StatementArguments(args)).map { row in
             OutboxEntry(id: row["id"], resultID: row["result_id"], runID: row["run_id"], sampleID: row["sample_id"],
                         destination: row["destination"], state: row["state"], attempts: row["attempts"],
                         nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"], createdAt: row["created_at"],
-                        updatedAt: row["updated_at"], deliveredAt: row["delivered_at"])
+                        updatedAt: row["updated_at"], deliveredAt: row["delivered_at"], training: row["training"])
         }
     }
 }

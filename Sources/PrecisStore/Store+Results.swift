@@ -94,7 +94,8 @@ extension Store {
                   assay: row["assay"], instrumentID: row["instrument_id"], endpoint: row["endpoint"],
                   calibrationID: row["calibration_id"], cartridgeID: row["cartridge_id"], operatorID: row["operator"],
                   owner: row["owner"], status: row["status"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                  errorKind: row["error_kind"], errorMessage: row["error_message"], linkReport: row["link_report"])
+                  errorKind: row["error_kind"], errorMessage: row["error_message"], linkReport: row["link_report"],
+                  training: row["training"])
     }
 
     static func resultRecord(_ row: Row) -> ResultRecord {

@@ -49,13 +49,15 @@ extension Store {
             let uid = UUID().uuidString.lowercased()
             try db.execute(sql: """
                 INSERT INTO runs (uid, sample_id, patient_id, assay, instrument_id, endpoint, calibration_id, cartridge_id,
-                                  operator, owner, status, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?)
+                                  operator, owner, status, started_at, training)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?)
                 """, arguments: [uid, run.sampleID, run.patientID, run.assay, run.instrument.instrumentID, run.endpoint,
-                                 run.calibrationID, run.cartridgeID, run.operatorID, run.owner, Timestamp.string(at)])
+                                 run.calibrationID, run.cartridgeID, run.operatorID, run.owner, Timestamp.string(at), run.training])
             let id = db.lastInsertedRowID
+            var detail = ["sample": run.sampleID, "assay": run.assay, "instrument": run.instrument.instrumentID]
+            if run.training { detail["training"] = "simulated or replayed" }
             try Self.audit(db, at: at, actor: run.operatorID, entity: "run", entityID: String(id), action: "started",
-                           detail: ["sample": run.sampleID, "assay": run.assay, "instrument": run.instrument.instrumentID])
+                           detail: detail)
             guard let record = try Self.fetchRun(db, id: id) else { throw PrecisError(.storage, "run \(id) vanished") }
             return record
         }

@@ -28,6 +28,8 @@ public struct SequencingRunRecord: Sendable, Codable, Equatable {
     public var flags: String
     /// Why it was aborted.
     public var errorMessage: String?
+    /// A run on a simulated or replayed sequencer: its reads are not a patient's.
+    public var training: Bool = false
 }
 
 /// What a sequencing run produced and lost.
@@ -65,15 +67,15 @@ extension Store {
     /// Starts a sequencing run: a RUNNING row and its audit entry.
     public func beginSequencingRun(sampleID: String, instrument: DeviceIdentity, endpoint: String, channels: Int,
                                    sampleRate: Double, operatorID: String, owner: String, readsPath: String,
-                                   at: Date) throws -> SequencingRunRecord {
+                                   training: Bool = false, at: Date) throws -> SequencingRunRecord {
         try write { db in
             let uid = UUID().uuidString.lowercased()
             try db.execute(sql: """
                 INSERT INTO sequencing_runs (uid, sample_id, instrument_id, endpoint, flow_cell_id, channels, sample_rate,
-                                             operator, owner, status, started_at, reads_path)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?)
+                                             operator, owner, status, started_at, reads_path, training)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)
                 """, arguments: [uid, sampleID, instrument.instrumentID, endpoint, instrument.instrumentCalibrationID, channels,
-                                 sampleRate, operatorID, owner, Timestamp.string(at), readsPath])
+                                 sampleRate, operatorID, owner, Timestamp.string(at), readsPath, training])
             let id = db.lastInsertedRowID
             try Self.audit(db, at: at, actor: operatorID, entity: "sequencing-run", entityID: String(id), action: "started",
                            detail: ["sample": sampleID, "instrument": instrument.instrumentID, "reads": readsPath])
@@ -155,6 +157,6 @@ extension Store {
         SequencingRunRecord(id: row["id"], uid: row["uid"], sampleID: row["sample_id"], instrumentID: row["instrument_id"],
                                    flowCellID: row["flow_cell_id"], status: row["status"], startedAt: row["started_at"],
                                    endedAt: row["ended_at"], readsPath: row["reads_path"], totals: totals(row), flags: row["flags"],
-                                   errorMessage: row["error_message"])
+                                   errorMessage: row["error_message"], training: row["training"])
     }
 }

@@ -37,17 +37,19 @@ public final class Store: Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction, mapping database errors to `.storage`.
+    /// Runs `body` in one write transaction, mapping database errors to `.storage`. The
+    /// messages of a store in use never name its path: they reach the kiosk's API clients,
+    /// who did not send it (only opening, by whoever named the path, says where).
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let error as PrecisError { throw error } catch {
-            throw PrecisError(.storage, "the store at \(path) refused a write: \(Self.reason(error))")
+            throw PrecisError(.storage, "the store refused a write: \(Self.reason(error))")
         }
     }
 
     /// Runs `body` on a read-only snapshot.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let error as PrecisError { throw error } catch {
-            throw PrecisError(.storage, "the store at \(path) could not be read: \(Self.reason(error))")
+            throw PrecisError(.storage, "the store could not be read: \(Self.reason(error))")
         }
     }
 

@@ -26,6 +26,8 @@ public protocol Destination: Sendable {
     func deliver(_ package: ResultPackage) async throws -> String
     /// What would be sent, exactly (`precis export`).
     func payload(_ package: ResultPackage) throws -> Data
+    /// Whether it holds patients' records: then a training result is refused before sending.
+    var production: Bool { get }
     /// Releases connections.
     func shutdown() async
 }
@@ -33,6 +35,8 @@ public protocol Destination: Sendable {
 extension Destination {
     /// Nothing to release.
     public func shutdown() async {}
+    /// Production unless it says otherwise: a forgotten setting never lets a made-up result in.
+    public var production: Bool { true }
 }
 
 /// When to try again: exponential backoff with jitter, capped, and never sooner than the

@@ -29,6 +29,8 @@ public struct FHIRServerConfiguration: Sendable, Codable, Equatable {
     public var gzip: Bool?
     /// Seconds before a request is given up.
     public var timeoutSeconds: Double?
+    /// False for a test or training centre; absent or true, training results are refused.
+    public var production: Bool?
 
     /// Makes a configuration for `baseURL`; the rest is set as needed.
     public init(baseURL: String) { self.baseURL = baseURL }
@@ -38,6 +40,8 @@ public struct FHIRServerConfiguration: Sendable, Codable, Equatable {
 public final class FHIRDestination: Destination, @unchecked Sendable {
     /// `centre`.
     public let name: String
+    /// As configured; production unless `"production": false`.
+    public var production: Bool { configuration.production ?? true }
     let configuration: FHIRServerConfiguration
     let sender: Sender
     let client: HTTPClient

@@ -43,11 +43,11 @@ public enum FHIRMapping {
                 "request": ["method": "PUT", "url": .string("Provenance/precis-\(package.result.uid)")],
             ],
         ]
-        return [
+        return marked([
             "resourceType": "Bundle", "type": "transaction",
             "identifier": ["system": .string(system(sender, "bundle")), "value": .string(package.result.uid)],
-            "timestamp": .string(package.result.createdAt), "entry": .array(entries),
-        ]
+            "timestamp": .string(package.result.createdAt), "entry": .array(entries.map { markedEntry($0, package) }),
+        ], package)
     }
 
     static func entry(_ id: String, _ resource: JSONValue, post type: String, ifNoneExist: String) -> JSONValue {

@@ -15,6 +15,8 @@ public struct LISConfiguration: Sendable, Codable, Equatable {
     public var application: String?
     /// MSH-6, the receiving facility.
     public var facility: String?
+    /// False for a test or training LIS; absent or true, training results are refused.
+    public var production: Bool?
 
     /// Makes a configuration.
     public init(dropFolder: String? = nil, host: String? = nil, port: Int? = nil, application: String? = nil,
@@ -32,6 +34,8 @@ public struct LISConfiguration: Sendable, Codable, Equatable {
 public struct HL7Destination: Destination {
     /// `lis`.
     public let name: String
+    /// As configured; production unless `"production": false`.
+    public var production: Bool { configuration.production ?? true }
     let configuration: LISConfiguration
     let sender: Sender
     let clock: @Sendable () -> Date

@@ -15,7 +15,7 @@ public enum HL7Mapping {
         let code = "\(escape(r.loincCode))^\(escape(r.loincDisplay))^LN"
         var segments = [
             "MSH|^~\\&|PRECIS^\(escape(sender.site))|\(escape(sender.site))|\(escape(receiver.application))|"
-                + "\(escape(receiver.facility))|\(time)||ORU^R01^ORU_R01|\(controlID(package))|P|2.5.1|||AL|NE",
+                + "\(escape(receiver.facility))|\(time)||ORU^R01^ORU_R01|\(controlID(package))|\(processingID(package))|2.5.1|||AL|NE",
             "PID|1||\(escape(package.run.patientID ?? "UNKNOWN"))^^^PRECIS^PN||PSEUDONYMIZED^^^^^^U",
             "OBR|1||\(escape(package.run.uid))^PRECIS|\(code)|||\(observed)|||||||\(observed)||||||||\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|F",
             obx(r, code: code, observed: observed, instrument: package.instrument.id),
@@ -26,6 +26,9 @@ public enum HL7Mapping {
         segments.append("SPM|1|\(escape(package.run.sampleID))^PRECIS||SER^Serum^HL70487|||||||||||||\(observed)")
         return segments.joined(separator: "\r") + "\r"
     }
+
+    /// MSH-11 (HL7 table 0103): `T` (training) for a simulated or replayed run, `P` (production) otherwise.
+    public static func processingID(_ package: ResultPackage) -> String { package.run.training ? "T" : "P" }
 
     /// MSH-10: stable per result.
     public static func controlID(_ package: ResultPackage) -> String {

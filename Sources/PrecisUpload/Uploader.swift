@@ -98,6 +98,7 @@ public actor Uploader {
         }
         do {
             let package = try store.package(for: entry)
+            if package.run.training, destination.production { throw DeliveryFailure.permanent(Self.trainingRefused(destination)) }
             let note = try await destination.deliver(package)
             guard try store.markDelivered(entry.id, owner: owner, at: clock(), note: note) else {
                 // The send outlasted the lease and another uploader holds the entry now: it

@@ -40,6 +40,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
         func run() async throws {
             GlobalOptions.bootstrapLogging(verbose: global.verbose)
+            try global.admit([(file, "FILE")])
             let report = try guarded { try Runtime.analyzeMethodSCRIPT(URL(fileURLWithPath: file)) }
             if global.json { return try Terminal.printJSON(report) }
             print("\(report.file): \(report.packages.count) data packages")
@@ -81,6 +82,7 @@ extension AnalyzeCommand {
             guard let exclusion = LinRegPCR.EfficiencyExclusion(rawValue: efficiencyExclusion) else {
                 throw fail(PrecisError(.input, "--efficiency-exclusion must be outlier, mean or include, not '\(efficiencyExclusion)'"))
             }
+            try global.admit([(file, "FILE"), (writeRdml, "--write-rdml")])
             let options = QPCRAnalysisOptions(threshold: threshold, efficiencyExclusion: exclusion, excludeNoPlateau: !includeNoPlateau)
             let (report, annotated) = try guarded { try Runtime.analyzeRDML(URL(fileURLWithPath: file), options: options) }
             if let writeRdml {

@@ -23,6 +23,7 @@ struct EventsCommand: AsyncParsableCommand {
     func run() async throws {
         let parameters = EventDetector.Parameters(windowLength1: window1, windowLength2: window2, threshold1: threshold1,
                                                   threshold2: threshold2, peakHeight: peakHeight)
+        try global.admit([(file, "FILE")])
         let url = URL(fileURLWithPath: file)
         var collected: [ReadEvents] = []
         let result = try guarded {

@@ -17,6 +17,7 @@ struct FitCommand: AsyncParsableCommand {
 
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose)
+        try global.admit([(file, "FILE")])
         let report = try guarded { () throws -> FitReport in
             try Fitting.fit(try StandardsColumns.kind(model), file: URL(fileURLWithPath: file), x: columns.x, y: columns.y,
                             weights: columns.weights).report

@@ -33,6 +33,9 @@ struct KioskServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds sign-in stays locked after 5 wrong PINs.")
     var lockoutSeconds = 300
 
+    @Flag(help: "Training mode: offer simulated (sim:) and replayed (replay:) instruments; every screen says so.")
+    var training = false
+
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose, otherwise: .info)
         let runtime = try global.runtime()
@@ -42,10 +45,12 @@ struct KioskServeCommand: AsyncParsableCommand {
         settings.drainTimeout = .seconds(drainSeconds)
         settings.sessionIdleTimeout = .seconds(idleSeconds)
         settings.signInLockout = .seconds(lockoutSeconds)
+        settings.training = training
         let kiosk = Kiosk(runtime: runtime, configuration: settings)
         try await guarded {
             try await kiosk.run { port in
-                print("precis kiosk: listening on http://\(host):\(port) (store \(runtime.store.path))")
+                print("precis kiosk: listening on http://\(host):\(port) (store \(runtime.store.path))"
+                      + (training ? " in TRAINING mode: simulated and replayed instruments offered" : ""))
                 Terminal.flush()
             }
         }
@@ -71,7 +76,10 @@ struct KioskInstallUnitCommand: ParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var arguments = ["--port", String(port)]
         if let db { arguments += ["--db", URL(fileURLWithPath: db).path] }
-        let path = try guarded { try Kiosk.installUnit(into: prefix, executable: executable, arguments: arguments) }
+        let path = try guarded {
+            try StoreFileGuard.forStore(db).admit(prefix + "/precis-kiosk.service", as: "--prefix")
+            return try Kiosk.installUnit(into: prefix, executable: executable, arguments: arguments)
+        }
         print("wrote \(path)")
         print("then: systemctl daemon-reload && systemctl enable --now precis-kiosk")
     }

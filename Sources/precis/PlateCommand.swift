@@ -29,6 +29,7 @@ struct PlateCommand: AsyncParsableCommand {
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose)
         let runtime = try global.runtime()
+        try guarded { try runtime.files.admit([(layout, "--layout")]) }
         let request = try guarded { () throws -> PlateRequest in
             var names: [String: String] = [:]
             for pair in (targets ?? "").split(separator: ",") {

@@ -37,9 +37,19 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     /// Sets up logging and opens the runtime, turning failures into one line and an exit code.
+    /// Standard output redirected onto the store is refused before the store is opened.
     func runtime() throws -> Runtime {
         Self.bootstrapLogging(verbose: verbose)
-        return try guarded { try Runtime.open(databasePath: db, calibrationDirectory: calibrationDir, configPath: config) }
+        return try guarded {
+            try StoreFileGuard.forStore(db).admit(descriptor: STDOUT_FILENO, as: "standard output")
+            return try Runtime.open(databasePath: db, calibrationDirectory: calibrationDir, configPath: config)
+        }
+    }
+
+    /// Refuses (exit 2, one line) any of `paths` that is the store (`--db` or the default) or one of
+    /// its SQLite files, for the commands that read or write files without opening the store.
+    func admit(_ paths: [(path: String?, role: String)]) throws {
+        try guarded { try StoreFileGuard.forStore(db).admit(paths) }
     }
 
     nonisolated(unsafe) private static var bootstrapped = false

@@ -44,7 +44,7 @@ struct ResultsCommand: AsyncParsableCommand {
             print(Table.render(
                 header: ["RUN", "STARTED", "SAMPLE", "ASSAY", "STATUS", "RESULT", "FLAGS", "RAW", "UPLOAD"],
                 rows: results.map { r in
-                    ["\(r.runId)", Table.time(r.startedAt), r.sample, r.assay,
+                    ["\(r.runId)", Table.time(r.startedAt), r.training ? "\(r.sample) (training)" : r.sample, r.assay,
                      r.status, r.display ?? "—", r.flags.isEmpty ? "—" : r.flags.joined(separator: ","),
                      r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" } ?? "—",
                      r.outbox.isEmpty ? "—" : r.outbox.map(\.state).joined(separator: ",")]

@@ -128,6 +128,10 @@ enum RunPrinter {
 
     static func report(_ r: RunReport) {
         print("Run \(r.runId) · sample \(r.sample) · \(r.analyte ?? r.assay) · \(r.instrument.serial)")
+        if r.training {
+            print(Terminal.style("  TRAINING", "1;33") + ": a simulated or replayed instrument, not a patient's result "
+                  + "(tagged as test data; production destinations refuse it)")
+        }
         switch r.status {
         case "ABORTED":
             print(Terminal.style("  ABORTED", "1;31") + ": \(r.error?.message ?? "unknown")")

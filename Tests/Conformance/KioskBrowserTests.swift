@@ -12,7 +12,7 @@ struct KioskBrowserTests {
 
     @Test("sign in, run sim:lfr crp, watch it finish, read the concentration, find it in the queue; /metrics parses")
     func browserRun() async throws {
-        let kiosk = try await KioskProcess.launch()
+        let kiosk = try await KioskProcess.launch(arguments: ["--training"])
         defer { kiosk.kill() }
         try? FileManager.default.removeItem(at: Self.screenshots)
         let base = kiosk.baseURL, folder = Self.screenshots.path

@@ -72,7 +72,7 @@ extension KioskTests {
 
         @Test("five wrong PINs lock sign-in, even with the right PIN, until the lockout passes")
         func badPINsLock() async throws {
-            let kiosk = try await KioskProcess.launch(arguments: ["--lockout-seconds", "3"])
+            let kiosk = try await KioskProcess.launch(arguments: ["--training", "--lockout-seconds", "3"])
             defer { kiosk.kill() }
             let http = KioskClient(base: kiosk.baseURL)
             for attempt in 1...5 {
@@ -92,7 +92,7 @@ extension KioskTests {
 
         @Test("a session expires after the idle timeout")
         func sessionsExpire() async throws {
-            let kiosk = try await KioskProcess.launch(arguments: ["--idle-seconds", "3"])
+            let kiosk = try await KioskProcess.launch(arguments: ["--training", "--idle-seconds", "3"])
             defer { kiosk.kill() }
             let http = KioskClient(base: kiosk.baseURL)
             let token = try await http.signIn("op1", "1234")

@@ -27,7 +27,7 @@ extension KioskTests {
 
         @Test("SIGTERM during a run with no drain time: the run is ABORTED with its partial trace, the store consistent")
         func sigtermAbortsAndRecords() async throws {
-            let kiosk = try await KioskProcess.launch(arguments: ["--drain-seconds", "0"])
+            let kiosk = try await KioskProcess.launch(arguments: ["--training", "--drain-seconds", "0"])
             defer { kiosk.kill() }
             _ = try await slowRun(kiosk, readings: 40)
             kiosk.signal(SIGTERM)
@@ -47,7 +47,7 @@ extension KioskTests {
 
         @Test("SIGTERM during a run with drain time: the run finishes, is stored and queued, then the kiosk exits 0")
         func sigtermLetsRunFinish() async throws {
-            let kiosk = try await KioskProcess.launch(arguments: ["--drain-seconds", "60"])
+            let kiosk = try await KioskProcess.launch(arguments: ["--training", "--drain-seconds", "60"])
             defer { kiosk.kill() }
             _ = try await slowRun(kiosk, readings: 20)
             kiosk.signal(SIGTERM)
@@ -63,10 +63,10 @@ extension KioskTests {
 
         @Test("a kiosk killed mid-run (SIGKILL) is restart-safe: the next start records the run as ABORTED")
         func restartAfterKill() async throws {
-            let first = try await KioskProcess.launch()
+            let first = try await KioskProcess.launch(arguments: ["--training"])
             _ = try await slowRun(first, readings: 10)
             first.kill()
-            let second = try await KioskProcess.launch(operators: [], database: first.database)
+            let second = try await KioskProcess.launch(operators: [], arguments: ["--training"], database: first.database)
             defer { second.kill() }
             let store = try Store(path: first.database)
             #expect(try store.runsStillRunning().isEmpty)
@@ -79,7 +79,7 @@ extension KioskTests {
             let path = folder.appendingPathComponent("notify.sock").path
             let socket = try DatagramSocket(path: path)
             defer { socket.close() }
-            let kiosk = try await KioskProcess.launch(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"])
+            let kiosk = try await KioskProcess.launch(arguments: ["--training"], environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"])
             defer { kiosk.kill() }
             var messages: [String] = []
             let deadline = Date().addingTimeInterval(10)

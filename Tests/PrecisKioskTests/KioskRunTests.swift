@@ -24,15 +24,18 @@ extension KioskTests {
             let run = try await http.waitForRun(ticket, token: op)
             let report = try #require(run["report"] as? [String: Any])
             #expect(report["status"] as? String == "COMPLETED")
+            #expect(report["training"] as? Bool == true, "a simulated run is a training run")
             let display = try #require(report["display"] as? String)
             #expect(display.hasSuffix("mg/L"))
             #expect((run["reflectance"] as? [Any])?.count == 501, "the live trace holds every reading")
             let runID = try #require(report["runId"] as? Int)
 
             let queue = try await http.send(.GET, "/api/v1/queue", token: op).array()
-            #expect(queue.contains { $0["sample"] as? String == "S-0101" && $0["state"] as? String == "pending" })
+            #expect(queue.contains { $0["sample"] as? String == "S-0101" && $0["state"] as? String == "pending"
+                && $0["training"] as? Bool == true })
             let results = try await http.send(.GET, "/api/v1/results", token: op).array()
             #expect(results.first?["display"] as? String == display)
+            #expect(results.first?["training"] as? Bool == true)
 
             let sup = try await http.signIn("sup1", "9876")
             let voided = try await http.send(.POST, "/api/v1/results/\(runID)/void", body: #"{"reason":"sample mislabelled"}"#,
@@ -155,6 +158,7 @@ extension KioskTests {
             let http = KioskClient(base: kiosk.baseURL)
             let page = try await http.send(.GET, "/")
             #expect(page.status == 200 && page.body.contains("<title>Precis</title>"))
+            #expect(page.body.contains(#"<body class="training">"#), "the training kiosk's page says so on every screen")
             #expect(page.headers.first(name: "Content-Security-Policy")?.contains("default-src 'self'") == true)
             #expect(try await http.send(.GET, "/kiosk.js").status == 200)
             let token = try await http.signIn("op1", "1234")

@@ -77,12 +77,13 @@ struct KioskClient {
 
 /// One kiosk process shared by the tests of a suite that need nothing special (fewer
 /// processes and PBKDF2 sign-ups on a 2-core box); started before the suite, SIGKILLed after.
+/// It runs in training mode: the tests drive simulated readers.
 struct SharedKiosk: SuiteTrait, TestScoping {
     @TaskLocal static var current: KioskProcess?
 
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
-        let kiosk = try await KioskProcess.launch()
+        let kiosk = try await KioskProcess.launch(arguments: ["--training"])
         defer { kiosk.kill() }
         try await Self.$current.withValue(kiosk) { try await function() }
     }

@@ -36,7 +36,8 @@ func result(status: String = "FINAL") -> NewResult {
         let queue = try DatabaseQueue(path: path)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-                == ["v1-runs-results-outbox-audit", "v2-quality-control", "v3-operators-signin", "v4-sequencing-runs"])
+                == ["v1-runs-results-outbox-audit", "v2-quality-control", "v3-operators-signin", "v4-sequencing-runs",
+                    "v6-training-runs"])
     }
 
     @Test func unusablePathIsAStorageErrorNamingThePath() throws {

@@ -35,16 +35,17 @@ struct Bench {
     }
 
     /// Writes a configuration: the centre at `centre` (plain HTTP), an LIS drop folder when
-    /// `lisFolder` is given, and short retries.
-    mutating func configure(centre: String, lisFolder: URL? = nil) throws {
+    /// `lisFolder` is given, and short retries. Both are test systems (`"production": false`)
+    /// unless `production`: the bench runs simulated readers, whose results production refuses.
+    mutating func configure(centre: String, lisFolder: URL? = nil, production: Bool = false) throws {
         var configuration: [String: Any] = [
             "site": "ward7-bench2",
-            "centre": ["baseURL": centre, "timeoutSeconds": 3],
+            "centre": ["baseURL": centre, "timeoutSeconds": 3, "production": production],
             "upload": ["baseSeconds": 0.2, "capSeconds": 1, "leaseSeconds": 5],
         ]
         if let lisFolder {
             try FileManager.default.createDirectory(at: lisFolder, withIntermediateDirectories: true)
-            configuration["lis"] = ["dropFolder": lisFolder.path, "application": "LIS", "facility": "HOSP"]
+            configuration["lis"] = ["dropFolder": lisFolder.path, "application": "LIS", "facility": "HOSP", "production": production]
         }
         let url = folder.appendingPathComponent("config.json")
         try JSONSerialization.data(withJSONObject: configuration).write(to: url)

@@ -121,12 +121,16 @@ function showReport(report) {
   $("run-result").hidden = false;
   $("run-phase").textContent = report.status === "COMPLETED" ? "Done" : report.status;
   $("result-value").textContent = report.display || (report.status === "ABORTED" ? "Aborted" : "Invalid");
-  $("result-flags").replaceChildren(...flagChips(report.flags, report.status));
+  $("result-flags").replaceChildren(...trainingChip(report), ...flagChips(report.flags, report.status));
   const lines = [...(report.interpretation || [])];
   if (report.error) lines.push(report.error.message + (report.error.hint ? ` — ${report.error.hint}` : ""));
   $("result-interpretation").textContent = lines.join(" ");
   $("result-range").textContent = report.referenceRange ? `Reference interval ${report.referenceRange}` : "";
   if (report.runId) drawResultPlot($("run-trace"), report.runId);
+}
+
+function trainingChip(item) {
+  return item && item.training ? [el("span", { class: "flag training" }, "TRAINING")] : [];
 }
 
 function flagChips(flags, status) {
@@ -194,7 +198,7 @@ async function loadResults() {
   $("results-list").replaceChildren(...state.results.map((r) => el("div", { class: "item clickable", onclick: () => openResult(r.runId) },
     el("span", { class: "grow" }, `Run ${r.runId} · ${r.sample} · ${r.assay.toUpperCase()}`),
     el("strong", {}, r.resultStatus === "VOID" ? "VOID" : (r.display || r.status)),
-    ...flagChips(r.flags, r.resultStatus || r.status))));
+    ...trainingChip(r), ...flagChips(r.flags, r.resultStatus || r.status))));
 }
 
 async function openResult(runId) {
@@ -204,7 +208,7 @@ async function openResult(runId) {
   $("result-detail").hidden = false;
   $("detail-title").textContent = `Run ${s.runId} · sample ${s.sample} · ${s.startedAt.replace("T", " ").slice(0, 16)}`;
   $("detail-value").textContent = s.resultStatus === "VOID" ? "VOID" : (s.display || s.status);
-  $("detail-flags").replaceChildren(...flagChips(s.flags, s.resultStatus || s.status));
+  $("detail-flags").replaceChildren(...trainingChip(s), ...flagChips(s.flags, s.resultStatus || s.status));
   $("detail-interpretation").textContent = s.error ? s.error.message : "";
   $("detail-void").hidden = !(state.session.role === "supervisor" && s.resultId && s.resultStatus !== "VOID");
   drawResultPlot($("detail-plot"), runId);
@@ -221,7 +225,7 @@ function showQueue(items) {
   $("queue-count").textContent = items.length ? String(items.length) : "";
   $("queue-empty").hidden = items.length > 0;
   $("queue-table").tBodies[0].replaceChildren(...items.map((q) => el("tr", { "data-sample": q.sample },
-    el("td", {}, q.sample), el("td", {}, q.destination), el("td", {}, q.state + (q.lastError ? ` — ${q.lastError}` : "")),
+    el("td", {}, q.sample + (q.training ? " · training" : "")), el("td", {}, q.destination), el("td", {}, q.state + (q.lastError ? ` — ${q.lastError}` : "")),
     el("td", {}, String(q.attempts)),
     el("td", {}, q.state === "failed" ? el("button", { onclick: () => retry(q.id) }, "Retry") : ""))));
 }

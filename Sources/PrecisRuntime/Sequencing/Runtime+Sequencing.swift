@@ -70,7 +70,8 @@ extension Runtime {
         let sample = try Identifiers.pseudonym(request.sample, as: "sample id")
         if let problem = request.parameters.problem { throw PrecisError(.input, "segmentation: \(problem)") }
         let address = try DeviceAddress(request.device)
-        let opened = try Instruments.open(address, family: NPSDriver.family, recording: request.recording)
+        try files.admit([(request.output?.path, "--output")])
+        let opened = try Instruments.open(address, family: NPSDriver.family, recording: request.recording, files: files)
         defer { opened.stopWatching() }
         let driver = opened.stream.map { NPSDriver(transport: opened.transport, stream: $0) } ?? NPSDriver(transport: opened.transport)
         do {
@@ -96,7 +97,8 @@ extension Runtime {
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         let run = try store.beginSequencingRun(sampleID: sample, instrument: device, endpoint: address.description,
                                                channels: identity.channels, sampleRate: Double(identity.sampleRate),
-                                               operatorID: request.operatorID, owner: owner, readsPath: output.path, at: clock())
+                                               operatorID: request.operatorID, owner: owner, readsPath: output.path,
+                                               training: address.scheme.isTraining, at: clock())
         let header = sequencingHeader(runInfo: runInfo, identity: identity, run: run)
         let writer = try SLOW5Writer(url: output, header: header, signalCompression: .svbZD)
         let readWriter = ReadWriter(writer: writer, calibrations: calibrations, sampleRate: Double(identity.sampleRate))
