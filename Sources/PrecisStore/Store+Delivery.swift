@@ -157,17 +157,33 @@ extension Store {
                 try Row.fetchOne(db, sql: "SELECT lot, version FROM calibrations WHERE id = ?", arguments: [id])
             }.map { ($0["lot"] as String, $0["version"] as Int) }
             return ResultPackage(entry: entry, run: run, result: result, instrument: instrument, lot: lot,
-                                 auditHead: try Self.auditHead(db))
+                                 auditHead: try Self.sentHead(db, outboxID: entry.id) ?? Self.auditHead(db))
         }
     }
 
+    /// The head a delivered entry carried when it was delivered (so that `precis export` and
+    /// a resend show exactly what was sent); nil for an entry not delivered.
+    static func sentHead(_ db: Database, outboxID: Int64) throws -> AuditHead? {
+        guard try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [outboxID]) == "delivered",
+              let detail = try String.fetchOne(db, sql: """
+                  SELECT detail FROM audit_log WHERE entity = 'outbox' AND entity_id = ? AND action = 'delivered'
+                  ORDER BY id DESC LIMIT 1
+                  """, arguments: [String(outboxID)]),
+              let object = try? JSONDecoder().decode([String: String].self, from: Data(detail.utf8)),
+              let head = object["head"] else { return nil }
+        return AuditHead(text: head)
+    }
+
     /// The package of run `runID`'s current result, for showing what would be sent
-    /// (`precis export`); its outbox entry is the run's first, or a stand-in when it has none.
-    public func package(forRun runID: Int64) throws -> ResultPackage {
+    /// (`precis export`); its outbox entry is the run's first for `destination` (any when nil,
+    /// or when it has none for it), or a stand-in when it has none at all. A delivered entry
+    /// carries the audit head it was delivered with, so the export is what was sent.
+    public func package(forRun runID: Int64, destination: String? = nil) throws -> ResultPackage {
         guard let result = try result(forRun: runID), let run = try run(runID) else {
             throw PrecisError(.input, "run \(runID) has no result to send", hint: "`precis results` lists the runs")
         }
-        let entry = try outbox(forRun: runID).first ?? OutboxEntry(
+        let entries = try outbox(forRun: runID)
+        let entry = entries.first { $0.destination == destination } ?? entries.first ?? OutboxEntry(
             id: 0, resultID: result.id, runID: runID, sampleID: run.sampleID, destination: "export", state: "pending", attempts: 0,
             nextAttemptAt: result.createdAt, lastError: nil, createdAt: result.createdAt, updatedAt: result.createdAt, deliveredAt: nil)
         return try package(for: entry)
