@@ -100,12 +100,11 @@ func completedStore() throws -> (store: Store, path: String, run: RunRecord) {
     }
 
     @Test func aRewrittenChainNoLongerHoldsTheAcknowledgedHead() throws {
-        let (store, path, _) = try completedStore()
+        let (store, _, _) = try completedStore()
         let given = AcknowledgedHead(destination: "the centre's record", head: AuditHead(sequence: 4, hash: String(repeating: "a", count: 64)),
                                      acknowledgedAt: nil)
         let problems = try store.verifyAudit(heads: [given]).problems
         #expect(problems == ["row 4 is not the head 4 (hash aaaaaaaaaaaa…), which the centre's record gave: the chain was rewritten"])
-        _ = path
     }
 
     @Test func anEditedDigestInAnAuditRowBreaksThatRow() throws {
