@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),
         .testTarget(name: "PrecisStoreTests", dependencies: [
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
                                                               "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore", "PrecisFormats",

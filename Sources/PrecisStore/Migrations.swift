@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The schema, as versioned migrations. A migration never changes once shipped: a new
@@ -9,7 +10,7 @@ enum Migrations {
         migrator.registerMigration("v2-quality-control", migrate: v2)
         migrator.registerMigration("v3-operators-signin", migrate: v3)
         migrator.registerMigration("v4-sequencing-runs", migrate: v4)
-        // "v5-audit-content" is reserved: it is registered here, before v6.
+        migrator.registerMigration("v5-audit-content", migrate: v5)
         migrator.registerMigration("v6-training-runs", migrate: v6)
         return migrator
     }
@@ -222,6 +223,25 @@ enum Migrations {
             );
             CREATE INDEX sequencing_runs_status ON sequencing_runs(status);
             """)
+    }
+
+    /// Each audit row commits to the content of what it records (`content_digest`, see
+    /// `ContentDigest`), and the store keeps the newest chain head each destination
+    /// acknowledged. Rows written before have no digest: every record already stored gets
+    /// one audit row "digest recorded at migration", which vouches for its content only
+    /// from then on.
+    private static func v5(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE audit_log ADD COLUMN content_digest TEXT;   -- c1:SHA-256 of the entity's content after the change
+            ALTER TABLE audit_log ADD COLUMN content_fields TEXT;   -- name=8 hex digits per field, to name what changed
+            CREATE TABLE audit_heads (
+                destination TEXT PRIMARY KEY,
+                sequence INTEGER NOT NULL,        -- the audit row's id the destination was sent
+                hash TEXT NOT NULL,
+                acknowledged_at TEXT NOT NULL
+            );
+            """)
+        try Store.recordDigestsAtMigration(db, at: Date())
     }
 
     /// Runs on a simulator or a replayed trace are training runs: marked so that their results

@@ -31,8 +31,11 @@ public struct ResultPackage: Sendable, Equatable {
     public var instrument: InstrumentRecord
     /// The lot and version of the calibration used, when there was one.
     public var lot: (lot: String, version: Int)?
+    /// The audit chain's head when the package was put together: the delivery carries it,
+    /// and once the destination takes the delivery the store keeps it as acknowledged.
+    public var auditHead: AuditHead?
 
-    /// Equal when the same entry, run, result and instrument.
+    /// Equal when the same entry, run, result and instrument (whatever the audit head).
     public static func == (lhs: ResultPackage, rhs: ResultPackage) -> Bool {
         lhs.entry == rhs.entry && lhs.run == rhs.run && lhs.result == rhs.result && lhs.instrument == rhs.instrument
             && lhs.lot?.lot == rhs.lot?.lot && lhs.lot?.version == rhs.lot?.version
@@ -77,11 +80,13 @@ extension Store {
         }
     }
 
-    /// The centre took the result: the entry is delivered. Ignored (false) when `owner` no
-    /// longer holds the lease.
+    /// The centre took the result: the entry is delivered, and `head` (the audit head the
+    /// delivery carried) is kept as the newest head its destination acknowledged. Ignored
+    /// (false) when `owner` no longer holds the lease.
     @discardableResult
-    public func markDelivered(_ id: Int64, owner: String, at: Date, note: String) throws -> Bool {
-        try settle(id, owner: owner, at: at, state: "delivered", nextAttempt: nil, error: nil, action: "delivered", note: note)
+    public func markDelivered(_ id: Int64, owner: String, at: Date, note: String, head: AuditHead? = nil) throws -> Bool {
+        try settle(id, owner: owner, at: at, state: "delivered", nextAttempt: nil, error: nil, action: "delivered", note: note,
+                   head: head)
     }
 
     /// The attempt failed for now: back to pending, due again at `next`.
@@ -97,7 +102,7 @@ extension Store {
     }
 
     private func settle(_ id: Int64, owner: String, at: Date, state: String, nextAttempt: Date?, error: String?,
-                        action: String, note: String) throws -> Bool {
+                        action: String, note: String, head: AuditHead? = nil) throws -> Bool {
         try write { db in
             let when = Timestamp.string(at)
             try db.execute(sql: """
@@ -107,8 +112,12 @@ extension Store {
                 WHERE id = ? AND state = 'in_flight' AND lease_owner = ?
                 """, arguments: [state, error, nextAttempt.map(Timestamp.string), state, when, when, id, owner])
             guard db.changesCount == 1 else { return false }
-            try Self.audit(db, at: at, actor: owner, entity: "outbox", entityID: String(id), action: action,
-                           detail: ["note": String(note.prefix(300))])
+            var detail = ["note": String(note.prefix(300))]
+            if let head, let destination = try String.fetchOne(db, sql: "SELECT destination FROM outbox WHERE id = ?", arguments: [id]) {
+                try Self.recordAcknowledged(db, destination: destination, head: head, at: at)
+                detail["head"] = head.text
+            }
+            try Self.audit(db, at: at, actor: owner, entity: "outbox", entityID: String(id), action: action, detail: detail)
             return true
         }
     }
@@ -147,17 +156,34 @@ extension Store {
             let lot = try run.calibrationID.flatMap { id in
                 try Row.fetchOne(db, sql: "SELECT lot, version FROM calibrations WHERE id = ?", arguments: [id])
             }.map { ($0["lot"] as String, $0["version"] as Int) }
-            return ResultPackage(entry: entry, run: run, result: result, instrument: instrument, lot: lot)
+            return ResultPackage(entry: entry, run: run, result: result, instrument: instrument, lot: lot,
+                                 auditHead: try Self.sentHead(db, outboxID: entry.id) ?? Self.auditHead(db))
         }
     }
 
+    /// The head a delivered entry carried when it was delivered (so that `precis export` and
+    /// a resend show exactly what was sent); nil for an entry not delivered.
+    static func sentHead(_ db: Database, outboxID: Int64) throws -> AuditHead? {
+        guard try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [outboxID]) == "delivered",
+              let detail = try String.fetchOne(db, sql: """
+                  SELECT detail FROM audit_log WHERE entity = 'outbox' AND entity_id = ? AND action = 'delivered'
+                  ORDER BY id DESC LIMIT 1
+                  """, arguments: [String(outboxID)]),
+              let object = try? JSONDecoder().decode([String: String].self, from: Data(detail.utf8)),
+              let head = object["head"] else { return nil }
+        return AuditHead(text: head)
+    }
+
     /// The package of run `runID`'s current result, for showing what would be sent
-    /// (`precis export`); its outbox entry is the run's first, or a stand-in when it has none.
-    public func package(forRun runID: Int64) throws -> ResultPackage {
+    /// (`precis export`); its outbox entry is the run's first for `destination` (any when nil,
+    /// or when it has none for it), or a stand-in when it has none at all. A delivered entry
+    /// carries the audit head it was delivered with, so the export is what was sent.
+    public func package(forRun runID: Int64, destination: String? = nil) throws -> ResultPackage {
         guard let result = try result(forRun: runID), let run = try run(runID) else {
             throw PrecisError(.input, "run \(runID) has no result to send", hint: "`precis results` lists the runs")
         }
-        let entry = try outbox(forRun: runID).first ?? OutboxEntry(
+        let entries = try outbox(forRun: runID)
+        let entry = entries.first { $0.destination == destination } ?? entries.first ?? OutboxEntry(
             id: 0, resultID: result.id, runID: runID, sampleID: run.sampleID, destination: "export", state: "pending", attempts: 0,
             nextAttemptAt: result.createdAt, lastError: nil, createdAt: result.createdAt, updatedAt: result.createdAt, deliveredAt: nil,
             training: run.training)

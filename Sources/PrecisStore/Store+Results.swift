@@ -3,7 +3,7 @@ import GRDB
 import PrecisCore
 
 extension Store {
-    static func insertTrace(_ db: Database, runID: Int64, trace: RawTrace, at: Date) throws {
+    static func insertTrace(_ db: Database, runID: Int64, trace: RawTrace, at: Date, actor: String) throws {
         var positions = Data(capacity: trace.profile.count * 4)
         var values = Data(capacity: trace.profile.count * 2)
         for p in trace.profile.positionsUM { withUnsafeBytes(of: Int32(p).littleEndian) { positions.append(contentsOf: $0) } }
@@ -13,6 +13,8 @@ extension Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [runID, trace.kind, trace.profile.count, trace.expectedCount, trace.complete,
                              Int(trace.profile.fullScale), positions, values, Timestamp.string(at)])
+        try audit(db, at: at, actor: actor, entity: "raw-trace", entityID: String(db.lastInsertedRowID), action: "stored",
+                  detail: ["run": String(runID), "readings": String(trace.profile.count), "complete": String(trace.complete)])
     }
 
     static func insertResult(_ db: Database, runID: Int64, result: NewResult, at: Date, actor: String,

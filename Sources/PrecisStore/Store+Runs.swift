@@ -7,7 +7,7 @@ extension Store {
     public func saveInstrument(_ identity: DeviceIdentity, endpoint: String, at: Date) throws {
         try write { db in
             let when = Timestamp.string(at)
-            let existing = try Row.fetchOne(db, sql: "SELECT firmware FROM instruments WHERE id = ?",
+            let existing = try Row.fetchOne(db, sql: "SELECT firmware, instrument_calibration_id, model FROM instruments WHERE id = ?",
                                             arguments: [identity.instrumentID])
             try db.execute(sql: """
                 INSERT INTO instruments (id, family, serial, firmware, instrument_calibration_id, model, endpoint, first_seen, last_seen)
@@ -18,9 +18,13 @@ extension Store {
                 """, arguments: [identity.instrumentID, identity.family.name, identity.serial, identity.firmware,
                                  identity.instrumentCalibrationID, identity.model, endpoint, when, when])
             let oldFirmware: String? = existing?["firmware"]
-            if existing == nil || oldFirmware != identity.firmware {
+            let oldCalibration: String? = existing?["instrument_calibration_id"], oldModel: String? = existing?["model"]
+            // Every change of what the audit digests is audited (the address and last sighting are not digested).
+            if existing == nil || oldFirmware != identity.firmware || oldCalibration != identity.instrumentCalibrationID
+                || oldModel != identity.model {
                 try Self.audit(db, at: at, actor: "system", entity: "instrument", entityID: identity.instrumentID,
-                               action: existing == nil ? "registered" : "firmware changed",
+                               action: existing == nil ? "registered" : oldFirmware != identity.firmware ? "firmware changed"
+                                   : "calibration or model changed",
                                detail: ["firmware": identity.firmware, "endpoint": endpoint])
             }
         }
@@ -67,7 +71,7 @@ extension Store {
     public func abortRun(_ id: Int64, error: PrecisError, partial: RawTrace?, linkReport: String?, at: Date,
                          actor: String = "system") throws {
         try write { db in
-            if let partial { try Self.insertTrace(db, runID: id, trace: partial, at: at) }
+            if let partial { try Self.insertTrace(db, runID: id, trace: partial, at: at, actor: actor) }
             try Self.setStatus(db, runID: id, to: "ABORTED", at: at, actor: actor, error: error, linkReport: linkReport,
                                detail: ["readings": String(partial?.profile.count ?? 0)])
         }
@@ -78,7 +82,7 @@ extension Store {
     public func completeRun(_ id: Int64, raw: RawTrace, result: NewResult, destinations: [String],
                             linkReport: String?, at: Date, actor: String) throws -> CompletedRun {
         try write { db in
-            try Self.insertTrace(db, runID: id, trace: raw, at: at)
+            try Self.insertTrace(db, runID: id, trace: raw, at: at, actor: actor)
             let resultID = try Self.insertResult(db, runID: id, result: result, at: at, actor: actor)
             var outbox: [OutboxEntry] = []
             for destination in destinations {

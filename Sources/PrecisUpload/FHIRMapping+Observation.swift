@@ -81,10 +81,11 @@ extension FHIRMapping {
         ])
     }
 
-    /// The Provenance: the instrument, the software and the operator behind the result.
+    /// The Provenance: the instrument, the software and the operator behind the result, and
+    /// the audit chain's head (`withAuditHead`).
     static func provenance(_ p: ResultPackage, sender: Sender, ids: ResourceIDs) -> JSONValue {
         let agentType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
-        return [
+        return withAuditHead([
             "resourceType": "Provenance",
             "target": [["reference": .string("urn:uuid:\(ids.observation)")], ["reference": .string("urn:uuid:\(ids.report)")]],
             "recorded": .string(p.result.createdAt),
@@ -96,6 +97,6 @@ extension FHIRMapping {
                 ["type": ["coding": [["system": .string(agentType), "code": "composer"]]],
                  "who": ["reference": .string("urn:uuid:\(ids.device)")]],
             ],
-        ]
+        ], p.auditHead)
     }
 }

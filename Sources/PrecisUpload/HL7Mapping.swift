@@ -24,11 +24,17 @@ public enum HL7Mapping {
         if !r.flags.isEmpty { segments.append("NTE|2|L|Precis flags: \(escape(r.flags.map(\.rawValue).joined(separator: ", ")))") }
         // SPM-4 specimen type (HL7 table 0487): serum or plasma, as the LOINC code says.
         segments.append("SPM|1|\(escape(package.run.sampleID))^PRECIS||SER^Serum^HL70487|||||||||||||\(observed)")
+        if let head = package.auditHead { segments.append(auditHeadSegment(head)) }
         return segments.joined(separator: "\r") + "\r"
     }
 
     /// MSH-11 (HL7 table 0103): `T` (training) for a simulated or replayed run, `P` (production) otherwise.
     public static func processingID(_ package: ResultPackage) -> String { package.run.training ? "T" : "P" }
+
+    /// ZPR, Precis' own segment, last in the message: ZPR-1 the audit chain's head (the newest
+    /// audit row's id) when the message was put together, ZPR-2 that row's hash (64 hex
+    /// digits). The LIS keeps it; `precis audit verify` later checks the chain still holds it.
+    static func auditHeadSegment(_ head: AuditHead) -> String { "ZPR|\(head.sequence)|\(head.hash)" }
 
     /// MSH-10: stable per result.
     public static func controlID(_ package: ResultPackage) -> String {

@@ -100,7 +100,7 @@ public actor Uploader {
             let package = try store.package(for: entry)
             if package.run.training, destination.production { throw DeliveryFailure.permanent(Self.trainingRefused(destination)) }
             let note = try await destination.deliver(package)
-            guard try store.markDelivered(entry.id, owner: owner, at: clock(), note: note) else {
+            guard try store.markDelivered(entry.id, owner: owner, at: clock(), note: note, head: package.auditHead) else {
                 // The send outlasted the lease and another uploader holds the entry now: it
                 // settles it (its resend is harmless), and this one does not count it.
                 logger.warning("\(label): sent, but the lease had passed to another uploader")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PrecisCore
 import PrecisRuntime
+import PrecisStore
 import PrecisUpload
 
 /// `precis upload --now`: deliver what is due to the configured destinations.
@@ -58,25 +59,46 @@ struct ExportCommand: AsyncParsableCommand {
     }
 }
 
-/// `precis audit verify`: recompute the audit log's hash chain.
+/// `precis audit verify`: the audit log's chain, the store's content against it, and the
+/// heads the destinations acknowledged.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "The append-only audit log.", subcommands: [Verify.self])
 
-    /// `precis audit verify`.
+    /// `precis audit verify [--head NAME=SEQUENCE:HASH]`: exit 0 when intact; exit 4 (a store
+    /// problem) when not, one `BROKEN:` line per problem on stdout and one line on stderr.
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check that no audit row was edited or deleted.")
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Check that no audit row, and nothing the rows record, was changed, added or deleted outside Precis.")
         @OptionGroup var global: GlobalOptions
+        @Option(help: "A head a destination holds, as NAME=SEQUENCE:HASH (e.g. from the centre's records); repeatable.")
+        var head: [String] = []
 
         func run() async throws {
+            let given = try head.map { try Self.parse($0) }
             let runtime = try global.runtime()
-            let verification = try guarded { try runtime.store.verifyAudit() }
+            let verification = try guarded { try runtime.store.verifyAudit(heads: given) }
             if global.json { try Terminal.printJSON(verification) } else if verification.intact {
-                print("The audit log is intact: \(verification.rows) rows, every hash chained to the one before.")
+                print("The audit log is intact: \(verification.rows) rows, every hash chained to the one before; "
+                      + "\(verification.records) stored records as their latest audit row recorded them; "
+                      + "\(verification.heads) acknowledged heads still in the chain.")
             } else {
                 for problem in verification.problems { print("BROKEN: \(problem)") }
             }
-            if !verification.intact { throw ExitCode(1) }
+            guard verification.intact else {
+                throw fail(PrecisError(.storage, "the store does not match its audit log (\(verification.problems.count) problems)",
+                                       hint: "keep the file as evidence, restore the store from a backup and tell the centre"))
+            }
+        }
+
+        static func parse(_ text: String) throws -> AcknowledgedHead {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let head = AuditHead(text: parts[1]) else {
+                throw fail(PrecisError(.input, "--head takes NAME=SEQUENCE:HASH with a 64-digit hex hash",
+                                       hint: "e.g. --head centre=17:3f5a… as the destination recorded it"))
+            }
+            return AcknowledgedHead(destination: parts[0], head: head, acknowledgedAt: nil)
         }
     }
 }

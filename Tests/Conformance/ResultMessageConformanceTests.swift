@@ -25,8 +25,9 @@ import Testing
         return runtime
     }
 
-    struct FHIRVerdict: Decodable { let problems: [String]; let types: [String]; let requests: [[String?]] }
-    struct HL7Verdict: Decodable { let problems: [String]; let structure: String?; let value: String?; let flags: String?; let status: String? }
+    struct FHIRVerdict: Decodable { let problems: [String]; let types: [String]; let requests: [[String?]]; let auditHead: [String]? }
+    struct HL7Verdict: Decodable { let problems: [String]; let structure: String?; let value: String?; let flags: String?; let status: String?
+                           let zpr: [String]? }
 
     @Test func everyBundleValidatesWithFHIRResources() async throws {
         let runtime = try await Self.runtimeWithResults()
@@ -39,6 +40,7 @@ import Testing
             #expect(verdict.types == ["Device", "Specimen", "Observation", "DiagnosticReport", "Provenance"])
             #expect(verdict.requests.prefix(4).allSatisfy { $0.count == 3 && $0[2]?.hasPrefix("identifier=urn:precis:ward7-bench2:") == true })
             #expect(verdict.requests.last?[0] == "PUT")
+            #expect(verdict.auditHead?.count == 2)                                     // the Provenance's audit-head extension
         }
         let invalid = try JSONDecoder().decode(JSONValue.self, from: runtime.export(runID: 4, format: "fhir"))
         guard case .array(let entries)? = invalid["entry"], let observation = entries[2]["resource"] else { Issue.record("no entries"); return }
@@ -61,5 +63,6 @@ import Testing
         #expect(verdicts[1].value == "<^2.0")
         #expect(verdicts[2].value == ">^200.0")
         #expect(verdicts[3].status == "X")
+        #expect(verdicts.allSatisfy { $0.zpr?.count == 2 && $0.zpr?[1].count == 64 })   // the audit head travels
     }
 }

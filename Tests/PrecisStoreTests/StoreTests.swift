@@ -37,7 +37,7 @@ func result(status: String = "FINAL") -> NewResult {
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
                 == ["v1-runs-results-outbox-audit", "v2-quality-control", "v3-operators-signin", "v4-sequencing-runs",
-                    "v6-training-runs"])
+                    "v5-audit-content", "v6-training-runs"])
     }
 
     @Test func unusablePathIsAStorageErrorNamingThePath() throws {
@@ -115,7 +115,7 @@ func result(status: String = "FINAL") -> NewResult {
         _ = try store.completeRun(run.id, raw: RawTrace(kind: "lfr-profile", profile: profile(5), expectedCount: 5, complete: true),
                                   result: result(), destinations: ["centre"], linkReport: nil, at: now, actor: "t")
         let actions = try store.auditEntries().map { "\($0.entity):\($0.action)" }
-        #expect(actions == ["instrument:registered", "run:started", "result:created", "outbox:queued",
+        #expect(actions == ["instrument:registered", "run:started", "raw-trace:stored", "result:created", "outbox:queued",
                             "run:status RUNNING -> COMPLETED"])
         #expect(try store.verifyAudit().intact)
 

@@ -156,7 +156,8 @@ func bundleResource(_ bundle: JSONValue, _ type: String) -> (resource: JSONValue
         let p = try storedPackage(crpResult(Concentration(value: 9.64, unit: "mg/L"), flags: [.high]))
         let message = HL7Mapping.oru(p, sender: sender, receiver: ("LIS", "HOSP"), at: Date(timeIntervalSince1970: 1_795_000_000))
         let segments = message.split(separator: "\r").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
-        #expect(segments.map { $0[0] } == ["MSH", "PID", "OBR", "OBX", "NTE", "SPM"])
+        #expect(segments.map { $0[0] } == ["MSH", "PID", "OBR", "OBX", "NTE", "SPM", "ZPR"])
+        #expect(segments.last == ["ZPR", String(try #require(p.auditHead).sequence), try #require(p.auditHead).hash])
         #expect(segments[0][8] == "ORU^R01^ORU_R01")
         #expect(segments[0][9] == HL7Mapping.controlID(p))
         #expect(segments[0][11] == "2.5.1")

@@ -50,6 +50,12 @@ final class TestCentre: @unchecked Sendable {
         return ((Int(row[0]) ?? 0, Int(row.count > 1 ? row[1] : "0") ?? 0), requests)
     }
 
+    /// The audit heads the centre received with the Bundles it accepted, oldest first.
+    func heads() throws -> [AuditHead] {
+        try runProcess("/usr/bin/sqlite3", ["-separator", "|", db, "SELECT sequence, hash FROM heads ORDER BY rowid"]).stdout
+            .split(separator: "\n").compactMap { AuditHead(text: $0.replacingOccurrences(of: "|", with: ":")) }
+    }
+
     /// Every stored resource's JSON text, for scanning.
     func storedText() throws -> String {
         let run = try runProcess("/usr/bin/sqlite3", [db, "SELECT body FROM resources; SELECT bundle FROM requests;"])

@@ -13,6 +13,9 @@ usage: test_centre.py --db FILE [--port N] [--fail-ratio R] [--faults 500,503,42
                       [--require-token] [--token-lifetime S] [--token-expires-in S] [--client-secret S] [--tls CERT KEY] [--client-ca CA]
                       [--down-file FILE]
 It prints {"port": N} on its first line once it listens. GET /_stats tells what it holds.
+Every Bundle it accepts may carry the sender's audit-chain head (a Provenance extension
+urn:precis:fhir:extension:audit-head with `sequence` and `hash`): it keeps each one in its
+table `heads`, and GET /_heads lists them, the newest last.
 """
 import argparse
 import base64
@@ -40,7 +43,25 @@ def open_db(path):
     db.execute("CREATE INDEX IF NOT EXISTS by_identifier ON resources(type, system, value)")
     db.execute("""CREATE TABLE IF NOT EXISTS requests (
         at REAL, outcome TEXT, bundle TEXT)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS heads (
+        at REAL, bundle TEXT, sequence INTEGER NOT NULL, hash TEXT NOT NULL)""")
     return db
+
+
+AUDIT_HEAD = "urn:precis:fhir:extension:audit-head"
+
+
+def audit_head(bundle):
+    """The (sequence, hash) a Bundle's Provenance carries, or None."""
+    for entry in bundle.get("entry", []):
+        resource = entry.get("resource", {})
+        if resource.get("resourceType") != "Provenance":
+            continue
+        for extension in resource.get("extension", []):
+            if extension.get("url") == AUDIT_HEAD:
+                parts = {e.get("url"): e for e in extension.get("extension", [])}
+                return parts["sequence"]["valuePositiveInt"], parts["hash"]["valueString"]
+    return None
 
 
 def outcome(text, code=400):
@@ -70,6 +91,10 @@ class Centre:
             try:
                 for entry in bundle["entry"]:
                     responses.append(self.apply(entry))
+                head = audit_head(bundle)
+                if head:
+                    self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)",
+                                    (time.time(), (bundle.get("identifier") or {}).get("value"), head[0], head[1]))
                 self.db.execute("COMMIT")
             except Exception:
                 self.db.execute("ROLLBACK")
@@ -137,6 +162,10 @@ def handler_for(centre):
         def do_GET(self):
             if self.path == "/_stats":
                 return self.reply(200, centre.stats())
+            if self.path == "/_heads":
+                with LOCK:
+                    rows = centre.db.execute("SELECT bundle, sequence, hash FROM heads ORDER BY rowid").fetchall()
+                return self.reply(200, [{"bundle": b, "sequence": s, "hash": h} for b, s, h in rows])
             self.reply(*outcome("not found", 404))
 
         def do_POST(self):
