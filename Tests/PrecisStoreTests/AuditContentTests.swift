@@ -45,6 +45,15 @@ func completedStore() throws -> (store: Store, path: String, run: RunRecord) {
         #expect(try store.verifyAudit().problems == ["run 1: its sample_id differs from what audit row 6 recorded"])
     }
 
+    @Test func aPatientRunMarkedTrainingOrATrainingRunUnmarkedIsNamed() throws {
+        let (store, path, _) = try completedStore()
+        try attack(path, "UPDATE runs SET training = 1")
+        let marked = try store.verifyAudit().problems
+        #expect(marked.count == 1 && marked[0].hasPrefix("run 1: its training differs"), "\(marked)")
+        try attack(path, "UPDATE runs SET training = 0")
+        #expect(try store.verifyAudit().intact, "the flag back as it was recorded verifies again")
+    }
+
     @Test func aZeroedRawTraceIsNamed() throws {
         let (store, path, _) = try completedStore()
         try attack(path, "UPDATE raw_traces SET values_u16 = zeroblob(length(values_u16))")
