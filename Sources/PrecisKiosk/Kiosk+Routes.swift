@@ -112,11 +112,11 @@ extension Kiosk {
         "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)"
     }
 
-    /// The page; in training mode its body has the class `training`, which shows the mode on every screen.
+    /// The page; in training mode its body has the class `training-mode`, which shows the mode on every screen.
     func indexPage() throws -> Response {
         try Self.file("index.html", type: "text/html; charset=utf-8") { data in
             guard self.configuration.training else { return data }
-            return Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<body>", with: #"<body class="training">"#).utf8)
+            return Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<body>", with: #"<body class="training-mode">"#).utf8)
         }
     }
 

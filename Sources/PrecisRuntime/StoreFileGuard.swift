@@ -43,13 +43,8 @@ public struct StoreFileGuard: Sendable {
     public func admit(descriptor fd: Int32, as role: String) throws {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
-        let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        for base in Set([storePath, Self.resolved(storePath)]) {
-            for suffix in Self.suffixes where Self.identity(base + suffix) == identity {
-                throw PrecisError(.input, "\(role) is this Precis store or one of its SQLite files",
-                                  hint: "redirect the output to another file")
-            }
-        }
+        guard storeIdentities().contains(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))) else { return }
+        throw PrecisError(.input, "\(role) is this Precis store or one of its SQLite files", hint: "redirect the output to another file")
     }
 
     /// `admit` for each path that is given.
@@ -59,18 +54,20 @@ public struct StoreFileGuard: Sendable {
 
     /// Whether `path` is (or, not existing yet, would be created as) the store or one of its files.
     public func isStoreFile(_ path: String) -> Bool {
-        let bases = Set([storePath, Self.resolved(storePath)])
         let resolved = Self.resolved(path)
-        if let identity = Self.identity(resolved) {
-            for base in bases {
-                for suffix in Self.suffixes where Self.identity(base + suffix) == identity { return true }
-            }
-        }
+        if let identity = Self.identity(resolved), storeIdentities().contains(identity) { return true }
+        let bases = Set([storePath, Self.resolved(storePath)])
         guard let folder = Self.identity(Self.folder(of: resolved)) else { return false }
         let name = Self.name(of: resolved)
         return bases.contains { base in
             Self.identity(Self.folder(of: base)) == folder && Self.suffixes.contains { Self.name(of: base) + $0 == name }
         }
+    }
+
+    /// The device and inode of each of the store's files that exists now.
+    func storeIdentities() -> Set<FileIdentity> {
+        let bases = Set([storePath, Self.resolved(storePath)])
+        return Set(bases.flatMap { base in Self.suffixes.compactMap { Self.identity(base + $0) } })
     }
 
     /// A file's device and inode, following links; nil when it does not exist.

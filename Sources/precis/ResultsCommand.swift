@@ -22,7 +22,7 @@ struct ResultsCommand: AsyncParsableCommand {
             print(Table.render(
                 header: ["RUN", "STARTED", "SAMPLE", "INSTRUMENT", "STATUS", "READS", "LOST PKTS", "OVERFLOWS", "FLAGS", "FILE"],
                 rows: runs.map { r in
-                    ["\(r.id)", Table.time(r.startedAt), r.sampleID, r.instrumentID,
+                    ["\(r.id)", Table.time(r.startedAt), r.training ? "\(r.sampleID) (training)" : r.sampleID, r.instrumentID,
                      r.status, "\(r.totals.reads)", "\(r.totals.lostPackets)", "\(r.totals.ringOverflows)",
                      r.flags.isEmpty ? "—" : r.flags, r.readsPath]
                 }))

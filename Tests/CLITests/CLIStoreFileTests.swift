@@ -59,4 +59,14 @@ import Testing
         #expect(export.stderr.contains("standard output"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
+
+    @Test func aSimulatedSequencingRunIsMarkedTraining() throws {
+        let db = newDatabase()
+        let output = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("reads.blow5").path
+        let run = try precis(["run", "--device", "sim:nps?fast&reads=1&channels=4", "--sample", "S-0001", "--output", output], db: db)
+        #expect(run.status == 0, "\(run.stderr)")
+        let listed = try #require(try precis(["results", "sequencing", "--json"], db: db).json() as? [[String: Any]])
+        #expect(listed.count == 1 && listed.first?["training"] as? Bool == true, "\(listed)")
+        #expect(try precis(["results", "sequencing"], db: db).stdout.contains("S-0001 (training)"))
+    }
 }

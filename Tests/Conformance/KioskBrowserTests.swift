@@ -34,6 +34,8 @@ struct KioskBrowserTests {
 
         let shots = page["screenshots"] as? [String] ?? []
         #expect(shots.count == 6)
+        #expect(page["trainingShown"] as? [Bool] == Array(repeating: true, count: 6), "training mode is shown on every screen")
+        #expect((page["flags"] as? String)?.contains("TRAINING") == true, "the result says it is a training one")
         for shot in shots { #expect(FileManager.default.fileExists(atPath: shot), "\(shot)") }
         #expect((page["viewport"] as? [Int]) == [1024, 600, 1024], "the page fits 1024x600 without scrolling sideways")
         let smallest = try #require(page["smallestTouchTargetPx"] as? Double)

@@ -158,7 +158,7 @@ extension KioskTests {
             let http = KioskClient(base: kiosk.baseURL)
             let page = try await http.send(.GET, "/")
             #expect(page.status == 200 && page.body.contains("<title>Precis</title>"))
-            #expect(page.body.contains(#"<body class="training">"#), "the training kiosk's page says so on every screen")
+            #expect(page.body.contains(#"<body class="training-mode">"#), "the training kiosk's page says so on every screen")
             #expect(page.headers.first(name: "Content-Security-Policy")?.contains("default-src 'self'") == true)
             #expect(try await http.send(.GET, "/kiosk.js").status == 200)
             let token = try await http.signIn("op1", "1234")

@@ -39,11 +39,13 @@ def main():
     base, shots, operator, pin, sample = sys.argv[1:6]
     os.makedirs(shots, exist_ok=True)
     saved = []
+    training_shown = []
 
     def shot(driver, name):
         path = os.path.join(shots, name)
         driver.save_screenshot(path)
         saved.append(path)
+        training_shown.append(driver.find_element(By.ID, "training").is_displayed())
 
     driver = browser()
     wait = WebDriverWait(driver, 60, poll_frequency=0.05)
@@ -106,6 +108,7 @@ def main():
         "bodyFontPx": body_font, "smallestTouchTargetPx": min(t["height"] for t in targets), "touchTargets": targets,
         "metricFamilies": sorted(families), "runsCompleted": samples.get(("precis_runs", (("status", "COMPLETED"),))),
         "queueDepth": samples.get(("precis_upload_queue_depth", ())),
+        "trainingShown": training_shown,
         "samplesTotal": samples.get(("precis_samples_total", ())),
     }))
 
