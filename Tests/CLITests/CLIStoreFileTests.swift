@@ -13,6 +13,9 @@ import Testing
         let rdml = repoRoot.appendingPathComponent("Tests/Conformance/Fixtures/qpcr/own_mix_a.rdml").path
         let blow5 = repoRoot.appendingPathComponent("Tests/Conformance/Fixtures/nanopore/one_fast5_exp_1_default.blow5").path
         let fast = "sim:lfr?reading-ms=0"
+        let config = folder.appendingPathComponent("config.json")
+        try #"{"centre": {"baseURL": "https://centre.example/fhir", "clientSecretFile": "\#(db)-wal"}}"#
+            .write(to: config, atomically: true, encoding: .utf8)
         let cases: [[String]] = [
             ["analyze", "qpcr", rdml, "--write-rdml", db],
             ["analyze", "qpcr", db],
@@ -29,6 +32,7 @@ import Testing
             ["run", "--device", "sim:nps?fast&reads=1&channels=4", "--sample", "S-0002", "--output", db + "-shm"],
             ["plate", "--device", "sim:qpcr?cycle-ms=0", "--out", db],
             ["results", "--config", db],
+            ["results", "--config", config.path],
         ]
         for arguments in cases {
             let run = try precis(arguments, db: db)
