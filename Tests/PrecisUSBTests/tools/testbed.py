@@ -67,11 +67,30 @@ def hotplug(precis, fixtures, testbed):
     return {'lines': lines, 'status': proc.returncode}
 
 
+def wait_for_running_run(db, proc, seconds=30):
+    """Waits until the store at db holds a RUNNING run (or the process has ended)."""
+    import sqlite3
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=1) as con:
+                if con.execute("SELECT count(*) FROM runs WHERE status = 'RUNNING'").fetchone()[0]:
+                    return
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+
+
 def unplug_run(precis, fixtures, testbed, db):
     testbed.add_from_file(os.path.join(fixtures, 'lfr-LFR-0042.umockdev'))
     testbed.load_pcap(SYSPATH, os.path.join(fixtures, 'lfr-LFR-0042-half.pcap'))
     proc = subprocess.Popen([precis, 'run', '--device', 'usb:LFR-0042', '--assay', 'crp', '--sample', 'S-0050',
                              '--db', db], env=environment(testbed), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Pull the cable once the run is under way, not after a fixed time: on a loaded machine
+    # the process may take longer than any fixed sleep just to start. The half recording
+    # then keeps the reader silent after its last reading, so a short wait more lets every
+    # recorded reading arrive before the unplug.
+    wait_for_running_run(db, proc)
     time.sleep(0.4)
     unplug(testbed)
     out, err = proc.communicate(timeout=30)
