@@ -54,16 +54,18 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
     /// The outbox destinations every result is queued for.
     public var destinations: [String] { ["centre"] + (lis == nil ? [] : ["lis"]) }
 
+    /// The largest configuration file, in bytes (one is a few hundred).
+    public static let maxFileBytes = 64 << 10
+
     /// Reads the configuration from `explicit`, `$PRECIS_CONFIG` or the default path; none at
     /// the default path is an empty configuration, a named file that is missing or malformed is an error.
     public static func load(explicit: String?, env: [String: String] = ProcessInfo.processInfo.environment) throws -> PrecisConfiguration {
         let named = explicit ?? env["PRECIS_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let home = env["HOME"] ?? NSHomeDirectory()
         let path = named ?? "\(env["XDG_CONFIG_HOME"] ?? "\(home)/.config")/precis/config.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if named != nil { throw PrecisError(.input, "cannot read the configuration \(path)") }
-            return PrecisConfiguration()
-        }
+        guard named != nil || FileManager.default.fileExists(atPath: path) else { return PrecisConfiguration() }
+        let data = try BoundedFile.read(URL(fileURLWithPath: path), limit: maxFileBytes, what: "the configuration \(path)")
+        try JSONLimits.check(data, source: path)
         let configuration: PrecisConfiguration
         do {
             configuration = try JSONDecoder().decode(PrecisConfiguration.self, from: data)

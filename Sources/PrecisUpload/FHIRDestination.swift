@@ -110,7 +110,7 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         do {
             // In milliseconds: `.seconds(Int64(0.9))` would be a deadline of zero.
             response = try await client.execute(request, timeout: .milliseconds(Int64((configuration.timeoutSeconds ?? 30) * 1000)))
-            text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+            text = String(buffer: try await response.body.collect(upTo: FHIRResponse.maxBodyBytes))
         } catch {
             throw DeliveryFailure.transient("no answer from \(configuration.baseURL): \(Self.describe(error))", retryAfter: nil)
         }
