@@ -30,44 +30,14 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
 }
 
 extension Runtime {
-    /// The data packages of a MethodSCRIPT output stream, line by line so that an error names its line.
-    static func methodSCRIPTPackages(_ data: Data, source: String) throws -> [MethodSCRIPTPackage] {
-        var decoder = MethodSCRIPTDecoder(), packages: [MethodSCRIPTPackage] = [], number = 0
-        do {
-            for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-                number += 1
-                if line.first == UInt8(ascii: "#") { continue }
-                // The last piece has no LF after it: the decoder keeps it and `finish` refuses it
-                // when it is not empty (the stream was cut off inside a line).
-                let last = line.endIndex == data.endIndex
-                try decoder.step(Array(line) + (last ? [] : [0x0A])) { message in
-                    if case .package(let package) = message { packages.append(package) }
-                }
-                guard packages.count <= maxMethodSCRIPTPackages else {
-                    throw PrecisError(.input, "holds more than \(maxMethodSCRIPTPackages) data packages; Precis reads at most \(maxMethodSCRIPTPackages)")
-                }
-            }
-            try decoder.finish()
-        } catch let error as PrecisError {
-            throw PrecisError(.input, "\(source) line \(number): \(error.message)", hint: error.hint)
-        }
-        return packages
-    }
-
-    /// The largest MethodSCRIPT output file read offline, in bytes.
-    public static let maxMethodSCRIPTFileBytes = 16 << 20
-    /// The most data packages in one file.
-    public static let maxMethodSCRIPTPackages = 1_000_000
-
     /// Decodes a MethodSCRIPT output stream (a device's reply lines; `#` comments allowed) and
-    /// finds voltammetric peaks or the chronoamperometric steady state. A malformed or truncated
-    /// package is an `.input` error naming the line, never a number (a file is bad input,
-    /// not an instrument problem). Limits: `maxMethodSCRIPTFileBytes`, `MethodSCRIPTDecoder.maxLineLength`
-    /// per line, `maxMethodSCRIPTPackages`.
+    /// finds voltammetric peaks or the chronoamperometric steady state. A malformed, truncated
+    /// or oversized stream is an `.input` error naming the line, never a number (limits:
+    /// `MethodSCRIPTStream`).
     public static func analyzeMethodSCRIPT(_ file: URL) throws -> MethodSCRIPTAnalysis {
         let name = file.lastPathComponent
-        let data = try BoundedFile.read(file, limit: maxMethodSCRIPTFileBytes, what: "MethodSCRIPT output \(name)")
-        let packages = try methodSCRIPTPackages(data, source: name)
+        let data = try BoundedFile.read(file, limit: MethodSCRIPTStream.maxFileBytes, what: "MethodSCRIPT output \(name)")
+        let packages = try MethodSCRIPTStream.packages(data, source: name)
         guard !packages.isEmpty else { throw PrecisError(.input, "\(file.lastPathComponent) holds no data package") }
         func series(_ code: String) -> [Double] { packages.compactMap { $0.variables.first { $0.type.code == code }?.value } }
         let potential = series("da"), current = series("ba"), time = series("eb")

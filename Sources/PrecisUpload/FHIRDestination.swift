@@ -66,7 +66,7 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         config.timeout = .init(connect: .seconds(10), read: .milliseconds(Int64(timeout * 1000)))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         if let tokenURL = configuration.tokenURL, let id = configuration.clientID, let secretFile = configuration.clientSecretFile {
-            guard let secret = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+            guard let secret = try? BoundedFile.text(URL(fileURLWithPath: secretFile), limit: 64 << 10, what: "secret") else {
                 try? client.syncShutdown()
                 throw PrecisError(.input, "cannot read the OAuth2 client secret file \(secretFile)")
             }

@@ -63,6 +63,17 @@ import Testing
         expectRefused(try capped(["analyze", "qpcr", file.path]), "deep.rdml nests elements deeper than 64 levels", "at most 64")
     }
 
+    /// Found by `make fuzz`: a byte that is not UTF-8 in an element or attribute name made
+    /// FoundationXML trap (SIGILL) in the middle of `analyze qpcr`.
+    @Test(arguments: ["<rdml version=\"1.4\"><a\u{DF}/></rdml>", "<rdml version=\"1.4\" \u{DF}mlns=\"x\"></rdml>"])
+    func xmlNamesThatAreNotUTF8AreRefused(_ text: String) throws {
+        let folder = try TestPaths.temporaryFolder("limits")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("latin1.rdml")
+        try Data(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }).write(to: file)
+        expectRefused(try capped(["analyze", "qpcr", file.path]), "latin1.rdml is not UTF-8 text")
+    }
+
     /// A SLOW5 read whose offset is `nan`: refused, so `--json` never meets a number it cannot write.
     @Test func aNaNOffsetInSLOW5IsRefused() throws {
         let folder = try TestPaths.temporaryFolder("limits")
@@ -107,11 +118,12 @@ import Testing
     }
 
     /// Files past their size limits are refused by their size, before they are read: a profile,
-    /// a CSV of standards, a MethodSCRIPT stream, a configuration, an RDML file; `/dev/zero`
+    /// a CSV of standards, a plate layout, a MethodSCRIPT stream, an RDML file, a configuration; `/dev/zero`
     /// (no size, endless) too.
     @Test(arguments: [
         (["analyze", "lfa", "FILE", "--assay", "crp", "--lot", "CRP26A07"], 4 << 20, "at most 4194304 bytes"),
         (["fit", "linear", "FILE", "--x", "x", "--y", "y"], 8 << 20, "at most 8388608 bytes"),
+        (["plate", "--device", "sim:qpcr", "--layout", "FILE", "--out", "OUT"], 8 << 20, "at most 8388608 bytes"),
         (["analyze", "methodscript", "FILE"], 16 << 20, "at most 16777216 bytes"),
         (["analyze", "qpcr", "FILE"], 64 << 20, "at most 67108864 bytes"),
         (["results", "--config", "FILE"], 64 << 10, "at most 65536 bytes"),
@@ -122,8 +134,9 @@ import Testing
         let file = folder.appendingPathComponent("big.txt")
         FileManager.default.createFile(atPath: file.path, contents: nil)
         try FileHandle(forWritingTo: file).truncate(atOffset: UInt64(limit + 1))   // sparse: no disk, no memory
-        expectRefused(try capped(arguments.map { $0 == "FILE" ? file.path : $0 }), "big.txt is \(limit + 1) bytes", phrase)
-        expectRefused(try capped(arguments.map { $0 == "FILE" ? "/dev/zero" : $0 }), "is more than \(limit) bytes", phrase)
+        let out = folder.appendingPathComponent("out.rdml").path
+        expectRefused(try capped(arguments.map { $0 == "FILE" ? file.path : $0 == "OUT" ? out : $0 }), "big.txt is \(limit + 1) bytes", phrase)
+        expectRefused(try capped(arguments.map { $0 == "FILE" ? "/dev/zero" : $0 == "OUT" ? out : $0 }), "is more than \(limit) bytes", phrase)
     }
 
     /// A lot file past its limit is a malformed calibration: exit 3, one line, naming the file.

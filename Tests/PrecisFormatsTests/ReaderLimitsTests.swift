@@ -47,6 +47,15 @@ import Testing
         #expect(refusal { _ = try XMLElement.parse(text, source: "t.xml") }.contains("bytes of text in one <rdml>"))
     }
 
+    /// Found by `make fuzz`: a byte that is not UTF-8 in an element or attribute name made
+    /// FoundationXML trap (SIGILL; CLILimitsTests runs that case, which would end this process).
+    /// Here, in text, where it was a parse error: the same refusal.
+    @Test(arguments: ["<rdml version=\"1.4\">\u{FF}</rdml>"])
+    func xmlThatIsNotUTF8IsRefused(_ text: String) throws {
+        let bytes = Data(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        #expect(refusal { _ = try XMLElement.parse(bytes, source: "n.rdml") } == "n.rdml is not UTF-8 text; Precis reads RDML written in UTF-8")
+    }
+
     @Test func zipEntriesAndInflatedSizeAreBounded() throws {
         let many = ZipArchive.archive((0...ZipArchive.maxEntries).map { ("f\($0).xml", Data("<a/>".utf8)) })
         #expect(refusal { _ = try ZipArchive.entries(many) } == "the ZIP archive has 65 entries; Precis reads at most 64")

@@ -27,10 +27,17 @@ public final class XMLElement: @unchecked Sendable {
     /// The text of the first child named `name`, nil when there is none.
     public func value(_ name: String) -> String? { first(name)?.text }
 
-    /// Parses a document; malformed XML, or XML past `XMLLimits`, is an `.input` error with the line.
+    /// Parses a UTF-8 document; malformed XML, bytes that are not UTF-8, or XML past `XMLLimits`
+    /// is an `.input` error with the line.
     public static func parse(_ data: Data, source: String) throws -> XMLElement {
         guard data.count <= XMLLimits.maxDocumentBytes else {
             throw BoundedFile.tooLarge("\(source)'s XML", size: "\(data.count) bytes", limit: XMLLimits.maxDocumentBytes)
+        }
+        // FoundationXML traps on a name that is not UTF-8 (`<a\u{DF}/>` ended the process): bytes
+        // that are not UTF-8 are refused before the parser sees them.
+        guard String(data: data, encoding: .utf8) != nil else {
+            throw PrecisError(.input, "\(source) is not UTF-8 text; Precis reads RDML written in UTF-8",
+                              hint: "convert it to UTF-8 (iconv -t UTF-8) or export it again")
         }
         let builder = TreeBuilder(source: source)
         let parser = XMLParser(data: data)

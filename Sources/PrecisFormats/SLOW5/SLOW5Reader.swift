@@ -28,16 +28,25 @@ public final class SLOW5Reader {
     var readsSeen = 0
 
     /// Opens `url`; the header is parsed now.
-    public init(url: URL) throws {
-        name = url.lastPathComponent
+    public convenience init(url: URL) throws {
+        let name = url.lastPathComponent
         var info = stat()
         guard stat(url.path, &info) != 0 || (info.st_mode & S_IFMT) == S_IFREG else {
             // Only a regular file is mapped; anything else (a FIFO, a device) would be read whole.
             throw PrecisError(.input, "\(name) is not a regular file; Precis reads SLOW5/BLOW5 from a file")
         }
+        let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw PrecisError(.input, "cannot read \(url.path): \(error.localizedDescription)")
         }
+        try self.init(data: data, name: name)
+    }
+
+    /// Reads SLOW5 or BLOW5 held in `data` (a mapped file, or bytes in memory); `name` names
+    /// it in errors. The header is parsed now.
+    public init(data: Data, name: String) throws {
+        self.name = name
+        self.data = data
         if data.starts(with: Array("BLOW5\u{1}".utf8)) {
             format = .binary
             (header, recordCompression, signalCompression, position) = try Self.binaryHeader(data, name: name)
