@@ -139,6 +139,22 @@ import Testing
         expectRefused(try capped(arguments.map { $0 == "FILE" ? "/dev/zero" : $0 == "OUT" ? out : $0 }), "is more than \(limit) bytes", phrase)
     }
 
+    /// Configuration values past their limits: a timeout of 1e300 s was taken, then trapped
+    /// converting to milliseconds when a result was sent; a document nested 100 deep.
+    @Test(arguments: [
+        (#"{"centre": {"baseURL": "https://c.example/fhir", "timeoutSeconds": 1e300}}"#, "centre.timeoutSeconds is 1e+300; Precis takes more than 0 and at most 600"),
+        (#"{"upload": {"leaseSeconds": 1e301}}"#, "upload timing is at most 604800 s"),
+        (#"{"lis": {"host": "lis.example", "port": 70000}}"#, "lis.port 70000 is not a TCP port"),
+        (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "nests JSON deeper than 64 levels (line 1); Precis reads at most 64"),
+    ])
+    func configurationValuesPastTheirLimitsAreRefused(json: String, phrase: String) throws {
+        let folder = try TestPaths.temporaryFolder("limits")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("config.json")
+        try json.write(to: file, atomically: true, encoding: .utf8)
+        expectRefused(try capped(["results", "--config", file.path]), phrase)
+    }
+
     /// A lot file past its limit is a malformed calibration: exit 3, one line, naming the file.
     @Test func anOversizedLotFileIsACalibrationError() throws {
         let folder = try TestPaths.temporaryFolder("limits")
