@@ -40,8 +40,8 @@ demo: build
 	$(PRECIS) queue
 
 test: deps venv
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20 > .build-fuzz.log 2>&1 || { tail -40 .build-fuzz.log; exit 1; }
-	@grep -E "^Done [0-9]+ runs" .build-fuzz.log
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=12 > .build-fuzz.log 2>&1 || { tail -40 .build-fuzz.log; exit 1; }
+	@grep -E "^(fuzz:|Done [0-9]+ runs)" .build-fuzz.log
 	$(SWIFT) build --build-tests
 	PRECIS_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --skip-build
 
@@ -52,13 +52,38 @@ clean:
 bench: deps
 	PRECIS_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
 
-## Fuzz the device decoders with libFuzzer for FUZZ_SECONDS (default 60).
+## Fuzz every reader of outside input with libFuzzer, FUZZ_SECONDS (default 60) each: one
+## binary, precis-fuzz, the reader chosen by PRECIS_FUZZ_TARGET. Each corpus is seeded from
+## the real files in Tests/Conformance/Fixtures, Calibration/ and Tests/Fuzz/Seeds; a crash
+## leaves its input as $(FUZZ_BUILD)/<target>-crash-* (or -oom-, -timeout-) and stops make.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := .build-fuzz
+FUZZ_TARGETS := frames rdml slow5 csv profile methodscript json
+FUZZ_FLAGS   := -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 -detect_leaks=0
+FIXTURES     := Tests/Conformance/Fixtures
+fuzz-seeds-frames       := $(FIXTURES)/methodscript/example_streams.txt
+fuzz-seeds-rdml         := $(FIXTURES)/qpcr/own_mix_a.rdml $(FIXTURES)/qpcr/matrix_gaps.rdml
+fuzz-seeds-slow5        := $(FIXTURES)/nanopore/one_fast5_exp_1_default.slow5 $(FIXTURES)/nanopore/one_fast5_exp_1_default.blow5
+fuzz-seeds-csv          := Calibration/plates/sim-dilution-series.csv
+fuzz-seeds-profile      :=
+fuzz-seeds-methodscript := $(FIXTURES)/methodscript/example_streams.txt
+fuzz-seeds-json         := Calibration/assays/crp.json Calibration/lots/CRP26A07.json Calibration/qc/QC-CRP-2609.json
 fuzz: deps
 	PRECIS_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_BUILD) --product PrecisFuzzTargets \
 	    -Xswiftc -sanitize=fuzzer,address
-	swiftc -sanitize=fuzzer,address -parse-as-library -I $(FUZZ_BUILD)/debug/Modules \
-	    Tests/Fuzz/FrameFuzzer/FrameFuzzer.swift $(FUZZ_BUILD)/debug/libPrecisFuzzTargets.a -o $(FUZZ_BUILD)/frame-fuzzer
-	mkdir -p $(FUZZ_BUILD)/corpus
-	$(FUZZ_BUILD)/frame-fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_BUILD)/corpus
+	swiftc -sanitize=fuzzer,address -parse-as-library -I $(FUZZ_BUILD)/debug/Modules -I Sources/CZlib \
+	    Tests/Fuzz/ReaderFuzzer/*.swift $(FUZZ_BUILD)/debug/libPrecisFuzzTargets.a -lz -o $(FUZZ_BUILD)/precis-fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  case $$t in \
+	    frames) seeds="$(fuzz-seeds-frames)";; rdml) seeds="$(fuzz-seeds-rdml)";; slow5) seeds="$(fuzz-seeds-slow5)";; \
+	    csv) seeds="$(fuzz-seeds-csv)";; profile) seeds="$(fuzz-seeds-profile)";; methodscript) seeds="$(fuzz-seeds-methodscript)";; \
+	    json) seeds="$(fuzz-seeds-json)";; esac; \
+	  for f in $$seeds $$(ls Tests/Fuzz/Seeds/$$t/* 2>/dev/null); do cp -f $$f $(FUZZ_BUILD)/corpus/$$t/; done; \
+	  if [ $$t = frames ]; then len=4096; else len=65536; fi; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=0 PRECIS_FUZZ_TARGET=$$t $(FUZZ_BUILD)/precis-fuzz $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
+	      -artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_BUILD)/corpus/$$t > $(FUZZ_BUILD)/$$t.log 2>&1 \
+	    || { tail -40 $(FUZZ_BUILD)/$$t.log; echo "fuzz: $$t failed; the input is $(FUZZ_BUILD)/$$t-*"; exit 1; }; \
+	  grep -E "^Done [0-9]+ runs" $(FUZZ_BUILD)/$$t.log; \
+	done

@@ -10,6 +10,15 @@ public struct CSVTable: Sendable, Equatable {
     /// The data rows, each as many fields as the header.
     public var rows: [[String]]
 
+    /// The largest file, in bytes (standards, layouts and fits are a few KiB).
+    public static let maxFileBytes = 8 << 20
+    /// The most rows, the header included.
+    public static let maxRows = 100_000
+    /// The most columns.
+    public static let maxColumns = 256
+    /// The longest field, in bytes.
+    public static let maxFieldLength = 4096
+
     /// Parses `text`; `source` names it in errors.
     public init(text: String, source: String = "CSV") throws {
         var records = try Self.records(text, source: source)
@@ -26,9 +35,7 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Reads the CSV file at `url`.
     public init(contentsOf url: URL) throws {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw PrecisError(.input, "cannot read \(url.path)")
-        }
+        let text = try BoundedFile.text(url, limit: Self.maxFileBytes, what: "CSV file \(url.lastPathComponent)")
         try self.init(text: text, source: url.lastPathComponent)
     }
 
@@ -51,10 +58,22 @@ public struct CSVTable: Sendable, Equatable {
     private static func records(_ text: String, source: String) throws -> [[String]] {
         var records: [[String]] = [], record: [String] = [], field = ""
         var quoted = false, afterQuote = false
-        var iterator = Array(text.unicodeScalars).makeIterator()
+        var iterator = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = iterator.next()
+        func check() throws {
+            if field.utf8.count > maxFieldLength {
+                throw PrecisError(.input, "\(source) row \(records.count + 1) has a field longer than \(maxFieldLength) bytes; Precis reads at most \(maxFieldLength)")
+            }
+            if record.count > maxColumns {
+                throw PrecisError(.input, "\(source) row \(records.count + 1) has more than \(maxColumns) fields; Precis reads at most \(maxColumns)")
+            }
+            if records.count > maxRows {
+                throw PrecisError(.input, "\(source) has more than \(maxRows) rows; Precis reads at most \(maxRows)")
+            }
+        }
         while let c = pending {
             pending = iterator.next()
+            try check()
             if quoted {
                 if c == "\"" {
                     if pending == "\"" { field.unicodeScalars.append("\""); pending = iterator.next() } else { quoted = false; afterQuote = true }
@@ -71,6 +90,7 @@ public struct CSVTable: Sendable, Equatable {
                 field.unicodeScalars.append(c)
             }
         }
+        try check()
         guard !quoted else { throw PrecisError(.input, "\(source): a quoted field is never closed") }
         if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
         return records

@@ -45,12 +45,13 @@ public struct TraceFile: Sendable, Equatable {
     /// The operations in order.
     public var events: [Event]
 
-    /// Reads a trace file, with an error naming the line that is wrong.
+    /// The largest trace file read, in bytes (a recorded assay run is a few KiB).
+    public static let maxFileBytes = 64 << 20
+
+    /// Reads a trace file (at most `maxFileBytes`), with an error naming the line that is wrong.
     public init(contentsOf url: URL) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw PrecisError(.input, "cannot read trace \(url.path): \(error.localizedDescription)")
-        }
+        let text = try BoundedFile.text(url, limit: Self.maxFileBytes, what: "trace \(url.lastPathComponent)")
+        try JSONLimits.check(Data(text.utf8), source: "trace \(url.lastPathComponent)")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard let first = lines.first else { throw PrecisError(.input, "trace \(url.path) is empty") }
         let decoder = JSONDecoder()

@@ -107,11 +107,13 @@ public struct CalibrationCatalog: Sendable {
         return material
     }
 
+    /// The largest assay, lot or QC file, in bytes (they are a few KiB). A larger one is a
+    /// malformed calibration (exit 3, as every other fault of these files), refused before it is read.
+    public static let maxFileBytes = 1 << 20
+
     private func decode<T: Decodable>(_ type: T.Type, at url: URL) throws -> (T, String, String) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw PrecisError(.calibration, "cannot read \(relative(url))")
-        }
+        let data = try BoundedFile.read(url, limit: Self.maxFileBytes, what: relative(url), kind: .calibration)
+        try JSONLimits.check(data, source: relative(url), kind: .calibration)
         do {
             let value = try JSONDecoder().decode(T.self, from: data)
             let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()

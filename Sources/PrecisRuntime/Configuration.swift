@@ -54,14 +54,20 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
     /// The outbox destinations every result is queued for.
     public var destinations: [String] { ["centre"] + (lis == nil ? [] : ["lis"]) }
 
+    /// The largest configuration file, in bytes (one is a few hundred).
+    public static let maxFileBytes = 64 << 10
+    /// The longest request timeout taken, in seconds.
+    public static let maxTimeoutSeconds = 600.0
+    /// The longest retry delay, cap or lease taken, in seconds (a week).
+    public static let maxUploadSeconds = 604_800.0
+
     /// Reads the configuration from `explicit`, `$PRECIS_CONFIG` or the default path; none at
     /// the default path is an empty configuration, a named file that is missing or malformed is an error.
     public static func load(explicit: String?, env: [String: String] = ProcessInfo.processInfo.environment) throws -> PrecisConfiguration {
         let (path, named) = location(explicit: explicit, env: env)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if named { throw PrecisError(.input, "cannot read the configuration \(path)") }
-            return PrecisConfiguration()
-        }
+        guard named || FileManager.default.fileExists(atPath: path) else { return PrecisConfiguration() }
+        let data = try BoundedFile.read(URL(fileURLWithPath: path), limit: maxFileBytes, what: "the configuration \(path)")
+        try JSONLimits.check(data, source: path)
         let configuration: PrecisConfiguration
         do {
             configuration = try JSONDecoder().decode(PrecisConfiguration.self, from: data)
@@ -88,7 +94,14 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
         if let centre, URL(string: centre.baseURL).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
             throw refuse("centre.baseURL '\(centre.baseURL)' is not an http(s) URL")
         }
+        if let timeout = centre?.timeoutSeconds, !(timeout > 0 && timeout <= Self.maxTimeoutSeconds) {
+            throw refuse("centre.timeoutSeconds is \(timeout); Precis takes more than 0 and at most \(Int(Self.maxTimeoutSeconds))")
+        }
+        if let port = lis?.port, !(1...65535).contains(port) { throw refuse("lis.port \(port) is not a TCP port (1–65535)") }
         let policy = retryPolicy
+        guard [policy.base, policy.cap, policy.lease].allSatisfy({ $0 <= Self.maxUploadSeconds }) else {
+            throw refuse("upload timing is at most \(Int(Self.maxUploadSeconds)) s (a week) for each of baseSeconds, capSeconds and leaseSeconds")
+        }
         guard policy.base > 0, policy.cap >= policy.base, policy.lease > 0 else {
             throw refuse("upload timing must be positive, with capSeconds at least baseSeconds")
         }

@@ -31,19 +31,13 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
 
 extension Runtime {
     /// Decodes a MethodSCRIPT output stream (a device's reply lines; `#` comments allowed) and
-    /// finds voltammetric peaks or the chronoamperometric steady state. A malformed or truncated
-    /// package is an error naming the line, never a number.
+    /// finds voltammetric peaks or the chronoamperometric steady state. A malformed, truncated
+    /// or oversized stream is an `.input` error naming the line, never a number (limits:
+    /// `MethodSCRIPTStream`).
     public static func analyzeMethodSCRIPT(_ file: URL) throws -> MethodSCRIPTAnalysis {
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            throw PrecisError(.input, "cannot read \(file.path)")
-        }
-        var decoder = MethodSCRIPTDecoder()
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
-        var packages: [MethodSCRIPTPackage] = []
-        try decoder.step(Array(lines.joined(separator: "\n").utf8)) { message in
-            if case .package(let package) = message { packages.append(package) }
-        }
-        try decoder.finish()
+        let name = file.lastPathComponent
+        let data = try BoundedFile.read(file, limit: MethodSCRIPTStream.maxFileBytes, what: "MethodSCRIPT output \(name)")
+        let packages = try MethodSCRIPTStream.packages(data, source: name)
         guard !packages.isEmpty else { throw PrecisError(.input, "\(file.lastPathComponent) holds no data package") }
         func series(_ code: String) -> [Double] { packages.compactMap { $0.variables.first { $0.type.code == code }?.value } }
         let potential = series("da"), current = series("ba"), time = series("eb")

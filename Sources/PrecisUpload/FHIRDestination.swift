@@ -70,7 +70,7 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         config.timeout = .init(connect: .seconds(10), read: .milliseconds(Int64(timeout * 1000)))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         if let tokenURL = configuration.tokenURL, let id = configuration.clientID, let secretFile = configuration.clientSecretFile {
-            guard let secret = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+            guard let secret = try? BoundedFile.text(URL(fileURLWithPath: secretFile), limit: 64 << 10, what: "secret") else {
                 try? client.syncShutdown()
                 throw PrecisError(.input, "cannot read the OAuth2 client secret file \(secretFile)")
             }
@@ -114,7 +114,7 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         do {
             // In milliseconds: `.seconds(Int64(0.9))` would be a deadline of zero.
             response = try await client.execute(request, timeout: .milliseconds(Int64((configuration.timeoutSeconds ?? 30) * 1000)))
-            text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+            text = String(buffer: try await response.body.collect(upTo: FHIRResponse.maxBodyBytes))
         } catch {
             throw DeliveryFailure.transient("no answer from \(configuration.baseURL): \(Self.describe(error))", retryAfter: nil)
         }

@@ -1,8 +1,23 @@
 import Foundation
+import PrecisCore
 
 /// What the centre's answer means: delivered, try again, or refused for good with the
-/// server's OperationOutcome text.
+/// server's OperationOutcome text. Limits: the body is read up to `maxBodyBytes` (by the
+/// destination), its JSON nests at most `JSONLimits.maxDepth`, and at most `maxEntries`
+/// entries or issues are looked at.
 enum FHIRResponse {
+    /// The largest answer read, in bytes (a transaction-response for one result is a few KiB).
+    static let maxBodyBytes = 1 << 20
+    /// The most OperationOutcome issues shown (every Bundle entry is checked: the body bounds them).
+    static let maxEntries = 1000
+
+    /// The body as JSON, nil when it is not JSON or nests too deep to be a FHIR answer.
+    static func json(_ body: String) -> JSONValue? {
+        let data = Data(body.utf8)
+        guard data.count <= maxBodyBytes, JSONLimits.lineTooDeep(data) == nil else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
     static func judge(status: Int, body: String, retryAfter: String?) throws -> String {
         switch status {
         case 200..<300:
@@ -22,8 +37,7 @@ enum FHIRResponse {
 
     /// A transaction-response Bundle: every entry must report 2xx.
     static func judgeTransactionResponse(status: Int, body: String) throws -> String {
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)),
-              case .array(let entries)? = json["entry"] else { return "\(status)" }
+        guard let json = json(body), case .array(let entries)? = json["entry"] else { return "\(status)" }
         let statuses = entries.compactMap { entry -> String? in
             if case .string(let s)? = entry["response"]?["status"] { return s }
             return nil
@@ -36,16 +50,15 @@ enum FHIRResponse {
 
     /// The diagnostics of an OperationOutcome, joined.
     static func outcomeText(_ body: String) -> String? {
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)),
-              case .array(let issues)? = json["issue"] else {
+        guard let json = json(body), case .array(let issues)? = json["issue"] else {
             let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
             return trimmed.isEmpty ? nil : String(trimmed.prefix(200))
         }
-        let texts = issues.compactMap { issue -> String? in
+        let texts = issues.prefix(maxEntries).compactMap { issue -> String? in
             if case .string(let d)? = issue["diagnostics"] { return d }
             if case .string(let t)? = issue["details"]?["text"] { return t }
             return nil
         }
-        return texts.isEmpty ? nil : texts.joined(separator: "; ")
+        return texts.isEmpty ? nil : String(texts.joined(separator: "; ").prefix(1000))
     }
 }

@@ -80,6 +80,8 @@ public struct HL7Destination: Destination {
 /// The minimal lower layer protocol: <VT> message <FS><CR>, with the ACK framed the same way.
 enum MLLP {
     static let start: UInt8 = 0x0B, end: [UInt8] = [0x1C, 0x0D]
+    /// The largest ACK read, in bytes (one is about 200): a listener that keeps sending is cut off.
+    static let maxAckBytes = 64 << 10
 
     /// Sends one framed message and returns the ACK's text.
     static func send(_ message: Data, host: String, port: Int, timeout: TimeInterval = 15) async throws -> String {
@@ -112,10 +114,17 @@ enum MLLP {
             throw DeliveryFailure.transient("the connection to the LIS broke while sending", retryAfter: nil)
         }
         var reply = [UInt8](), buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(timeout)
         while !reply.suffix(2).elementsEqual(end) {
+            // Each recv waits at most `timeout`; the whole ACK, too (a listener dripping a byte at a time).
+            guard Date() < deadline else { throw DeliveryFailure.transient("the LIS did not finish its ACK in \(Int(timeout)) s", retryAfter: nil) }
             let n = recv(fd, &buffer, buffer.count, 0)
             guard n > 0 else { throw DeliveryFailure.transient("no ACK from the LIS (the message may have arrived: it will be resent)", retryAfter: nil) }
             reply += buffer[0..<n]
+            guard reply.count <= maxAckBytes else {
+                throw DeliveryFailure.transient("the LIS sent more than \(maxAckBytes) bytes without ending its ACK; Precis reads at most \(maxAckBytes)",
+                                                retryAfter: nil)
+            }
         }
         return String(decoding: reply.drop { $0 == start }.dropLast(2), as: UTF8.self)
     }

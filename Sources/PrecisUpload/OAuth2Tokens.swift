@@ -3,8 +3,17 @@ import Foundation
 import NIOCore
 
 /// OAuth2 client-credentials bearer tokens (RFC 6749 §4.4): fetched when needed, kept until
-/// a minute before they expire, fetched again after a 401.
+/// a minute before they expire, fetched again after a 401. Limits: the answer is read up to
+/// `maxBodyBytes`, a token longer than `maxTokenBytes` is refused, and `expires_in` counts
+/// only when finite, within 0 to `maxLifetime` seconds.
 actor OAuth2Tokens {
+    /// The largest token answer read, in bytes.
+    static let maxBodyBytes = 64 << 10
+    /// The longest token sent on (it goes into every request's header).
+    static let maxTokenBytes = 16 << 10
+    /// The longest lifetime believed, in seconds: a day.
+    static let maxLifetime = 86_400.0
+
     let client: HTTPClient
     let tokenURL: String
     let clientID: String
@@ -35,13 +44,14 @@ actor OAuth2Tokens {
         let body: ByteBuffer
         do {
             response = try await client.execute(request, timeout: .seconds(30))
-            body = try await response.body.collect(upTo: 1 << 20)
+            body = try await response.body.collect(upTo: Self.maxBodyBytes)
         } catch {
             throw DeliveryFailure.transient("no answer from the token endpoint \(tokenURL)", retryAfter: nil)
         }
         guard response.status == .ok,
-              let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
-              case .string(let token)? = json["access_token"] else {
+              let json = FHIRResponse.json(String(buffer: body)),
+              case .string(let token)? = json["access_token"], !token.isEmpty, token.utf8.count <= Self.maxTokenBytes,
+              token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             // Transient whatever the code: refused credentials are not a refused result, and the
             // results must flow again once the configuration is put right.
             let failure = "the token endpoint answered \(response.status.code)"
@@ -49,7 +59,7 @@ actor OAuth2Tokens {
                                             retryAfter: nil)
         }
         var lifetime = 300.0
-        if case .number(let seconds)? = json["expires_in"] { lifetime = seconds }
+        if case .number(let seconds)? = json["expires_in"], seconds.isFinite { lifetime = min(max(seconds, 0), Self.maxLifetime) }
         current = (token, Date().addingTimeInterval(lifetime))
         return token
     }

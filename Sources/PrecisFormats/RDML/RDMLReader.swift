@@ -7,9 +7,7 @@ extension RDMLDocument {
 
     /// Reads an RDML file: a ZIP archive holding `rdml_data.xml` (the usual `.rdml`) or the bare XML.
     public init(contentsOf url: URL) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw PrecisError(.input, "cannot read \(url.path)", hint: "check the path and that the file is readable")
-        }
+        let data = try BoundedFile.read(url, limit: RDMLLimits.maxFileBytes, what: "RDML file \(url.lastPathComponent)")
         try self.init(data: data, source: url.lastPathComponent)
     }
 
@@ -109,9 +107,27 @@ extension RDMLDocument {
     }
 }
 
+/// What the RDML reader takes beyond `XMLLimits`: an analysis allocates per cycle and per
+/// well, so a number in the file must not decide how much memory it takes.
+public enum RDMLLimits {
+    /// The largest file, zipped or bare, in bytes.
+    public static let maxFileBytes = XMLLimits.maxDocumentBytes
+    /// The highest cycle number and the most amplification points per curve (cyclers run 40–60).
+    public static let maxCycles = 10_000
+    /// The most melting points per curve.
+    public static let maxMeltPoints = 10_000
+    /// The most plate rows and columns (a 1536-well plate is 32 × 48).
+    public static let maxRows = 32, maxColumns = 48
+}
+
 /// Reads the parts of an RDML tree with errors that say where.
 private struct Reader {
     let source: String
+
+    /// A number as the file most likely wrote it: 1000000000 rather than 1e+09.
+    static func show(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e18 ? String(Int64(value)) : String(value)
+    }
 
     func id(_ e: XMLElement, _ what: String) throws -> String {
         guard let id = e.attributes["id"], !id.isEmpty else { throw PrecisError(.input, "\(source): a <\(what)> has no id") }
@@ -131,6 +147,10 @@ private struct Reader {
               rows > 0, columns > 0 else {
             throw PrecisError(.input, "\(source): \(place) has no valid pcrFormat (rows and columns), so its wells cannot be placed")
         }
+        guard rows <= RDMLLimits.maxRows, columns <= RDMLLimits.maxColumns else {
+            throw PrecisError(.input, "\(source): RDML run '\(runID)' has a \(rows)×\(columns) plate; Precis reads at most "
+                              + "\(RDMLLimits.maxRows)×\(RDMLLimits.maxColumns)")
+        }
         let plate = RDMLDocument.PlateFormat(rows: rows, columns: columns, rowLabel: format.value("rowLabel") ?? "ABC",
                                              columnLabel: format.value("columnLabel") ?? "123")
         var seen = Set<Int>()
@@ -147,7 +167,7 @@ private struct Reader {
                 throw PrecisError(.input, "\(source): \(well) names no sample")
             }
             return RDMLDocument.Reaction(id: reactID, sampleID: sample, volume: try number(r.value("vol"), "\(well) vol"),
-                                         data: try r.all("data").map { try data($0, at: well) })
+                                         data: try r.all("data").map { try data($0, at: well, run: runID) })
         }
         let software = e.first("dataCollectionSoftware")
         return RDMLDocument.Run(id: runID, description: e.value("description"), instrument: e.value("instrument"),
@@ -158,18 +178,27 @@ private struct Reader {
                                 format: plate, runDate: e.value("runDate"), reactions: reactions)
     }
 
-    func data(_ d: XMLElement, at well: String) throws -> RDMLDocument.ReactionData {
+    func data(_ d: XMLElement, at well: String, run runID: String) throws -> RDMLDocument.ReactionData {
         guard let target = d.first("tar")?.attributes["id"], !target.isEmpty else { throw PrecisError(.input, "\(source): \(well) has data without a target") }
         let place = "\(well), target \(target)"
-        let amplification = try d.all("adp").enumerated().map { index, p -> RDMLDocument.AmplificationPoint in
+        let points = d.all("adp"), meltPoints = d.all("mdp")
+        guard points.count <= RDMLLimits.maxCycles, meltPoints.count <= RDMLLimits.maxMeltPoints else {
+            throw PrecisError(.input, "\(source): \(place) has \(points.count) amplification and \(meltPoints.count) melting points; "
+                              + "Precis reads at most \(RDMLLimits.maxCycles) and \(RDMLLimits.maxMeltPoints)")
+        }
+        let amplification = try points.enumerated().map { index, p -> RDMLDocument.AmplificationPoint in
             guard let cycle = try number(p.value("cyc"), "\(place) amplification point \(index + 1) cycle"),
                   let fluor = try number(p.value("fluor"), "\(place) amplification point \(index + 1) fluorescence") else {
                 throw PrecisError(.input, "\(source): \(place) amplification point \(index + 1) lacks its cycle or fluorescence")
             }
             guard cycle >= 1 else { throw PrecisError(.input, "\(source): \(place) has cycle \(cycle); cycles start at 1") }
+            guard cycle <= Double(RDMLLimits.maxCycles) else {
+                throw PrecisError(.input, "\(source): RDML run '\(runID)' has \(Self.show(cycle)) cycles (\(place)); "
+                                  + "Precis reads at most \(RDMLLimits.maxCycles)")
+            }
             return .init(cycle: cycle, temperature: try number(p.value("tmp"), "\(place) amplification point \(index + 1) temperature"), fluorescence: fluor)
         }
-        let melt = try d.all("mdp").enumerated().map { index, p -> RDMLDocument.MeltPoint in
+        let melt = try meltPoints.enumerated().map { index, p -> RDMLDocument.MeltPoint in
             guard let t = try number(p.value("tmp"), "\(place) melting point \(index + 1) temperature"),
                   let fluor = try number(p.value("fluor"), "\(place) melting point \(index + 1) fluorescence") else {
                 throw PrecisError(.input, "\(source): \(place) melting point \(index + 1) lacks its temperature or fluorescence")

@@ -9,8 +9,12 @@ public enum ZipArchive {
     public static func entries(_ data: Data) throws -> [String: Data] {
         let bytes = [UInt8](data)
         guard let end = endOfCentralDirectory(bytes) else { throw PrecisError(.input, "not a ZIP archive (no end of central directory)") }
-        var offset = Int(u32(bytes, end + 16)), entries: [String: Data] = [:]
-        for _ in 0..<Int(u16(bytes, end + 10)) {
+        var offset = Int(u32(bytes, end + 16)), entries: [String: Data] = [:], inflated = 0
+        let count = Int(u16(bytes, end + 10))
+        guard count <= maxEntries else {
+            throw PrecisError(.input, "the ZIP archive has \(count) entries; Precis reads at most \(maxEntries)")
+        }
+        for _ in 0..<count {
             guard offset + 46 <= bytes.count, u32(bytes, offset) == 0x0201_4B50 else {
                 throw PrecisError(.input, "the ZIP central directory is damaged")
             }
@@ -21,8 +25,10 @@ public enum ZipArchive {
             let name = String(decoding: bytes[(offset + 46)..<(offset + 46 + nameLength)], as: UTF8.self)
             let start = local + 30 + Int(u16(bytes, local + 26)) + Int(u16(bytes, local + 28))
             guard start + compressed <= bytes.count else { throw PrecisError(.input, "ZIP entry \(name) is cut off") }
-            guard size <= maximumEntrySize else {
-                throw PrecisError(.input, "ZIP entry \(name) would inflate to \(size) bytes, more than the \(maximumEntrySize >> 20) MiB Precis reads")
+            inflated += size
+            guard inflated <= maxInflatedBytes else {
+                throw PrecisError(.input, "the ZIP archive would inflate to more than \(maxInflatedBytes) bytes (entry \(name.prefix(60)) "
+                                  + "alone is \(size)); Precis reads at most \(maxInflatedBytes) (\(BoundedFile.describe(maxInflatedBytes)))")
             }
             let payload = Array(bytes[start..<(start + compressed)])
             let contents: Data
@@ -38,8 +44,11 @@ public enum ZipArchive {
         return entries
     }
 
-    /// The largest entry read (an RDML file of a 384-well run with melt curves is a few MiB).
-    public static let maximumEntrySize = 512 << 20
+    /// The most bytes all entries may inflate to together, whatever their ratio (an RDML file
+    /// of a 384-well run with melt curves is a few MiB; its XML is read up to `XMLLimits.maxDocumentBytes`).
+    public static let maxInflatedBytes = XMLLimits.maxDocumentBytes
+    /// The most entries an archive may list (an RDML archive holds one).
+    public static let maxEntries = 64
 
     /// The CRC-32 of `data` (as ZIP and gzip use it).
     static func checksum(_ data: Data) -> UInt32 {

@@ -15,6 +15,9 @@ extension SLOW5Reader {
         -> (SLOW5Header, SLOW5RecordCompression, SLOW5SignalCompression, Int) {
         guard data.count >= 68 else { throw PrecisError(.input, "\(name): BLOW5 header is truncated") }
         let headerSize = data.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 64, as: UInt32.self))) }
+        guard headerSize <= SLOW5Limits.maxHeaderBytes else {
+            throw PrecisError(.input, "\(name): BLOW5 header claims \(headerSize) bytes; Precis reads at most \(SLOW5Limits.maxHeaderBytes)")
+        }
         guard headerSize <= data.count - 68 else { throw PrecisError(.input, "\(name): BLOW5 header claims \(headerSize) bytes, more than the file holds") }
         var cursor = ByteReader(data.prefix(68 + headerSize), errorKind: .input, context: "\(name): header")
         _ = try cursor.bytes(6, "magic")
@@ -31,7 +34,10 @@ extension SLOW5Reader {
             throw PrecisError(.input, "\(name): signal compression \(signalByte) (ex-zd or newer) is not one Precis reads",
                               hint: "convert with: slow5tools view -c zlib -s svb-zd IN -o OUT.blow5")
         }
-        guard groups >= 1, groups < 1 << 20 else { throw PrecisError(.input, "\(name): \(groups) read groups in the header") }
+        guard groups >= 1 else { throw PrecisError(.input, "\(name): \(groups) read groups in the header") }
+        guard groups <= SLOW5Limits.maxReadGroups else {
+            throw PrecisError(.input, "\(name): the header has \(groups) read groups; Precis reads at most \(SLOW5Limits.maxReadGroups)")
+        }
         _ = try cursor.bytes(cursor.remaining - 4 - headerSize, "padding to 64")
         let size = Int(try cursor.u32("header size"))
         let text = try cursor.bytes(size, "header text")
@@ -52,6 +58,9 @@ extension SLOW5Reader {
         let size = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: position, as: UInt64.self)) }
         guard size <= UInt64(data.count - position - 8) else {
             throw fail("record \(readsSeen + 1) claims \(size) bytes but \(data.count - position - 8) remain (the file was cut short)")
+        }
+        guard size <= UInt64(SLOW5Limits.maxRecordBytes) else {
+            throw fail("record \(readsSeen + 1) claims \(size) bytes; Precis reads at most \(SLOW5Limits.maxRecordBytes)")
         }
         let start = data.startIndex + position + 8
         let stored = [UInt8](data[start..<start + Int(size)])
@@ -74,8 +83,10 @@ extension SLOW5Reader {
             stream.avail_in = UInt32(inBuffer.count)
             while status == Z_OK {
                 if produced == output.count {
-                    guard output.count < 1 << 30 else { throw fail("record \(readsSeen + 1) inflates past 1 GiB") }
-                    output.append(contentsOf: repeatElement(0, count: output.count))
+                    guard output.count < SLOW5Limits.maxRecordBytes else {
+                        throw fail("record \(readsSeen + 1) inflates to more than \(SLOW5Limits.maxRecordBytes) bytes; Precis reads at most \(SLOW5Limits.maxRecordBytes)")
+                    }
+                    output.append(contentsOf: repeatElement(0, count: min(output.count, SLOW5Limits.maxRecordBytes - output.count)))
                 }
                 status = output.withUnsafeMutableBufferPointer { out in
                     stream.next_out = out.baseAddress! + produced
@@ -101,6 +112,7 @@ extension SLOW5Reader {
         let digitisation = try c.f64("digitisation"), offset = try c.f64("offset")
         let range = try c.f64("range"), rate = try c.f64("sampling rate")
         let length = try c.u64("len_raw_signal")
+        try checkSamples(length, readID)
         let signal: [Int16]
         switch signalCompression {
         case .none:
@@ -113,9 +125,7 @@ extension SLOW5Reader {
         var aux: [String: SLOW5AuxValue] = [:]
         for field in header.auxFields { aux[field.name] = try c.auxValue(field.type, field: field.name) }
         guard c.remaining == 0 else { throw fail("read \(readID) has \(c.remaining) bytes after its last column") }
-        guard digitisation > 0, range > 0, rate > 0 else {
-            throw fail("read \(readID) has digitisation \(digitisation), range \(range), sampling rate \(rate): each must be positive")
-        }
+        try checkScaling(readID, digitisation: digitisation, offset: offset, range: range, rate: rate)
         return SLOW5Read(readID: readID, readGroup: group, digitisation: digitisation, offset: offset, range: range,
                          samplingRate: rate, rawSignal: signal, aux: aux)
     }
@@ -123,6 +133,12 @@ extension SLOW5Reader {
 
 /// What a BLOW5 record holds beyond the shared little-endian fields.
 extension ByteReader {
+    /// `value`, refused when infinite (NaN is slow5lib's missing value, handled before).
+    func finite(_ value: Double, _ field: String) throws -> Double {
+        guard value.isFinite else { throw PrecisError(.input, "\(context): \(field) is \(value), not a finite number") }
+        return value
+    }
+
     /// `count` little-endian int16 samples.
     mutating func int16Array(_ count: Int) throws -> [Int16] {
         let raw = try bytes(2 * count, "raw signal")
@@ -140,8 +156,8 @@ extension ByteReader {
         case .uint16: let v = try u16(field); return v == UInt16.max ? .missing : .uint(UInt64(v))
         case .uint32: let v = try u32(field); return v == UInt32.max ? .missing : .uint(UInt64(v))
         case .uint64: let v = try u64(field); return v == UInt64.max ? .missing : .uint(v)
-        case .float: let v = Float(bitPattern: try u32(field)); return v.isNaN ? .missing : .real(Double(v))
-        case .double: let v = try f64(field); return v.isNaN ? .missing : .real(v)
+        case .float: let v = Float(bitPattern: try u32(field)); return v.isNaN ? .missing : .real(try finite(Double(v), field))
+        case .double: let v = try f64(field); return v.isNaN ? .missing : .real(try finite(v, field))
         case .char: let v = try u8(field); return v == 0 ? .missing : .string(String(UnicodeScalar(v)))
         case .string:
             let length = try u64("\(field) length")

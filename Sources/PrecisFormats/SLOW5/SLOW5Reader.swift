@@ -28,11 +28,25 @@ public final class SLOW5Reader {
     var readsSeen = 0
 
     /// Opens `url`; the header is parsed now.
-    public init(url: URL) throws {
-        name = url.lastPathComponent
+    public convenience init(url: URL) throws {
+        let name = url.lastPathComponent
+        var info = stat()
+        guard stat(url.path, &info) != 0 || (info.st_mode & S_IFMT) == S_IFREG else {
+            // Only a regular file is mapped; anything else (a FIFO, a device) would be read whole.
+            throw PrecisError(.input, "\(name) is not a regular file; Precis reads SLOW5/BLOW5 from a file")
+        }
+        let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw PrecisError(.input, "cannot read \(url.path): \(error.localizedDescription)")
         }
+        try self.init(data: data, name: name)
+    }
+
+    /// Reads SLOW5 or BLOW5 held in `data` (a mapped file, or bytes in memory); `name` names
+    /// it in errors. The header is parsed now.
+    public init(data: Data, name: String) throws {
+        self.name = name
+        self.data = data
         if data.starts(with: Array("BLOW5\u{1}".utf8)) {
             format = .binary
             (header, recordCompression, signalCompression, position) = try Self.binaryHeader(data, name: name)
@@ -65,11 +79,44 @@ public final class SLOW5Reader {
         PrecisError(.input, "\(name): \(message)", hint: "the file is damaged or not SLOW5/BLOW5; slow5tools view checks it")
     }
 
+    /// The shared fields of a read must be finite, and digitisation, range and rate positive:
+    /// a NaN offset would turn every sample into NaN (and `--json` could not write it).
+    func checkScaling(_ readID: String, digitisation: Double, offset: Double, range: Double, rate: Double) throws {
+        guard offset.isFinite else { throw fail("read \(readID) has offset \(offset), not a finite number") }
+        guard digitisation > 0, range > 0, rate > 0, digitisation.isFinite, range.isFinite, rate.isFinite else {
+            throw fail("read \(readID) has digitisation \(digitisation), range \(range), sampling rate \(rate): each must be a positive finite number")
+        }
+    }
+
+    /// A read's sample count within `SLOW5Limits.maxSamples`.
+    func checkSamples(_ length: UInt64, _ readID: String) throws {
+        guard length <= UInt64(SLOW5Limits.maxSamples) else {
+            throw fail("read \(readID) has \(length) samples; Precis reads at most \(SLOW5Limits.maxSamples)")
+        }
+    }
+
     func checkReadGroup(_ group: UInt32, _ readID: String) throws {
         guard Int(group) < header.readGroups.count else {
             throw fail("read \(readID) is in read group \(group) but the header has \(header.readGroups.count)")
         }
     }
+}
+
+/// What the SLOW5/BLOW5 reader takes. The file is mapped, not read, so its size is not
+/// limited; what a number in it would make Precis allocate is.
+public enum SLOW5Limits {
+    /// The most bytes of header (text header lines, or BLOW5's header text).
+    public static let maxHeaderBytes = 1 << 20
+    /// The most read groups.
+    public static let maxReadGroups = 1024
+    /// The most auxiliary columns.
+    public static let maxAuxFields = 64
+    /// The most bytes in one record: a text line, or a BLOW5 record stored or inflated.
+    public static let maxRecordBytes = 256 << 20
+    /// The most raw samples in one read (2.2 hours at 4 kHz).
+    public static let maxSamples = 32_000_000
+    /// The longest read id, in bytes (they are UUIDs: 36).
+    public static let maxReadIDBytes = 1024
 }
 
 extension SLOW5Reader {
@@ -102,6 +149,9 @@ extension SLOW5Reader {
               columns.prefix(8).map({ String($0) }) == ["#read_id"] + mainColumns.dropFirst(),
               types.prefix(8).map({ String($0) }) == ["#char*"] + mainTypes.dropFirst() else {
             throw PrecisError(.input, "\(name): the header's type and column lines are missing or not the eight SLOW5 columns")
+        }
+        guard columns.count - 8 <= SLOW5Limits.maxAuxFields else {
+            throw PrecisError(.input, "\(name): the header names \(columns.count - 8) auxiliary columns; Precis reads at most \(SLOW5Limits.maxAuxFields)")
         }
         var aux: [SLOW5AuxField] = []
         for (column, type) in zip(columns.dropFirst(8), types.dropFirst(8)) {

@@ -10,7 +10,9 @@ enum StreamVByte {
         guard bytes.count >= 4 else { throw PrecisError(.input, "\(name): svb-zd signal shorter than its count") }
         let count = Int(UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
         let controlBytes = (count + 3) / 4
-        guard 4 + controlBytes <= bytes.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
+        // Every value takes a control quarter-byte and at least one data byte: a count the bytes
+        // cannot hold is refused before anything is allocated for it.
+        guard 4 + controlBytes + count <= bytes.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
         var data = 4 + controlBytes
         var previous: Int32 = 0
         var out = [Int16]()

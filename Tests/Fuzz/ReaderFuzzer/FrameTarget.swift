@@ -1,13 +1,11 @@
 import PrecisCore
 import PrecisDrivers
 
-/// libFuzzer entry: the bytes are fed, in chunks the input itself decides, to every
+/// `frames`: the bytes are fed, in chunks the input itself decides, to every
 /// incremental decoder of the device families (LFR and qPCR frames, MethodSCRIPT lines), and
 /// whole to the nps stream-packet check (a packet that passes must re-encode to its header).
 /// A crash, a hang or a frame that decodes but does not re-encode to the same bytes is a bug.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzzFrames(_ bytes: [UInt8]) {
     let chunk = max(1, Int(bytes.first ?? 1) % 17)
     bytes.withUnsafeBytes { raw in
         if case .success(let header) = NPSPacketHeader.parse(raw, channels: Int(bytes.count > 17 ? bytes[16] : 0)) {
@@ -32,5 +30,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = try? methodscript.step(piece)
         index += chunk
     }
-    return 0
 }
