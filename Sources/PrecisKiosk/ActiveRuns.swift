@@ -58,6 +58,8 @@ final class ActiveRuns: @unchecked Sendable {
     private var failures: [String: PrecisError] = [:]
     private var tasks: [String: Task<Void, Never>] = [:]
     private var draining = false
+    /// The instrument each ticket's run uses (`Runtime.instrumentKey`), for refusing a second run on it.
+    private var instruments: [String: String] = [:]
     let runtime: Runtime
     let hub: EventHub
     let metrics: KioskMetrics
@@ -81,13 +83,16 @@ final class ActiveRuns: @unchecked Sendable {
         let run = ActiveRun(ticket: ticket, device: request.device, assay: request.assay, sample: request.sample,
                             operatorID: request.operatorID, phase: "connecting", runId: nil, cartridge: nil, received: 0,
                             total: nil, positionsUM: [], reflectance: [], report: nil, error: nil, startedAt: Date())
+        let instrument = Runtime.instrumentKey(request.device)
         try lock.withLock {
             if draining { throw APIError(503, "the kiosk is stopping: no new runs") }
-            if runs.values.contains(where: { $0.device == request.device && $0.isLive }) {
+            if runs.values.contains(where: { $0.isLive && instruments[$0.ticket] == instrument }) {
                 throw APIError(409, "\(request.device) is busy with another run")
             }
             runs = runs.filter { $0.value.isLive || $0.value.startedAt > Date().addingTimeInterval(-3600) }
+            instruments = instruments.filter { runs[$0.key] != nil }
             runs[ticket] = run
+            instruments[ticket] = instrument
         }
         hub.publish("run", run)
         let task = Task { await self.drive(ticket, request) }

@@ -34,10 +34,17 @@ public struct DeviceAddress: Sendable, Equatable, CustomStringConvertible {
         guard let scheme = Scheme(rawValue: String(head[..<colon])) else { throw Self.unknown(text) }
         self.scheme = scheme
         target = String(head[head.index(after: colon)...])
-        options = parts.count > 1 ? parts[1].split(separator: "&").map { pair in
-            let kv = pair.split(separator: "=", maxSplits: 1)
-            return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+        options = parts.count > 1 ? parts[1].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (kv.first.map(String.init) ?? "", kv.count > 1 ? String(kv[1]) : "")
         } : []
+        if options.contains(where: { $0.key.isEmpty }) {
+            throw PrecisError(.input, "device '\(scheme.rawValue):\(target)' has an empty option", hint: "write options as ?key=value&key=value")
+        }
+        if scheme != .sim, let first = options.first {
+            throw PrecisError(.input, "\(scheme.rawValue): addresses take no options (got '\(first.key)')",
+                              hint: scheme == .usb ? "use usb:SERIAL or usb:BUS-PORT" : "use replay:FILE.jsonl")
+        }
     }
 
     /// The value of option `key`, if given.

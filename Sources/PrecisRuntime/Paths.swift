@@ -94,26 +94,43 @@ public enum Identifiers {
         return patterns.contains { value.range(of: $0, options: .regularExpression) != nil }
     }
 
-    /// Whether `value` holds a calendar date with a four-digit year from 1900 to 2099: three
-    /// numeric parts in a row (`1964-08-12`, `12.08.1964`, `08-12-1964`) or eight digits in one
-    /// part (`19640812`, `12081964`).
+    /// Whether `value` holds a calendar date with a four-digit year from 1900 to 2099 anywhere,
+    /// letters around it or not: three runs of digits with one separator between each
+    /// (`1964-08-12`, `X12.08.1964`, `08-12-1964`) or a run of exactly eight digits (`19640812`,
+    /// `S19640812X`, `P12081964`).
     static func containsDate(_ value: String) -> Bool {
-        let parts = value.split(whereSeparator: { "._:-".contains($0) }).map(String.init)
-        for part in parts where part.count == 8 && part.allSatisfy(\.isASCII) && Int(part) != nil {
-            let d = Array(part)
+        let runs = digitRuns(value)
+        for run in runs where run.digits.count == 8 {
+            let d = run.digits
             let first4 = Int(String(d[0..<4])) ?? 0, last4 = Int(String(d[4..<8])) ?? 0
             if isDate(year: first4, Int(String(d[4..<6])) ?? 0, Int(String(d[6..<8])) ?? 0) { return true }
             let x = Int(String(d[0..<2])) ?? 0, y = Int(String(d[2..<4])) ?? 0
             if isDate(year: last4, y, x) || isDate(year: last4, x, y) { return true }   // DDMMYYYY, MMDDYYYY
         }
-        guard parts.count >= 3 else { return false }
-        for i in 0...(parts.count - 3) {
-            let window = parts[i..<(i + 3)].map { $0.allSatisfy(\.isASCII) ? Int($0) : nil }
-            guard let a = window[0], let b = window[1], let c = window[2] else { continue }
-            if parts[i].count == 4, isDate(year: a, b, c) { return true }                          // Y-M-D
-            if parts[i + 2].count == 4, isDate(year: c, b, a) || isDate(year: c, a, b) { return true } // D-M-Y, M-D-Y
+        guard runs.count >= 3 else { return false }
+        for i in 0...(runs.count - 3) where runs[i + 1].separated && runs[i + 2].separated {
+            let window = runs[i..<(i + 3)].map { Int(String($0.digits)) ?? -1 }
+            let (a, b, c) = (window[0], window[1], window[2])
+            if runs[i].digits.count == 4, isDate(year: a, b, c) { return true }                           // Y-M-D
+            if runs[i + 2].digits.count == 4, isDate(year: c, b, a) || isDate(year: c, a, b) { return true } // D-M-Y, M-D-Y
         }
         return false
+    }
+
+    /// The maximal runs of ASCII digits in `value`, each with whether exactly one separator
+    /// (`._:-/`) stands between it and the run before.
+    private static func digitRuns(_ value: String) -> [(digits: [Character], separated: Bool)] {
+        var runs: [(digits: [Character], separated: Bool)] = []
+        var current: [Character] = [], gap: [Character] = []
+        for character in value + " " {
+            if character.isASCII, character.isNumber { current.append(character); continue }
+            if !current.isEmpty {
+                runs.append((current, gap.count == 1 && "._:-/".contains(gap[0]) && !runs.isEmpty))
+                current = []; gap = []
+            }
+            gap.append(character)
+        }
+        return runs
     }
 
     /// Whether year, month and day make a calendar date in 1900–2099.

@@ -26,6 +26,7 @@ extension Runtime {
     public func recalibrate(assay assayID: String, lot lotNumber: String, standards: URL, x: String, y: String,
                             model: CalibrationFitter.Kind = .fourPL, weights: String = "none",
                             operatorID: String) throws -> RecalibrationReport {
+        _ = try Identifiers.validate(operatorID, as: "operator id")
         let assay = try catalog.assay(assayID)
         let current = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
         try files.admit(standards, as: "--standards")

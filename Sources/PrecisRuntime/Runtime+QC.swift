@@ -36,6 +36,7 @@ extension Runtime {
     /// rules on its series, and locks the assay on the instrument when a rule rejects it.
     public func recordQC(assay assayID: String, instrumentID: String, materialLot: String, values: [Int: Double],
                          runID: Int64? = nil, operatorID: String) throws -> QCReport {
+        _ = try Identifiers.validate(operatorID, as: "operator id")
         let assay = try catalog.assay(assayID)
         let material = try catalog.qcMaterial(materialLot, for: assay, today: Self.calendarDate(clock()))
         let targets = Dictionary(uniqueKeysWithValues: material.levels.map { ($0.level, QCTarget(mean: $0.mean, sd: $0.sd)) })

@@ -83,6 +83,7 @@ extension Runtime {
     public func run(_ request: RunRequest, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
         let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
         let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
+        _ = try Identifiers.validate(request.operatorID, as: "operator id")
         let assay = try catalog.assay(request.assay)
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
                                               recording: request.recording, files: files)

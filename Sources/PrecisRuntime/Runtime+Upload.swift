@@ -40,7 +40,7 @@ extension Runtime {
 
     /// Puts a failed (or waiting) outbox entry back in line, due now.
     public func retryOutbox(id: Int64, actor: String) throws -> QueueItem {
-        let e = try store.retryOutbox(id, actor: actor, at: clock())
+        let e = try store.retryOutbox(id, actor: try Identifiers.validate(actor, as: "operator id"), at: clock())
         return QueueItem(id: e.id, runId: e.runID, resultId: e.resultID, sample: e.sampleID, destination: e.destination,
                          state: e.state, attempts: e.attempts, since: e.createdAt, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError,
                          training: e.training)

@@ -16,7 +16,7 @@ public final class Runtime: Sendable {
     public let destinations: [String]
     /// Where the runtime logs.
     public let logger: Logger
-    /// `pid@host`, marking the runs this process owns.
+    /// `pid@host;boot=…;start=…` (a `RunOwner`), marking the runs this process owns.
     public let owner: String
     /// Where results go and what this box is called.
     public let configuration: PrecisConfiguration
@@ -33,7 +33,7 @@ public final class Runtime: Sendable {
         self.destinations = configuration.destinations
         self.logger = logger
         files = StoreFileGuard(storePath: store.path)
-        owner = "\(getpid())@\(ProcessInfo.processInfo.hostName)"
+        owner = RunOwner.current().text
     }
 
     /// Opens the store at `databasePath` and the calibrations (found as `Paths` says), then
@@ -63,13 +63,7 @@ public final class Runtime: Sendable {
         try recoverInterruptedSequencingRuns()
     }
 
-    /// Whether the process named by `pid@host` still runs on this host (a run owned by
-    /// another host is assumed alive: its own Precis will close it).
-    static func isAlive(owner: String) -> Bool {
-        let parts = owner.split(separator: "@", maxSplits: 1)
-        guard parts.count == 2, let pid = Int32(parts[0]) else { return false }
-        guard String(parts[1]) == ProcessInfo.processInfo.hostName else { return true }
-        if pid == getpid() { return true }
-        return kill(pid, 0) == 0 || errno == EPERM
-    }
+    /// Whether the process named by a run's owner still runs (see `RunOwner.isAlive`; a run
+    /// owned by another host is assumed alive: its own Precis will close it).
+    static func isAlive(owner: String) -> Bool { RunOwner(owner)?.isAlive() ?? false }
 }

@@ -35,7 +35,7 @@ extension SimulatorSetup {
         }
         if let hz = address.option("rate") { config.identity.sampleRate = try int(hz, "rate") }
         if let gap = address.option("gap") { config.gapSamples = try int(gap, "gap") }
-        config.realTime = address.option("fast") == nil
+        config.realTime = !address.flag("fast")
         config.faults.dropSequences = Set(try list(address.option("drop"), "drop").map { UInt32($0) })
         config.faults.unplugAfterPackets = try address.option("unplug-after").map { try int($0, "unplug-after") }
         if let fault = address.option("fault") {

@@ -27,6 +27,7 @@ enum SimulatorSetup {
 
     /// The simulator an address names, as a transport.
     static func transport(_ address: DeviceAddress) throws -> any Transport {
+        try SimulatorOptions.check(address)
         switch address.target {
         case LFRDriver.family.name: return try lfr(address)
         case QPCRDriver.family.name: return try qpcr(address)
@@ -46,7 +47,7 @@ enum SimulatorSetup {
         if let ms = address.option("cycle-ms") { config.cycleInterval = .milliseconds(try int(ms, "cycle-ms")) }
         config.faults.corruptDataFrames = Set(try list(address.option("corrupt"), "corrupt"))
         config.faults.dropDataFrames = Set(try list(address.option("drop"), "drop"))
-        config.faults.dropRunDone = address.option("drop-done") != nil
+        config.faults.dropRunDone = address.flag("drop-done")
         config.faults.disconnectAfterDataFrames = try address.option("disconnect-after").map { try int($0, "disconnect-after") }
         config.faults.openLidAfterDataFrames = try address.option("lid-after").map { try int($0, "lid-after") }
         if let fault = address.option("fault") {
@@ -64,7 +65,7 @@ enum SimulatorSetup {
         if let ms = address.option("reply-ms") { config.replyLatency = .milliseconds(try int(ms, "reply-ms")) }
         config.faults.corruptDataFrames = Set(try list(address.option("corrupt"), "corrupt"))
         config.faults.dropDataFrames = Set(try list(address.option("drop"), "drop"))
-        config.faults.dropScanDone = address.option("drop-done") != nil
+        config.faults.dropScanDone = address.flag("drop-done")
         config.faults.disconnectAfterDataFrames = try address.option("disconnect-after").map { try int($0, "disconnect-after") }
         config.faults.removeCartridgeAfterDataFrames = try address.option("remove-after").map { try int($0, "remove-after") }
         if let fault = address.option("fault") {

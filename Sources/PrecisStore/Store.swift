@@ -29,12 +29,35 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
+            let migrator = Migrations.migrator()
+            try Self.refuseNewer(path: path, migrator)
             pool = try DatabasePool(path: path, configuration: config)
-            try Migrations.migrator().migrate(pool)
+            try migrator.migrate(pool)
+        } catch let error as PrecisError {
+            throw error
         } catch {
             throw PrecisError(.storage, "cannot open the store at \(path): \(Self.reason(error))",
                               hint: "check the path given with --db (or PRECIS_DB) and its permissions")
         }
+    }
+
+    /// Refuses a store written by a newer Precis (one holding migrations this build does not
+    /// know), before anything is migrated or written: an older build would write rows the newer
+    /// schema does not expect, or miss what it must keep. It looks through a read-only connection:
+    /// opening the pool already writes (GRDB creates and drops a table to fill an empty -wal).
+    private static func refuseNewer(path: String, _ migrator: DatabaseMigrator) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        let applied = try queue.read { try migrator.appliedIdentifiers($0) }
+        try queue.close()
+        let unknown = applied.subtracting(migrator.migrations).sorted()
+        guard !unknown.isEmpty else { return }
+        throw PrecisError(.storage, "the store at \(path) was written by a newer Precis: it has schema "
+                          + unknown.joined(separator: ", ") + ", this build knows up to \(migrator.migrations.last ?? "none")",
+                          hint: "use the newer Precis with this store (this one does not change it), or give another --db")
     }
 
     /// Runs `body` in one write transaction, mapping database errors to `.storage`. The

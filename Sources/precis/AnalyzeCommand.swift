@@ -69,13 +69,15 @@ extension AnalyzeCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The RDML file (.rdml ZIP or bare XML).") var file: String
-        @Option(help: "A fixed threshold (baseline-corrected fluorescence) for cqThreshold.") var threshold: Double?
+        @Option(parsing: .unconditional, help: "A fixed threshold (baseline-corrected fluorescence) for cqThreshold.") var threshold: Double?
         @Option(help: "Efficiency outliers: outlier (Grubbs, the default), mean (±0.05 of the median), include.")
         var efficiencyExclusion: String = "outlier"
         @Flag(help: "Count curves without a plateau in the mean efficiency.") var includeNoPlateau = false
         @Option(help: "Write the RDML back with the results to this file.") var writeRdml: String?
         @Option(help: "The RDML version written: 1.4 (default) or 1.3.") var rdmlVersion: String = "1.4"
         @Flag(help: "Draw each target's baseline-corrected curves (log scale) in the terminal.") var plot = false
+
+        mutating func validate() throws { try Check.number(threshold, "--threshold", above: true) }
 
         func run() async throws {
             GlobalOptions.bootstrapLogging(verbose: global.verbose)

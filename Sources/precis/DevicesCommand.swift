@@ -11,8 +11,10 @@ struct DevicesCommand: AsyncParsableCommand {
     @Flag(help: "After the list, print instruments as they are plugged in and out (until Ctrl-C).")
     var watch = false
 
-    @Option(help: "With --watch: stop after this many seconds.")
+    @Option(parsing: .unconditional, help: "With --watch: stop after this many seconds.")
     var seconds: Double?
+
+    mutating func validate() throws { try Check.number(seconds, "--seconds") }
 
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose)

@@ -13,12 +13,20 @@ struct EventsCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The SLOW5 or BLOW5 file.") var file: String
     @Option(help: "Only these read ids (repeat the option).") var read: [String] = []
-    @Option(help: "Short window (samples).") var window1 = EventDetector.Parameters.r94DNA.windowLength1
-    @Option(help: "Long window (samples).") var window2 = EventDetector.Parameters.r94DNA.windowLength2
-    @Option(help: "Short detector's threshold.") var threshold1 = EventDetector.Parameters.r94DNA.threshold1
-    @Option(help: "Long detector's threshold.") var threshold2 = EventDetector.Parameters.r94DNA.threshold2
-    @Option(help: "Peak height.") var peakHeight = EventDetector.Parameters.r94DNA.peakHeight
+    @Option(parsing: .unconditional, help: "Short window (samples).") var window1 = EventDetector.Parameters.r94DNA.windowLength1
+    @Option(parsing: .unconditional, help: "Long window (samples).") var window2 = EventDetector.Parameters.r94DNA.windowLength2
+    @Option(parsing: .unconditional, help: "Short detector's threshold.") var threshold1 = EventDetector.Parameters.r94DNA.threshold1
+    @Option(parsing: .unconditional, help: "Long detector's threshold.") var threshold2 = EventDetector.Parameters.r94DNA.threshold2
+    @Option(parsing: .unconditional, help: "Peak height.") var peakHeight = EventDetector.Parameters.r94DNA.peakHeight
     @Flag(help: "Draw each read's first second: the current and its event levels.") var plot = false
+
+    mutating func validate() throws {
+        try Check.whole(window1, "--window1", in: 1...4096)
+        try Check.whole(window2, "--window2", in: 1...4096)
+        try Check.number(Double(threshold1), "--threshold1")
+        try Check.number(Double(threshold2), "--threshold2")
+        try Check.number(Double(peakHeight), "--peak-height")
+    }
 
     func run() async throws {
         let parameters = EventDetector.Parameters(windowLength1: window1, windowLength2: window2, threshold1: threshold1,

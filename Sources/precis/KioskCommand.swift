@@ -36,6 +36,13 @@ struct KioskServeCommand: AsyncParsableCommand {
     @Flag(help: "Training mode: offer simulated (sim:) and replayed (replay:) instruments; every screen says so.")
     var training = false
 
+    mutating func validate() throws {
+        try Check.whole(port, "--port", in: 0...65_535)
+        try Check.whole(drainSeconds, "--drain-seconds", in: 0...3600)
+        try Check.whole(idleSeconds, "--idle-seconds", in: 1...86_400)
+        try Check.whole(lockoutSeconds, "--lockout-seconds", in: 1...86_400)
+    }
+
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose, otherwise: .info)
         let runtime = try global.runtime()
@@ -71,6 +78,8 @@ struct KioskInstallUnitCommand: ParsableCommand {
 
     @Option(help: "The port the service listens on.")
     var port = 8080
+
+    mutating func validate() throws { try Check.whole(port, "--port", in: 1...65_535) }
 
     func run() throws {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

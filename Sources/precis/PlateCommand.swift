@@ -26,6 +26,8 @@ struct PlateCommand: AsyncParsableCommand {
     @Option(help: "Also write a replayable trace of the session with the cycler to this file.") var record: String?
     @Flag(help: "Draw each target's curves in the terminal.") var plot = false
 
+    mutating func validate() throws { try Check.whole(cycles, "--cycles", in: 1...100) }
+
     func run() async throws {
         GlobalOptions.bootstrapLogging(verbose: global.verbose)
         let runtime = try global.runtime()

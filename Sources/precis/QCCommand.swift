@@ -73,6 +73,8 @@ struct QCCommand: AsyncParsableCommand {
         @Option(help: "The supervisor's id.") var supervisor: String
         @Option(help: "What was found and done.") var reason: String
 
+        mutating func validate() throws { try Check.whole(id, "the lockout's id", in: 1...Int64.max) }
+
         func run() async throws {
             let runtime = try global.runtime()
             let lockout = try guarded { try runtime.acknowledgeLockout(id: id, supervisor: supervisor, reason: reason) }

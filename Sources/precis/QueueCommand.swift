@@ -36,6 +36,8 @@ struct QueueCommand: AsyncParsableCommand {
         @Option(name: .customLong("operator"), help: "Who asks.")
         var operatorID: String = ProcessInfo.processInfo.environment["USER"] ?? "bench"
 
+        mutating func validate() throws { try Check.whole(id, "the outbox id", in: 1...Int64.max) }
+
         func run() async throws {
             let runtime = try global.runtime()
             let item = try guarded { try runtime.retryOutbox(id: id, actor: operatorID) }

@@ -14,6 +14,8 @@ struct ResultsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "How many runs.") var limit = 50
 
+        mutating func validate() throws { try Check.whole(limit, "--limit", in: 1...100_000) }
+
         func run() async throws {
             let runtime = try global.runtime()
             let runs = try guarded { try runtime.store.sequencingRuns(limit: limit) }
@@ -35,6 +37,8 @@ struct ResultsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "How many runs.") var limit = 50
+
+        mutating func validate() throws { try Check.whole(limit, "--limit", in: 1...100_000) }
 
         func run() async throws {
             let runtime = try global.runtime()
@@ -58,6 +62,11 @@ struct ResultsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The run's number (from `precis results`).") var id: Int64
         @Option(help: "Plot width in characters.") var width = 72
+
+        mutating func validate() throws {
+            try Check.whole(id, "the run's number", in: 1...Int64.max)
+            try Check.whole(width, "--width", in: 40...1000)
+        }
 
         func run() async throws {
             let runtime = try global.runtime()

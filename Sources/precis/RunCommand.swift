@@ -11,32 +11,38 @@ struct RunOptions: ParsableArguments {
     @Option(help: "The assay id (a file in Calibration/assays/); none for a sequencer (sim:nps, usb:NPS-…).")
     var assay: String?
 
-    @Option(help: "The pseudonymous sample id, e.g. S-0001.")
+    @Option(parsing: .unconditional, help: "The pseudonymous sample id, e.g. S-0001.")
     var sample: String?
 
     @Option(help: "Run a QC control instead of a sample: LOT:LEVEL (Calibration/qc/LOT.json), e.g. QC-CRP-2609:1.")
     var qc: String?
 
-    @Option(help: "The pseudonymous patient id, when the lab gives one.")
+    @Option(parsing: .unconditional, help: "The pseudonymous patient id, when the lab gives one.")
     var patient: String?
 
     @Option(help: "Use this lot's calibration instead of the one in the cartridge's code.")
     var lot: String?
 
-    @Option(name: .customLong("operator"), help: "Who runs it.")
+    @Option(name: .customLong("operator"), parsing: .unconditional, help: "Who runs it.")
     var operatorID: String = ProcessInfo.processInfo.environment["USER"] ?? "bench"
 
-    @Option(help: "Seconds to wait for a cartridge when the slot is empty.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for a cartridge when the slot is empty.")
     var waitCartridge: Int = 60
 
     @Option(help: "Sequencer: where to write the reads (.blow5 or .slow5); default reads/ next to the database.")
     var output: String?
 
-    @Option(help: "Sequencer: seconds of signal to take (default: until the sequencer's playback ends).")
+    @Option(parsing: .unconditional, help: "Sequencer: seconds of signal to take (default: until the sequencer's playback ends).")
     var duration: Double?
 
-    @Option(help: "Sequencer: bias voltage in mV.")
+    @Option(parsing: .unconditional, help: "Sequencer: bias voltage in mV (−300…300).")
     var bias: Int = -180
+
+    mutating func validate() throws {
+        try Check.whole(waitCartridge, "--wait-cartridge", in: 0...86_400)
+        try Check.number(duration, "--duration", above: true)
+        try Check.whole(bias, "--bias", in: -300...300)
+    }
 
     /// The QC control named by `--qc LOT:LEVEL`, if any.
     func qcSample() throws -> QCSample? {

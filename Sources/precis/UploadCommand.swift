@@ -14,7 +14,9 @@ struct UploadCommand: AsyncParsableCommand {
 
     @Flag(help: "Deliver what is due now, then stop.") var now = false
     @Flag(help: "Keep delivering as results become due (until stopped).") var loop = false
-    @Option(help: "With --loop: stop after this many seconds.") var seconds: Double?
+    @Option(parsing: .unconditional, help: "With --loop: stop after this many seconds.") var seconds: Double?
+
+    mutating func validate() throws { try Check.number(seconds, "--seconds") }
 
     func run() async throws {
         let runtime = try global.runtime()
@@ -50,6 +52,8 @@ struct ExportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "fhir or hl7v2.") var format: String
     @Option(help: "The run's number.") var run: Int64
+
+    mutating func validate() throws { try Check.whole(run, "--run", in: 1...Int64.max) }
 
     func run() async throws {
         let runtime = try global.runtime()

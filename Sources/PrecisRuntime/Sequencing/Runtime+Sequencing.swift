@@ -68,6 +68,7 @@ extension Runtime {
     public func sequence(_ request: SequencingRequest,
                          progress: @escaping @Sendable (SequencingSnapshot) -> Void = { _ in }) async throws -> SequencingReport {
         let sample = try Identifiers.pseudonym(request.sample, as: "sample id")
+        _ = try Identifiers.validate(request.operatorID, as: "operator id")
         if let problem = request.parameters.problem { throw PrecisError(.input, "segmentation: \(problem)") }
         let address = try DeviceAddress(request.device)
         try files.admit([(request.output?.path, "--output")])
