@@ -15,8 +15,8 @@ extension Runtime {
     public static func instrumentKey(_ device: String, usbIdentity: (DeviceAddress) -> String?) -> String {
         guard let address = try? DeviceAddress(device) else { return device }
         switch address.scheme {
-        case "usb": return usbIdentity(address).map { "usb@" + $0 } ?? address.description
-        case "replay": return "replay:" + URL(fileURLWithPath: address.target).resolvingSymlinksInPath().standardizedFileURL.path
+        case .usb: return usbIdentity(address).map { "usb@" + $0 } ?? address.description
+        case .replay: return "replay:" + URL(fileURLWithPath: address.target).resolvingSymlinksInPath().standardizedFileURL.path
         default: return address.description
         }
     }
