@@ -46,27 +46,22 @@ public struct Operators: Sendable {
         guard let id = try? Identifiers.validate(rawID, as: "operator id") else {
             throw APIError(401, "operator id or PIN not recognised")
         }
-        if let until = try lockedUntil(id) {
-            let seconds = max(1, Int(until.timeIntervalSince(clock()).rounded(.up)))
+        let attempt: Int64
+        switch try store.beginSignIn(operatorID: id, maxFailed: configuration.maxFailedSignIns,
+                                     lockout: Self.seconds(configuration.signInLockout), at: clock()) {
+        case .success(let id): attempt = id
+        case .failure(let locked):
+            let seconds = max(1, Int(locked.until.timeIntervalSince(clock()).rounded(.up)))
             throw APIError(429, "too many wrong PINs for \(id): sign-in is locked for \(seconds) s, or ask a supervisor",
                            headers: ["Retry-After": String(seconds)])
         }
         let record = try store.operatorRecord(id)
         guard let record, let role = Role(rawValue: record.role), PINHash.verify(pin: pin, against: record) else {
-            try store.recordSignIn(operatorID: id, ok: false, at: clock())
+            try store.finishSignIn(attempt, operatorID: id, ok: false, at: clock())
             throw APIError(401, "operator id or PIN not recognised")
         }
-        try store.recordSignIn(operatorID: id, ok: true, at: clock())
+        try store.finishSignIn(attempt, operatorID: id, ok: true, at: clock())
         return (id, role)
-    }
-
-    /// When sign-in for `id` unlocks, or nil when it is not locked.
-    func lockedUntil(_ id: String) throws -> Date? {
-        let recent = try store.recentSignIns(operatorID: id, limit: configuration.maxFailedSignIns)
-        guard recent.count == configuration.maxFailedSignIns, recent.allSatisfy({ !$0.ok }),
-              let newest = recent.first.flatMap({ Timestamp.date($0.at) }) else { return nil }
-        let until = newest.addingTimeInterval(Self.seconds(configuration.signInLockout))
-        return until > clock() ? until : nil
     }
 
     static func seconds(_ d: Duration) -> TimeInterval {

@@ -147,3 +147,9 @@ public struct CompletedRun: Sendable, Equatable {
     /// The outbox rows, one per destination.
     public var outbox: [OutboxEntry]
 }
+
+/// A sign-in refused because too many wrong PINs came in a row.
+public struct SignInLocked: Error, Sendable {
+    /// When sign-in opens again.
+    public var until: Date
+}

@@ -60,21 +60,43 @@ extension Store {
         }
     }
 
-    /// Records one sign-in attempt; a failed one also goes to the audit log.
-    public func recordSignIn(operatorID: String, ok: Bool, at: Date) throws {
+    /// Takes a sign-in attempt for `operatorID`, or refuses it while it is locked, in one write
+    /// transaction: the lock is checked and the attempt stored (as failed until `finishSignIn`
+    /// says otherwise) before any PIN is checked, so parallel attempts cannot all pass the check
+    /// at once and test more PINs than `maxFailed`. Returns the attempt's id, or when the lock
+    /// ends. The table stays bounded: per id only the newest `maxFailed` attempts are kept
+    /// (all the lock looks at), attempts older than a day go, and at most `Self.signInRows`
+    /// remain (ids that are no operator's, tried by a script, cannot fill the disk).
+    public func beginSignIn(operatorID: String, maxFailed: Int, lockout: TimeInterval, at: Date) throws
+        -> Result<Int64, SignInLocked> {
         try write { db in
-            try db.execute(sql: "INSERT INTO signin_attempts (operator_id, ok, at) VALUES (?, ?, ?)",
-                           arguments: [operatorID, ok, Timestamp.string(at)])
-            try Self.audit(db, at: at, actor: operatorID, entity: "operator", entityID: operatorID,
-                           action: ok ? "signed in" : "sign-in refused")
+            let recent = try Row.fetchAll(db, sql: "SELECT ok, at FROM signin_attempts WHERE operator_id = ? ORDER BY id DESC LIMIT ?",
+                                          arguments: [operatorID, maxFailed])
+            if recent.count == maxFailed, recent.allSatisfy({ !($0["ok"] as Bool) }),
+               let newest = Timestamp.date(recent[0]["at"]), newest.addingTimeInterval(lockout) > at {
+                return .failure(SignInLocked(until: newest.addingTimeInterval(lockout)))
+            }
+            try db.execute(sql: "INSERT INTO signin_attempts (operator_id, ok, at) VALUES (?, 0, ?)",
+                           arguments: [operatorID, Timestamp.string(at)])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: """
+                DELETE FROM signin_attempts WHERE (operator_id = ?1 AND id NOT IN
+                    (SELECT id FROM signin_attempts WHERE operator_id = ?1 ORDER BY id DESC LIMIT ?2))
+                    OR at < ?3 OR id <= ?4
+                """, arguments: [operatorID, maxFailed, Timestamp.string(at.addingTimeInterval(-max(lockout, 86_400))), id - Int64(Self.signInRows)])
+            return .success(id)
         }
     }
 
-    /// The newest `limit` sign-in attempts for `operatorID`, newest first: (ok, at).
-    public func recentSignIns(operatorID: String, limit: Int) throws -> [(ok: Bool, at: String)] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT ok, at FROM signin_attempts WHERE operator_id = ? ORDER BY id DESC LIMIT ?",
-                             arguments: [operatorID, limit]).map { row -> (ok: Bool, at: String) in (row["ok"], row["at"]) }
+    /// The most sign-in attempts kept in all (for every id, known or not).
+    public static let signInRows = 100_000
+
+    /// Settles attempt `attempt` (from `beginSignIn`) as `ok` or refused, and audits it.
+    public func finishSignIn(_ attempt: Int64, operatorID: String, ok: Bool, at: Date) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE signin_attempts SET ok = ? WHERE id = ?", arguments: [ok, attempt])
+            try Self.audit(db, at: at, actor: operatorID, entity: "operator", entityID: operatorID,
+                           action: ok ? "signed in" : "sign-in refused")
         }
     }
 

@@ -92,6 +92,18 @@ let shortProfile = ThermalProfile.standard(cycles: 40)
         #expect(stats.refilledReadings == 3)
     }
 
+    @Test func aLostRunDoneCostsTheShortWaitNotTheDataGap() async throws {
+        let sim = fastCycler { $0.faults.dropRunDone = true }
+        var timing = cyclerTiming()
+        timing.dataGap = .seconds(40)   // what a real profile allows between cycles
+        timing.doneGap = .milliseconds(500)
+        let driver = QPCRDriver(transport: sim, timing: timing)
+        let began = ContinuousClock.now
+        let plate = try await driver.run(profile: shortProfile, plateID: "PL-5", dyes: ["FAM"])
+        #expect(ContinuousClock.now - began < .seconds(20), "waited for the data gap, not for the short wait after the last frame")
+        #expect(plate.melt == SyntheticPlate.dilutionSeries(cycles: 40).melt)
+    }
+
     @Test func twoDyesComeBackSeparately() async throws {
         let driver = QPCRDriver(transport: fastCycler(), timing: cyclerTiming())
         let plate = try await driver.run(profile: shortProfile, plateID: "PL-3", dyes: ["FAM", "ROX"])

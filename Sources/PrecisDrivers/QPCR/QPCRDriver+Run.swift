@@ -45,8 +45,9 @@ extension QPCRDriver {
 
     private func collect(_ buffer: inout PlateBuffer, progress: @Sendable (Progress) -> Void) async throws {
         let limit = ContinuousClock.now + timing.runLimit
+        var silence = timing.dataGap
         while ContinuousClock.now < limit {
-            guard let frame = try await link.receive(until: ContinuousClock.now + timing.dataGap) else {
+            guard let frame = try await link.receive(until: ContinuousClock.now + silence) else {
                 let status = try await status()
                 if status.state == 1 || status.state == 2 { continue }
                 guard status.state == 3, status.runID == buffer.runID, status.lastRunComplete else {
@@ -58,8 +59,10 @@ extension QPCRDriver {
             switch try QPCRMessage(frame: frame) {
             case .cycleData(let r) where r.runID == buffer.runID:
                 try accept(r, melt: false, into: &buffer, progress: progress)
+                if buffer.plate.meltTemperatures.isEmpty, r.index == buffer.plate.cycles { silence = min(silence, timing.doneGap) }
             case .meltData(let r) where r.runID == buffer.runID:
                 try accept(r, melt: true, into: &buffer, progress: progress)
+                if r.index == buffer.plate.meltTemperatures.count - 1 { silence = min(silence, timing.doneGap) }
             case .runDone(let id, _, _) where id == buffer.runID:
                 return
             case let .error(code, detail):

@@ -13,6 +13,10 @@ public actor QPCRDriver: Driver {
         public var reply: Duration = .milliseconds(800)
         /// Silence during a run after which the driver asks GET_STATUS.
         public var dataGap: Duration = .seconds(240)
+        /// Silence after the last expected frame (the last melt point, or the last cycle of a
+        /// run without a melt) after which the driver asks GET_STATUS: a lost RUN_DONE costs
+        /// this, not `dataGap` (qpcr protocol.md §6).
+        public var doneGap: Duration = .seconds(10)
         /// Sends of one command before giving up.
         public var attempts = 3
         /// The longest a whole run may take.
