@@ -131,6 +131,10 @@ import Testing
         #expect(refusal { _ = try CSVTable(text: rows, source: "r.csv") } == "r.csv has more than 100000 rows; Precis reads at most 100000")
         let columns = Array(repeating: "c", count: CSVTable.maxColumns + 2).joined(separator: ",")
         #expect(refusal { _ = try CSVTable(text: columns, source: "c.csv") }.contains("more than 256 fields; Precis reads at most 256"))
+        // Found by make fuzz: 257 fields, then the newline, slipped past the check.
+        let exactly = Array(repeating: "c", count: CSVTable.maxColumns + 1).joined(separator: ",") + "\n"
+        #expect(refusal { _ = try CSVTable(text: exactly + exactly, source: "e.csv") } == "e.csv row 1 has more than 256 fields; Precis reads at most 256")
+        #expect(refusal { _ = try CSVTable(text: "a\n" + exactly.dropLast(), source: "l.csv") } == "l.csv row 2 has more than 256 fields; Precis reads at most 256")
         let field = "x\n" + String(repeating: "9", count: CSVTable.maxFieldLength + 1)
         #expect(refusal { _ = try CSVTable(text: field, source: "f.csv") }.contains("row 2 has a field longer than 4096 bytes"))
     }
