@@ -56,6 +56,15 @@ import Testing
         #expect(refusal { _ = try XMLElement.parse(bytes, source: "n.rdml") } == "n.rdml is not UTF-8 text; Precis reads RDML written in UTF-8")
     }
 
+    /// Found by `make fuzz`: `<?x?>` (a processing instruction without data) made FoundationXML
+    /// call strlen(NULL) (SIGSEGV; CLILimitsTests runs it). What may pass is still read.
+    @Test func processingInstructionsWithoutDataAreFoundBeforeTheParser() throws {
+        #expect(emptyProcessingInstruction(in: Data("<rdml>\n<?x?></rdml>".utf8)) == 2)
+        #expect(emptyProcessingInstruction(in: Data("<?xml?><rdml/>".utf8)) == 1)
+        #expect(emptyProcessingInstruction(in: Data("<?xml version=\"1.0\"?><?x ?><?s href=\"a\"?><rdml/>".utf8)) == nil)
+        _ = try XMLElement.parse(Data("<?xml version=\"1.0\"?><rdml><?x a?></rdml>".utf8), source: "ok.xml")
+    }
+
     @Test func zipEntriesAndInflatedSizeAreBounded() throws {
         let many = ZipArchive.archive((0...ZipArchive.maxEntries).map { ("f\($0).xml", Data("<a/>".utf8)) })
         #expect(refusal { _ = try ZipArchive.entries(many) } == "the ZIP archive has 65 entries; Precis reads at most 64")
