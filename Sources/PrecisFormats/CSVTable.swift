@@ -64,8 +64,10 @@ public struct CSVTable: Sendable, Equatable {
             if field.utf8.count > maxFieldLength {
                 throw PrecisError(.input, "\(source) row \(records.count + 1) has a field longer than \(maxFieldLength) bytes; Precis reads at most \(maxFieldLength)")
             }
-            if record.count > maxColumns {
-                throw PrecisError(.input, "\(source) row \(records.count + 1) has more than \(maxColumns) fields; Precis reads at most \(maxColumns)")
+            // A row just ended is `records.last` (found by make fuzz: 257 fields then a newline slipped through).
+            if record.count > maxColumns || (records.last?.count ?? 0) > maxColumns {
+                let row = record.count > maxColumns ? records.count + 1 : records.count
+                throw PrecisError(.input, "\(source) row \(row) has more than \(maxColumns) fields; Precis reads at most \(maxColumns)")
             }
             if records.count > maxRows {
                 throw PrecisError(.input, "\(source) has more than \(maxRows) rows; Precis reads at most \(maxRows)")
@@ -90,9 +92,10 @@ public struct CSVTable: Sendable, Equatable {
                 field.unicodeScalars.append(c)
             }
         }
-        try check()
         guard !quoted else { throw PrecisError(.input, "\(source): a quoted field is never closed") }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        try check()
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record); record = []; field = "" }
+        try check()
         return records
     }
 }

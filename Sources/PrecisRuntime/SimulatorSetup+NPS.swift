@@ -55,8 +55,12 @@ extension SimulatorSetup {
 
     /// Plays a SLOW5/BLOW5 file: read i on channel (i mod channels) + 1, each channel taking the
     /// calibration of its first read (later reads with another calibration are re-quantised to it).
+    /// The most samples a played file may hold in all (they are all kept for the run: 400 MB).
+    static let maxPlayedSamples = 200_000_000
+
     static func playFile(_ url: URL, into config: inout SimulatedNPS.Configuration) throws {
         let reader = try SLOW5Reader(url: url)
+        var samples = 0
         let channels = config.identity.channels
         var scripts = [NPSChannelScript](repeating: NPSChannelScript(), count: channels)
         var calibrations = [ChannelCalibration?](repeating: nil, count: channels)
@@ -65,6 +69,10 @@ extension SimulatorSetup {
         while let read = try reader.next() {
             let c = index % channels
             index += 1
+            samples += read.rawSignal.count
+            guard samples <= maxPlayedSamples else {
+                throw PrecisError(.input, "\(url.lastPathComponent) holds more than \(maxPlayedSamples) samples; Precis plays at most \(maxPlayedSamples)")
+            }
             rate = rate ?? read.samplingRate
             let own = read.calibration
             let cal = calibrations[c] ?? own

@@ -74,6 +74,15 @@ import Testing
         expectRefused(try capped(["analyze", "qpcr", file.path]), "latin1.rdml is not UTF-8 text")
     }
 
+    /// Found by `make fuzz`: a processing instruction without data made FoundationXML crash (SIGSEGV).
+    @Test func aProcessingInstructionWithoutDataIsRefused() throws {
+        let folder = try TestPaths.temporaryFolder("limits")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("pi.rdml")
+        try "<rdml version=\"1.4\">\n<?x?></rdml>".write(to: file, atomically: true, encoding: .utf8)
+        expectRefused(try capped(["analyze", "qpcr", file.path]), "pi.rdml has a processing instruction without data (line 2)")
+    }
+
     /// A SLOW5 read whose offset is `nan`: refused, so `--json` never meets a number it cannot write.
     @Test func aNaNOffsetInSLOW5IsRefused() throws {
         let folder = try TestPaths.temporaryFolder("limits")

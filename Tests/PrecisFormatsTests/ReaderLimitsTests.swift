@@ -56,6 +56,15 @@ import Testing
         #expect(refusal { _ = try XMLElement.parse(bytes, source: "n.rdml") } == "n.rdml is not UTF-8 text; Precis reads RDML written in UTF-8")
     }
 
+    /// Found by `make fuzz`: `<?x?>` (a processing instruction without data) made FoundationXML
+    /// call strlen(NULL) (SIGSEGV; CLILimitsTests runs it). What may pass is still read.
+    @Test func processingInstructionsWithoutDataAreFoundBeforeTheParser() throws {
+        #expect(emptyProcessingInstruction(in: Data("<rdml>\n<?x?></rdml>".utf8)) == 2)
+        #expect(emptyProcessingInstruction(in: Data("<?xml?><rdml/>".utf8)) == 1)
+        #expect(emptyProcessingInstruction(in: Data("<?xml version=\"1.0\"?><?x ?><?s href=\"a\"?><rdml/>".utf8)) == nil)
+        _ = try XMLElement.parse(Data("<?xml version=\"1.0\"?><rdml><?x a?></rdml>".utf8), source: "ok.xml")
+    }
+
     @Test func zipEntriesAndInflatedSizeAreBounded() throws {
         let many = ZipArchive.archive((0...ZipArchive.maxEntries).map { ("f\($0).xml", Data("<a/>".utf8)) })
         #expect(refusal { _ = try ZipArchive.entries(many) } == "the ZIP archive has 65 entries; Precis reads at most 64")
@@ -131,6 +140,10 @@ import Testing
         #expect(refusal { _ = try CSVTable(text: rows, source: "r.csv") } == "r.csv has more than 100000 rows; Precis reads at most 100000")
         let columns = Array(repeating: "c", count: CSVTable.maxColumns + 2).joined(separator: ",")
         #expect(refusal { _ = try CSVTable(text: columns, source: "c.csv") }.contains("more than 256 fields; Precis reads at most 256"))
+        // Found by make fuzz: 257 fields, then the newline, slipped past the check.
+        let exactly = Array(repeating: "c", count: CSVTable.maxColumns + 1).joined(separator: ",") + "\n"
+        #expect(refusal { _ = try CSVTable(text: exactly + exactly, source: "e.csv") } == "e.csv row 1 has more than 256 fields; Precis reads at most 256")
+        #expect(refusal { _ = try CSVTable(text: "a\n" + exactly.dropLast(), source: "l.csv") } == "l.csv row 2 has more than 256 fields; Precis reads at most 256")
         let field = "x\n" + String(repeating: "9", count: CSVTable.maxFieldLength + 1)
         #expect(refusal { _ = try CSVTable(text: field, source: "f.csv") }.contains("row 2 has a field longer than 4096 bytes"))
     }

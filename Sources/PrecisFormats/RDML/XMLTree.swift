@@ -39,6 +39,9 @@ public final class XMLElement: @unchecked Sendable {
             throw PrecisError(.input, "\(source) is not UTF-8 text; Precis reads RDML written in UTF-8",
                               hint: "convert it to UTF-8 (iconv -t UTF-8) or export it again")
         }
+        if let line = emptyProcessingInstruction(in: data) {
+            throw PrecisError(.input, "\(source) has a processing instruction without data (line \(line)), which is not RDML")
+        }
         let builder = TreeBuilder(source: source)
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -73,6 +76,27 @@ public enum XMLLimits {
     public static let maxAttributes = 64
     /// The longest text directly inside one element, in bytes.
     public static let maxTextBytes = 1 << 20
+}
+
+/// The line of the first `<?name?>`, a processing instruction with no data, nil when there is
+/// none. FoundationXML reads such an instruction's data with `strlen(NULL)` and crashes
+/// (SIGSEGV; found by make fuzz), so the document is refused before it reaches the parser. One
+/// inside a comment or CDATA is refused too (RDML has neither need).
+func emptyProcessingInstruction(in data: Data) -> Int? {
+    data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Int? in
+        var line = 1, i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == UInt8(ascii: "\n") { line += 1 }
+            if bytes[i] == UInt8(ascii: "<"), bytes[i + 1] == UInt8(ascii: "?") {
+                var j = i + 2
+                while j < bytes.count, ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"),
+                                         UInt8(ascii: "?")].contains(bytes[j]) { j += 1 }
+                if j < bytes.count, bytes[j] == UInt8(ascii: "?") { return line }
+            }
+            i += 1
+        }
+        return nil
+    }
 }
 
 private final class TreeBuilder: NSObject, XMLParserDelegate {
