@@ -145,7 +145,9 @@ func completedStore() throws -> (store: Store, path: String, run: RunRecord) {
         _ = try store.recordQC(assay: "crp", instrumentID: "lfr:LFR-0042", materialLot: "QC-1", values: [1: 4.8], unit: "mg/L",
                                runID: nil, operatorID: "tech1", at: now) { _ in QCDecision(rejecting: [], warnings: [], detail: "{}") }
         try store.saveOperator(OperatorRecord(id: "op1", role: "operator", salt: [1], iterations: 1, hash: [2]), actor: "sup1", at: now)
-        try store.recordSignIn(operatorID: "nobody", ok: false, at: now)     // no such operator: nothing to digest
+        if case .success(let attempt) = try store.beginSignIn(operatorID: "nobody", maxFailed: 5, lockout: 300, at: now) {
+            try store.finishSignIn(attempt, operatorID: "nobody", ok: false, at: now)     // no such operator: nothing to digest
+        }
         #expect(try store.verifyAudit().problems == [])
         try attack(path, """
             UPDATE sequencing_runs SET reads = 999; DROP TRIGGER qc_results_never_changed; UPDATE qc_results SET value = 5.0;
