@@ -40,7 +40,7 @@ demo: build
 	$(PRECIS) queue
 
 test: deps venv
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=12 > .build-fuzz.log 2>&1 || { tail -40 .build-fuzz.log; exit 1; }
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 > .build-fuzz.log 2>&1 || { tail -40 .build-fuzz.log; exit 1; }
 	@grep -E "^(fuzz:|Done [0-9]+ runs)" .build-fuzz.log
 	$(SWIFT) build --build-tests
 	PRECIS_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test --skip-build
@@ -58,7 +58,7 @@ bench: deps
 ## leaves its input as $(FUZZ_BUILD)/<target>-crash-* (or -oom-, -timeout-) and stops make.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := .build-fuzz
-FUZZ_TARGETS := frames rdml slow5 csv profile methodscript json
+FUZZ_TARGETS := frames rdml slow5 csv profile methodscript json config answer
 FUZZ_FLAGS   := -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 -detect_leaks=0
 FIXTURES     := Tests/Conformance/Fixtures
 fuzz-seeds-frames       := $(FIXTURES)/methodscript/example_streams.txt
@@ -68,6 +68,8 @@ fuzz-seeds-csv          := Calibration/plates/sim-dilution-series.csv
 fuzz-seeds-profile      :=
 fuzz-seeds-methodscript := $(FIXTURES)/methodscript/example_streams.txt
 fuzz-seeds-json         := Calibration/assays/crp.json Calibration/lots/CRP26A07.json Calibration/qc/QC-CRP-2609.json
+fuzz-seeds-config       :=
+fuzz-seeds-answer       :=
 fuzz: deps
 	PRECIS_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_BUILD) --product PrecisFuzzTargets \
 	    -Xswiftc -sanitize=fuzzer,address
@@ -78,7 +80,7 @@ fuzz: deps
 	  case $$t in \
 	    frames) seeds="$(fuzz-seeds-frames)";; rdml) seeds="$(fuzz-seeds-rdml)";; slow5) seeds="$(fuzz-seeds-slow5)";; \
 	    csv) seeds="$(fuzz-seeds-csv)";; profile) seeds="$(fuzz-seeds-profile)";; methodscript) seeds="$(fuzz-seeds-methodscript)";; \
-	    json) seeds="$(fuzz-seeds-json)";; esac; \
+	    json) seeds="$(fuzz-seeds-json)";; config) seeds="$(fuzz-seeds-config)";; answer) seeds="$(fuzz-seeds-answer)";; esac; \
 	  for f in $$seeds $$(ls Tests/Fuzz/Seeds/$$t/* 2>/dev/null); do cp -f $$f $(FUZZ_BUILD)/corpus/$$t/; done; \
 	  if [ $$t = frames ]; then len=4096; else len=65536; fi; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \

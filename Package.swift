@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore", "PrecisFormats",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
-        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisCore", "PrecisTestSupport"],
+        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport"],
                     exclude: ["centre"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
         .testTarget(name: "PrecisKioskTests", dependencies: [

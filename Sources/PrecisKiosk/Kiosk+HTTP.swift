@@ -57,19 +57,7 @@ extension Kiosk {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
-            throw APIError(400, "malformed JSON: " + Self.describe(error))
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
-        switch error {
-        case .dataCorrupted(let c) where c.codingPath.isEmpty: return "the body is not valid JSON"
-        case .dataCorrupted(let c): return "field '\(path(c.codingPath))' is not valid: \(c.debugDescription)"
-        case .keyNotFound(let key, _): return "the field '\(key.stringValue)' is missing"
-        case .typeMismatch(let type, let c): return "field '\(path(c.codingPath))' should be \(type)"
-        case .valueNotFound(_, let c): return "field '\(path(c.codingPath))' is null"
-        @unknown default: return "it does not match what this endpoint takes"
+            throw APIError(400, "malformed JSON: " + error.plainDescription)
         }
     }
 

@@ -119,7 +119,7 @@ public struct CalibrationCatalog: Sendable {
             let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
             return (value, String(decoding: data, as: UTF8.self), sha)
         } catch let error as DecodingError {
-            throw PrecisError(.calibration, "\(relative(url)) is malformed: \(Self.describe(error))")
+            throw PrecisError(.calibration, "\(relative(url)) is malformed: \(error.plainDescription)")
         } catch {
             throw PrecisError(.calibration, "\(relative(url)) is malformed: \(error)")
         }
@@ -129,24 +129,4 @@ public struct CalibrationCatalog: Sendable {
         "\(directory.lastPathComponent)/\(url.deletingLastPathComponent().lastPathComponent)/\(url.lastPathComponent)"
     }
 
-    /// A decoding error in one line: which field, what was wrong.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            let at = path(context.codingPath)
-            return "missing field '\(at.isEmpty ? key.stringValue : at + "." + key.stringValue)'"
-        case let .typeMismatch(type, context):
-            return "field '\(path(context.codingPath))' should be \(type)"
-        case let .valueNotFound(type, context):
-            return "field '\(path(context.codingPath))' is null, expected \(type)"
-        case let .dataCorrupted(context):
-            let at = path(context.codingPath)
-            return at.isEmpty ? "not valid JSON" : "field '\(at)': \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisUpload
 
 extension Runtime {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PrecisCore
+import PrecisFormats
 import PrecisStore
 
 /// Precis wired up: the store, the calibrations, the clock and where results go. The CLI

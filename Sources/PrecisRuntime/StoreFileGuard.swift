@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 
 /// Refuses a file a user or an API client names when it is the store or one of SQLite's
 /// companion files (`-wal`, `-shm`, `-journal`). Precis opens those only through SQLite:

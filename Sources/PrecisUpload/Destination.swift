@@ -1,22 +1,7 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisStore
-
-/// Why a delivery did not go through, and whether to try again.
-public enum DeliveryFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Try again later (5xx, 408, 429, no connection, timeout); `retryAfter` is what the server asked for.
-    case transient(String, retryAfter: TimeInterval?)
-    /// Never try again on its own (a 4xx other than 408/429: the message itself is refused).
-    case permanent(String)
-
-    /// The reason, for the queue and the logs.
-    public var description: String {
-        switch self {
-        case .transient(let why, _): why
-        case .permanent(let why): why
-        }
-    }
-}
 
 /// Somewhere results go: the regional centre (FHIR), the LIS (HL7 v2).
 public protocol Destination: Sendable {
@@ -66,20 +51,5 @@ public struct RetryPolicy: Sendable {
         let exponential = min(cap, base * pow(2, Double(max(attempts - 1, 0))))
         let jittered = exponential * (0.5 + 0.5 * random())
         return max(jittered, min(retryAfter ?? 0, 24 * 3600))
-    }
-}
-
-/// Retry-After: delta-seconds or an HTTP-date (RFC 9110 §10.2.3), as seconds from `now`.
-public enum RetryAfter {
-    /// The seconds the header asks to wait, nil when it is absent or unreadable.
-    public static func seconds(_ header: String?, now: Date) -> TimeInterval? {
-        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return nil }
-        if let seconds = Int(header), seconds >= 0 { return TimeInterval(seconds) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: header) else { return nil }
-        return max(0, date.timeIntervalSince(now))
     }
 }

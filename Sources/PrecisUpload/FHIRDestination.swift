@@ -5,36 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import PrecisCore
+import PrecisFormats
 import PrecisStore
-
-/// How to reach the regional centre's FHIR server.
-public struct FHIRServerConfiguration: Sendable, Codable, Equatable {
-    /// The FHIR base URL: `https://centre.example/fhir`.
-    public var baseURL: String
-    /// A CA certificate (PEM) to trust instead of the system's store (pinning the centre's CA).
-    public var caFile: String?
-    /// The client certificate (PEM) for mutual TLS.
-    public var clientCertificate: String?
-    /// The client key (PEM) for mutual TLS.
-    public var clientKey: String?
-    /// OAuth2 client-credentials: the token endpoint.
-    public var tokenURL: String?
-    /// OAuth2 client id.
-    public var clientID: String?
-    /// A file holding the OAuth2 client secret (never the secret itself in the config).
-    public var clientSecretFile: String?
-    /// OAuth2 scope, when the centre wants one.
-    public var scope: String?
-    /// Compress request bodies with gzip.
-    public var gzip: Bool?
-    /// Seconds before a request is given up.
-    public var timeoutSeconds: Double?
-    /// False for a test or training centre; absent or true, training results are refused.
-    public var production: Bool?
-
-    /// Makes a configuration for `baseURL`; the rest is set as needed.
-    public init(baseURL: String) { self.baseURL = baseURL }
-}
 
 /// Delivers FHIR transaction Bundles to the centre over HTTPS with async-http-client.
 public final class FHIRDestination: Destination, @unchecked Sendable {

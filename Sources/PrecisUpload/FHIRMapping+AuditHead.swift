@@ -1,4 +1,5 @@
 import Foundation
+import PrecisFormats
 import PrecisStore
 
 extension FHIRMapping {

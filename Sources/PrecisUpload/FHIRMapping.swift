@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisStore
 
 /// Who sends: the bench box and the software, named in every message.

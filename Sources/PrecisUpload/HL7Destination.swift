@@ -3,32 +3,6 @@ import PrecisCore
 import PrecisFormats
 import PrecisStore
 
-/// How to reach the hospital LIS: a folder it watches, or an MLLP listener.
-public struct LISConfiguration: Sendable, Codable, Equatable {
-    /// A folder to drop `<control id>.hl7` files into.
-    public var dropFolder: String?
-    /// MLLP host.
-    public var host: String?
-    /// MLLP port.
-    public var port: Int?
-    /// MSH-5, the receiving application.
-    public var application: String?
-    /// MSH-6, the receiving facility.
-    public var facility: String?
-    /// False for a test or training LIS; absent or true, training results are refused.
-    public var production: Bool?
-
-    /// Makes a configuration.
-    public init(dropFolder: String? = nil, host: String? = nil, port: Int? = nil, application: String? = nil,
-                facility: String? = nil) {
-        self.dropFolder = dropFolder
-        self.host = host
-        self.port = port
-        self.application = application
-        self.facility = facility
-    }
-}
-
 /// Delivers ORU^R01 messages to the LIS: written atomically to a drop folder (a resend
 /// replaces the same file), or sent over MLLP and confirmed by the ACK's MSA-1.
 public struct HL7Destination: Destination {
@@ -73,15 +47,15 @@ public struct HL7Destination: Destination {
             return "written \(target.lastPathComponent)"
         }
         let ack = try await MLLP.send(message, host: configuration.host ?? "", port: configuration.port ?? 0)
-        return try MLLP.judge(ack: ack, controlID: id)
+        return try HL7Ack.judge(ack, controlID: id)
     }
 }
 
 /// The minimal lower layer protocol: <VT> message <FS><CR>, with the ACK framed the same way.
 enum MLLP {
     static let start: UInt8 = 0x0B, end: [UInt8] = [0x1C, 0x0D]
-    /// The largest ACK read, in bytes (one is about 200): a listener that keeps sending is cut off.
-    static let maxAckBytes = 64 << 10
+    /// The largest ACK read, in bytes: a listener that keeps sending is cut off.
+    static let maxAckBytes = HL7Ack.maxBytes
 
     /// Sends one framed message and returns the ACK's text.
     static func send(_ message: Data, host: String, port: Int, timeout: TimeInterval = 15) async throws -> String {
@@ -127,21 +101,5 @@ enum MLLP {
             }
         }
         return String(decoding: reply.drop { $0 == start }.dropLast(2), as: UTF8.self)
-    }
-
-    /// MSA-1: AA/CA delivered, AE/CE try again, AR/CR refused.
-    static func judge(ack: String, controlID: String) throws -> String {
-        guard let msa = ack.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first(where: { $0.hasPrefix("MSA|") }) else {
-            throw DeliveryFailure.transient("the LIS answered without an MSA segment", retryAfter: nil)
-        }
-        let fields = msa.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        let code = fields.count > 1 ? fields[1] : "", acked = fields.count > 2 ? fields[2] : ""
-        let text = fields.count > 3 ? fields[3] : ""
-        guard acked == controlID else { throw DeliveryFailure.transient("the LIS acknowledged \(acked), not \(controlID)", retryAfter: nil) }
-        switch code {
-        case "AA", "CA": return "ACK \(code)"
-        case "AE", "CE": throw DeliveryFailure.transient("the LIS answered \(code): \(text)", retryAfter: nil)
-        default: throw DeliveryFailure.permanent("the LIS rejected the message (\(code)): \(text)")
-        }
     }
 }

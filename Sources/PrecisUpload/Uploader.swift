@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PrecisCore
+import PrecisFormats
 import PrecisStore
 
 /// What one pass of the uploader did.

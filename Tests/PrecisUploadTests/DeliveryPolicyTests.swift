@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisTestSupport
 @testable import PrecisUpload
 import Testing
@@ -60,15 +61,15 @@ import Testing
     }
 
     @Test func mllpAcknowledgementsAreRead() throws {
-        #expect(try MLLP.judge(ack: "MSH|^~\\&|LIS\rMSA|AA|ABC123\r", controlID: "ABC123") == "ACK AA")
+        #expect(try HL7Ack.judge("MSH|^~\\&|LIS\rMSA|AA|ABC123\r", controlID: "ABC123") == "ACK AA")
         #expect(throws: DeliveryFailure.permanent("the LIS rejected the message (AR): bad PID")) {
-            try MLLP.judge(ack: "MSA|AR|ABC123|bad PID\r", controlID: "ABC123")
+            try HL7Ack.judge("MSA|AR|ABC123|bad PID\r", controlID: "ABC123")
         }
-        #expect { try MLLP.judge(ack: "MSA|AE|ABC123|busy\r", controlID: "ABC123") } throws: { error in
+        #expect { try HL7Ack.judge("MSA|AE|ABC123|busy\r", controlID: "ABC123") } throws: { error in
             if case .transient? = error as? DeliveryFailure { return true }
             return false
         }
-        #expect(throws: DeliveryFailure.self) { try MLLP.judge(ack: "MSA|AA|OTHER\r", controlID: "ABC123") }
+        #expect(throws: DeliveryFailure.self) { try HL7Ack.judge("MSA|AA|OTHER\r", controlID: "ABC123") }
     }
 
     @Test func gzipBodiesAreRealGzip() throws {

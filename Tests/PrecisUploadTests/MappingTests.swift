@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisStore
 import PrecisTestSupport
 @testable import PrecisUpload

@@ -1,6 +1,7 @@
 import Foundation
 import PrecisCore
 @testable import PrecisUpload
+import PrecisFormats
 import Testing
 
 /// What the centre and the LIS answer is read within stated limits: a FHIR answer nested a

@@ -19,6 +19,8 @@ let targets: [String: ([UInt8]) -> Void] = [
     "profile": fuzzProfile,
     "methodscript": fuzzMethodSCRIPTStream,
     "json": fuzzJSON,
+    "config": fuzzConfiguration,
+    "answer": fuzzAnswer,
 ]
 
 /// The target `PRECIS_FUZZ_TARGET` names; an unknown or missing name stops the run at once.

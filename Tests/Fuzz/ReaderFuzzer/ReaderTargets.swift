@@ -69,3 +69,42 @@ func fuzzJSON(_ bytes: [UInt8]) {
     _ = try? JSONDecoder().decode(QCMaterial.self, from: data)
     _ = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
 }
+
+/// `config`: a configuration file. What it accepts passes its own check again, and every
+/// value it holds is within the limits `check` states.
+func fuzzConfiguration(_ bytes: [UInt8]) {
+    guard let configuration = try? PrecisConfiguration.parse(Data(bytes), source: "fuzz.json") else { return }
+    precondition((try? configuration.check("again.json")) != nil, "an accepted configuration fails its own check")
+    if let port = configuration.lis?.port { precondition((1...65535).contains(port), "a port that is not a TCP port") }
+    if let timeout = configuration.centre?.timeoutSeconds {
+        precondition(timeout > 0 && timeout <= PrecisConfiguration.maxTimeoutSeconds, "a timeout past its limit")
+    }
+}
+
+/// `answer`: what the centre and the LIS send back, the same bytes read as a FHIR answer
+/// (under each status class), an OAuth2 token answer and an HL7 ACK. Whatever they are, the
+/// verdict is a short note or a `DeliveryFailure`, and what is quoted stays bounded.
+func fuzzAnswer(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    for status in [200, 201, 400, 401, 429, 503] {
+        do {
+            let note = try FHIRResponse.judge(status: status, body: text, retryAfter: text.count < 64 ? text : nil)
+            precondition(status < 300, "a \(status) judged delivered")
+            _ = note
+        } catch let failure as DeliveryFailure {
+            precondition(failure.description.utf8.count < 4096, "a failure quoting too much of the answer")
+            if case .transient(_, let after?) = failure { precondition(after.isFinite && after >= 0, "a Retry-After that is no wait") }
+        } catch { preconditionFailure("a FHIR answer judged with \(error)") }
+    }
+    if let answer = OAuth2TokenAnswer.parse(text) {
+        precondition(!answer.token.isEmpty && answer.token.utf8.count <= OAuth2TokenAnswer.maxTokenBytes, "a token past its limit")
+        precondition(answer.token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }, "a token that would break its header")
+        precondition(answer.lifetime >= 0 && answer.lifetime <= OAuth2TokenAnswer.maxLifetime, "a lifetime past its limit")
+    }
+    do {
+        let note = try HL7Ack.judge(text, controlID: "PRC0000000000000001")
+        precondition(note == "ACK AA" || note == "ACK CA", "an ACK accepted without AA or CA")
+    } catch let failure as DeliveryFailure {
+        precondition(failure.description.count < 2 * HL7Ack.maxQuoted + 120, "a failure quoting too much of the ACK")
+    } catch { preconditionFailure("an ACK judged with \(error)") }
+}

@@ -65,7 +65,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStrin
 
 extension JSONValue {
     /// An object without the members whose value is nil.
-    static func object(_ members: [(String, JSONValue?)]) -> JSONValue {
+    public static func object(_ members: [(String, JSONValue?)]) -> JSONValue {
         .object(Dictionary(members.compactMap { key, value in value.map { (key, $0) } }, uniquingKeysWith: { $1 }))
     }
 }
