@@ -12,6 +12,7 @@ enum Migrations {
         migrator.registerMigration("v4-sequencing-runs", migrate: v4)
         migrator.registerMigration("v5-audit-content", migrate: v5)
         migrator.registerMigration("v6-training-runs", migrate: v6)
+        migrator.registerMigration("v7-signin-unknown-tally", migrate: v7)
         return migrator
     }
 
@@ -251,6 +252,19 @@ enum Migrations {
         try db.execute(sql: """
             ALTER TABLE runs ADD COLUMN training INTEGER NOT NULL DEFAULT 0 CHECK (training IN (0, 1));
             ALTER TABLE sequencing_runs ADD COLUMN training INTEGER NOT NULL DEFAULT 0 CHECK (training IN (0, 1));
+            """)
+    }
+
+    /// Refused sign-ins for ids that are no operator's are audited once per window, with how
+    /// many came since the last such entry (a script trying ids cannot grow the audit log
+    /// without bound): the count waits here, in its one row, until it is written.
+    private static func v7(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE signin_unknown_tally (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                last_audited TEXT NOT NULL,
+                unaudited INTEGER NOT NULL
+            );
             """)
     }
 }

@@ -91,12 +91,35 @@ extension Store {
     /// The most sign-in attempts kept in all (for every id, known or not).
     public static let signInRows = 100_000
 
-    /// Settles attempt `attempt` (from `beginSignIn`) as `ok` or refused, and audits it.
+    /// How often a refused sign-in for an id that is no operator's is audited, in seconds.
+    public static let unknownSignInAuditWindow: TimeInterval = 300
+
+    /// Settles attempt `attempt` (from `beginSignIn`) as `ok` or refused, and audits it. Every
+    /// sign-in and every refusal for an operator's id is its own audit entry (the lock bounds
+    /// the refusals to `maxFailed` per lockout). Refusals for ids that are no operator's are
+    /// not: the first in each `unknownSignInAuditWindow` is an entry for the id `unknown`
+    /// (never the text typed, which may be a name), saying how many came since the last such
+    /// entry; the count waits in `signin_unknown_tally` until then.
     public func finishSignIn(_ attempt: Int64, operatorID: String, ok: Bool, at: Date) throws {
         try write { db in
             try db.execute(sql: "UPDATE signin_attempts SET ok = ? WHERE id = ?", arguments: [ok, attempt])
-            try Self.audit(db, at: at, actor: operatorID, entity: "operator", entityID: operatorID,
-                           action: ok ? "signed in" : "sign-in refused")
+            let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operators WHERE id = ?)", arguments: [operatorID]) ?? false
+            guard !ok, !known else {
+                try Self.audit(db, at: at, actor: operatorID, entity: "operator", entityID: operatorID,
+                               action: ok ? "signed in" : "sign-in refused")
+                return
+            }
+            let tally = try Row.fetchOne(db, sql: "SELECT last_audited, unaudited FROM signin_unknown_tally WHERE id = 1")
+            if let tally, let last = Timestamp.date(tally["last_audited"]), last.addingTimeInterval(Self.unknownSignInAuditWindow) > at {
+                try db.execute(sql: "UPDATE signin_unknown_tally SET unaudited = unaudited + 1 WHERE id = 1")
+                return
+            }
+            let earlier: Int = tally?["unaudited"] ?? 0
+            try Self.audit(db, at: at, actor: "unknown", entity: "operator", entityID: "unknown",
+                           action: "sign-in refused: no operator has this id",
+                           detail: earlier > 0 ? ["refusals not logged one by one since the last such entry": String(earlier)] : [:])
+            try db.execute(sql: "INSERT OR REPLACE INTO signin_unknown_tally (id, last_audited, unaudited) VALUES (1, ?, 0)",
+                           arguments: [Timestamp.string(at)])
         }
     }
 

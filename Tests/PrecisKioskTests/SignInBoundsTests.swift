@@ -43,6 +43,28 @@ import Testing
         #expect(try rows(store) == 1, "a day later the old attempts are gone")
     }
 
+    /// A script trying ids that are no operator's gets one audit entry per window, for the id
+    /// `unknown` and with the count of the refusals in between; an operator's own refusals are
+    /// each an entry, and the chain still verifies.
+    @Test func refusalsForUnknownIdsAreAuditedOncePerWindow() throws {
+        let start = Date()
+        nonisolated(unsafe) var now = start
+        let (operators, store) = try operators(clock: { now })
+        let before = try store.auditEntries().count
+        for i in 0..<100 { _ = Self.status(operators, "nobody\(i)", "0000") }
+        for _ in 0..<3 { _ = Self.status(operators, "op1", "0000") }
+        let refusals = try store.auditEntries().dropFirst(before)
+        #expect(refusals.map(\.action) == ["sign-in refused: no operator has this id"] + Array(repeating: "sign-in refused", count: 3))
+        #expect(refusals.first?.entityID == "unknown" && refusals.first?.actor == "unknown", "never the id typed")
+        #expect(!refusals.contains { $0.detail.contains("nobody") })
+        now = start.addingTimeInterval(Store.unknownSignInAuditWindow + 1)
+        _ = Self.status(operators, "nobody-later", "0000")
+        let later = try #require(try store.auditEntries().last)
+        #expect(later.action == "sign-in refused: no operator has this id")
+        #expect(later.detail.contains("\"99\""), "the 99 refusals not logged one by one are counted: \(later.detail)")
+        #expect(try store.verifyAudit().problems.isEmpty)
+    }
+
     private func rows(_ store: Store) throws -> Int {
         let run = try runProcess("/usr/bin/env", ["sqlite3", store.path, "SELECT COUNT(*) FROM signin_attempts"])
         return Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
