@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Imported directly (PrecisUpload's TLS and HTTP/1 types, the kiosk's HTTP types), so named here too.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "PrecisCore"),
@@ -63,6 +67,9 @@ let package = Package(
             "PrecisCore", "PrecisStore", "PrecisFormats", "CZlib",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "PrecisRuntime", dependencies: [
             "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore", "PrecisUSB",
@@ -79,13 +86,15 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Page"), .copy("systemd")]),
         .executableTarget(name: "precis", dependencies: [
-            "PrecisKiosk", "PrecisRuntime", "PrecisCore",
+            "PrecisKiosk", "PrecisRuntime", "PrecisCore", "PrecisSignal", "PrecisStore", "PrecisUpload",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .target(name: "PrecisTestSupport", path: "Tests/Support"),
+        .target(name: "PrecisTestSupport", dependencies: ["PrecisCore", "PrecisStore"], path: "Tests/Support"),
         .target(name: "CTestPty", path: "Tests/CTestPty"),
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
         .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "CVectorMath", "PrecisCore", "PrecisReplay"]),

@@ -68,6 +68,26 @@ public struct Coding: Hashable, Sendable, Codable {
     }
 }
 
+/// A qualitative result's value: a code from a code system (SNOMED CT for detected / not
+/// detected), sent as FHIR valueCodeableConcept and HL7 v2 OBX-2 CWE.
+public struct CodedValue: Hashable, Sendable, Codable {
+    /// The code system's URI: `http://snomed.info/sct`.
+    public var system: String
+    public var code: String
+    public var display: String
+    public init(system: String, code: String, display: String) {
+        self.system = system
+        self.code = code
+        self.display = display
+    }
+
+    public static let snomed = "http://snomed.info/sct"
+    /// SNOMED CT 260373001 |Detected (qualifier value)|.
+    public static let detected = CodedValue(system: snomed, code: "260373001", display: "Detected")
+    /// SNOMED CT 260415000 |Not detected (qualifier value)|.
+    public static let notDetected = CodedValue(system: snomed, code: "260415000", display: "Not detected")
+}
+
 /// A unit of measure: the UCUM code sent to the centre and the text shown to people.
 public struct MeasureUnit: Hashable, Sendable, Codable {
     /// The UCUM code, e.g. `mg/L`.

@@ -25,6 +25,65 @@ public struct AssayDefinition: Sendable, Codable, Equatable {
     public var scan: StripScanSettings?
     /// How the profile is analysed (lateral-flow assays).
     public var lateralFlow: LateralFlowMethod?
+    /// The specimen the assay is run on (HL7 table 0487 or SNOMED CT); serum when absent.
+    public var specimen: SpecimenType?
+    /// How a plate is read into results (qPCR assays).
+    public var qpcr: QPCRAssayMethod?
+}
+
+/// The kind of specimen an assay takes, as HL7 v2 SPM-4 and FHIR Specimen.type name it.
+public struct SpecimenType: Sendable, Codable, Equatable {
+    /// `HL70487` (HL7 table 0487) or `SCT` (SNOMED CT).
+    public var system: String
+    public var code: String
+    public var display: String
+    public init(system: String, code: String, display: String) {
+        self.system = system
+        self.code = code
+        self.display = display
+    }
+
+    /// Serum, the default of the assays that name none.
+    public static let serum = SpecimenType(system: "HL70487", code: "SER", display: "Serum")
+}
+
+/// How a qPCR assay's plate becomes results: which dye is the target and which the internal
+/// control, the cycle cutoff, the replicates' allowed spread, the standard curve's limits
+/// (quantitative assays) and the positive control's QC material.
+public struct QPCRAssayMethod: Sendable, Codable, Equatable {
+    /// A dye channel and what it reads.
+    public struct Channel: Sendable, Codable, Equatable {
+        public var dye: String
+        public var name: String
+        /// The internal control's latest acceptable Cq.
+        public var maxCq: Double?
+    }
+    public struct Replicates: Sendable, Codable, Equatable {
+        /// The largest standard deviation of a sample's target Cqs (cycles).
+        public var maxCqSD: Double
+    }
+    public struct StandardCurveLimits: Sendable, Codable, Equatable {
+        /// Fewest standard wells with a Cq.
+        public var minStandards: Int
+        /// Accepted amplification factor per cycle, 10^(−1/slope) (2.0 is 100 %).
+        public var efficiency: ValueRange
+        public var minR2: Double
+    }
+    public struct Control: Sendable, Codable, Equatable {
+        /// The QC material lot (`Calibration/qc/<lot>.json`).
+        public var qc: String
+        public var level: Int
+    }
+    public var target: Channel
+    public var internalControl: Channel
+    /// Cycles of the thermal profile.
+    public var cycles: Int
+    /// A target Cq later than this is not a detection.
+    public var cqCutoff: Double
+    public var replicates: Replicates
+    /// Quantitative assays only.
+    public var standardCurve: StandardCurveLimits?
+    public var positiveControl: Control
 }
 
 /// The reference interval of an assay; either bound may be absent.

@@ -13,6 +13,13 @@ public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
     case high = "HIGH"
     /// Below the reference interval.
     case low = "LOW"
+    /// A control of the plate (standard curve, no-template or positive control) failed: no
+    /// result of the plate is released.
+    case plateControlFailed = "PLATE_CONTROL_FAILED"
+    /// The target was not detected and the sample's internal control failed too.
+    case internalControlFailed = "IC_FAILED"
+    /// The sample's replicate wells disagree, or their Cq spread is too wide.
+    case replicateSpread = "REPLICATE_SPREAD"
 
     /// Orders flags by their declaration, so lists print the same way every time.
     public static func < (lhs: ResultFlag, rhs: ResultFlag) -> Bool {
@@ -28,6 +35,9 @@ public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
         case .aboveMeasuringRange: "above the measuring range: dilute the sample and repeat"
         case .high: "above the reference interval"
         case .low: "below the reference interval"
+        case .plateControlFailed: "a control of the plate failed: no result of the plate is released, run the plate again"
+        case .internalControlFailed: "the internal control failed: extract the sample again"
+        case .replicateSpread: "the replicates disagree: repeat the sample"
         }
     }
 }

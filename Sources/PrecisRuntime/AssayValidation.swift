@@ -8,8 +8,12 @@ enum AssayValidation {
     static func check(_ assay: AssayDefinition, file: String) throws {
         func fail(_ what: String) -> PrecisError { PrecisError(.calibration, "\(file): \(what)") }
         guard assay.schema == schemas.assay else { throw fail("schema is '\(assay.schema)', expected \(schemas.assay)") }
-        guard assay.algorithm == "lateral-flow-tc-ratio" else { throw fail("unknown algorithm '\(assay.algorithm)'") }
         guard (0...4).contains(assay.decimals) else { throw fail("decimals must be 0 to 4") }
+        switch assay.algorithm {
+        case "lateral-flow-tc-ratio": break
+        case "qpcr-standard-curve", "qpcr-qualitative": return try checkQPCR(assay, fail: fail)
+        default: throw fail("unknown algorithm '\(assay.algorithm)'")
+        }
         guard let scan = assay.scan, let method = assay.lateralFlow else {
             throw fail("a lateral-flow assay needs 'scan' and 'lateralFlow'")
         }
@@ -25,6 +29,27 @@ enum AssayValidation {
         do { try LateralFlowAnalyzer.check(method) } catch let error as PrecisError { throw fail(error.message) }
     }
 
+    /// A qPCR assay: run on a cycler, two distinct dyes, cutoffs inside the cycles, and a standard
+    /// curve's limits exactly when it reports quantities.
+    static func checkQPCR(_ assay: AssayDefinition, fail: (String) -> PrecisError) throws {
+        guard assay.family == "qpcr" else { throw fail("algorithm \(assay.algorithm) runs on the qpcr family, not \(assay.family)") }
+        guard let method = assay.qpcr else { throw fail("a qPCR assay needs 'qpcr'") }
+        guard method.target.dye != method.internalControl.dye else { throw fail("the target and the internal control need two dyes") }
+        guard method.cqCutoff <= Double(method.cycles) else { throw fail("cqCutoff must not pass the \(method.cycles) cycles") }
+        guard let icMax = method.internalControl.maxCq, icMax <= Double(method.cycles) else {
+            throw fail("internalControl.maxCq must be given, within the \(method.cycles) cycles")
+        }
+        let quantitative = assay.algorithm == "qpcr-standard-curve"
+        guard quantitative == (method.standardCurve != nil) else {
+            throw fail(quantitative ? "a quantitative qPCR assay needs 'standardCurve'" : "a qualitative qPCR assay has no 'standardCurve'")
+        }
+        if let curve = method.standardCurve {
+            guard curve.efficiency.low < curve.efficiency.high, curve.efficiency.low > 1 else {
+                throw fail("standardCurve.efficiency must be an increasing range of factors above 1 (2.0 is 100 %)")
+            }
+        }
+    }
+
     static func check(_ lot: CalibrationLot, for assay: AssayDefinition, file: String) throws {
         func fail(_ what: String) -> PrecisError { PrecisError(.calibration, "\(file): \(what)") }
         guard lot.schema == schemas.lot else { throw fail("schema is '\(lot.schema)', expected \(schemas.lot)") }
@@ -35,6 +60,15 @@ enum AssayValidation {
         guard range.low >= 0, range.low < range.high else { throw fail("measuringRange must have 0 ≤ low < high") }
         guard lot.limitOfDetection >= 0, lot.limitOfDetection <= range.low else {
             throw fail("limitOfDetection must lie between 0 and the measuring range's low end")
+        }
+        let expected = ["lateral-flow-tc-ratio": "tc-ratio", "qpcr-standard-curve": "copies-per-reaction",
+                        "qpcr-qualitative": "presence"][assay.algorithm]
+        guard lot.response == expected else {
+            throw fail("response is '\(lot.response)'; assay \(assay.id) (\(assay.algorithm)) reads '\(expected ?? "?")'")
+        }
+        // A qualitative lot converts nothing: its curve must be the identity (README, Calibration).
+        if lot.response == "presence", lot.model != .linear(slope: 1, intercept: 0) {
+            throw fail("a qualitative lot's model must be linear with slope 1 and intercept 0")
         }
         let parameters = lot.model.parameters.map(\.value)
         guard parameters.allSatisfy(\.isFinite) else { throw fail("model parameters must be finite numbers") }

@@ -48,6 +48,31 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var qc: QCReport?
     /// A training run (a simulator or a replayed trace): never a patient's result.
     public var training: Bool = false
+    /// What the run is: `strip`, `plate`, `voltammetry`, `sequencing`.
+    public var kind: String = "strip"
+    /// A plate's controls, judged (qPCR).
+    public var plate: PlateVerdict? = nil
+    /// One per patient sample, on a run of several (a plate).
+    public var results: [SampleResultSummary]? = nil
+}
+
+/// A result of a run of several samples (a plate has one per patient sample), in a report.
+public struct SampleResultSummary: Sendable, Codable, Equatable {
+    public var resultId: Int64
+    public var sample: String
+    public var patient: String?
+    /// FINAL or INVALID.
+    public var status: String
+    /// As printed: `4 210 copies/mL`, `< 20 copies/mL`, `Detected`.
+    public var display: String?
+    public var concentration: Concentration?
+    public var coded: CodedValue?
+    public var flags: [String]
+    public var reason: String?
+    public var wells: [String]
+    public var meanCq: Double?
+    public var cqSD: Double?
+    public var outbox: [OutboxSummary]
 }
 
 /// A lot in a report.

@@ -11,6 +11,8 @@ public struct PlateLayout: Sendable, Equatable {
         /// RDML sample type: unkn, std, ntc, nac, ntp, nrt, pos, opt.
         public var type: String
         public var quantity: RDMLDocument.Quantity?
+        /// The sample's pseudonymous patient (`patient` column), for patient samples.
+        public var patient: String? = nil
     }
 
     /// By well name (A1…H12).
@@ -28,6 +30,7 @@ public struct PlateLayout: Sendable, Equatable {
             throw PrecisError(.input, "\(url.lastPathComponent) needs the columns well, sample and type (and quantity, unit for standards)")
         }
         let quantity = table.columns.firstIndex(of: "quantity"), unit = table.columns.firstIndex(of: "unit")
+        let patientColumn = table.columns.firstIndex(of: "patient")
         var wells: [String: Entry] = [:]
         for (index, row) in table.rows.enumerated() {
             let place = "\(url.lastPathComponent) row \(index + 2)"
@@ -47,7 +50,12 @@ public struct PlateLayout: Sendable, Equatable {
                 amount = .init(value: value, unit: unit.map { row[$0].trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "cop")
             }
             if kind == "std" && amount == nil { throw PrecisError(.input, "\(place): standard \(id) has no quantity") }
-            wells[name] = Entry(sample: id, type: kind, quantity: amount)
+            let patient = try patientColumn.map { row[$0].trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+                .map { try Identifiers.pseudonym($0, as: "patient id in \(place)") }
+            if let other = wells.values.first(where: { $0.sample == id }), other.patient != patient {
+                throw PrecisError(.input, "\(place): sample \(id) is given for two patients")
+            }
+            wells[name] = Entry(sample: id, type: kind, quantity: amount, patient: patient)
         }
         guard !wells.isEmpty else { throw PrecisError(.input, "\(url.lastPathComponent) has no wells") }
         self.wells = wells

@@ -1,6 +1,7 @@
 import Foundation
 import PrecisCore
 import PrecisDrivers
+import PrecisFormats
 import PrecisSignal
 import PrecisStore
 import PrecisUSB
@@ -30,6 +31,33 @@ public struct ResultSummary: Sendable, Codable, Equatable {
     public var error: ErrorSummary?
     /// A training run (a simulator or a replayed trace): never a patient's result.
     public var training: Bool
+    /// What the run is: `strip`, `plate`, `voltammetry`, `sequencing`.
+    public var kind: String = "strip"
+    /// On a run of several samples (a plate): each sample's current result.
+    public var results: [SampleResultSummary]? = nil
+    /// The raw data kept besides a strip's profile (a plate's RDML), with its digest.
+    public var rawData: [RawDataSummary]? = nil
+}
+
+/// Raw data in a list: what it is, its size and SHA-256.
+public struct RawDataSummary: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var kind: String
+    public var mediaType: String
+    public var size: Int
+    public var sha256: String
+    public var complete: Bool
+    public var path: String?
+
+    init(_ record: RawDataRecord) {
+        id = record.id
+        kind = record.kind.rawValue
+        mediaType = record.mediaType
+        size = record.size
+        sha256 = record.sha256
+        complete = record.complete
+        path = record.path
+    }
 }
 
 /// One run with everything needed to draw it.
@@ -42,6 +70,12 @@ public struct ResultDetail: Sendable, Codable, Equatable {
     public var raw: RawTrace?
     /// The audit trail of this run.
     public var audit: [AuditEntry]
+    /// A plate's controls as judged when it ran.
+    public var plate: PlateVerdict? = nil
+    /// A plate's wells, re-analysed from its stored RDML (for the curves; not in the JSON).
+    public var wells: [QPCRWellResult] = []
+
+    enum CodingKeys: String, CodingKey { case summary, analysis, curves, raw, audit, plate }
 }
 
 /// One entry of the upload queue.
@@ -89,6 +123,7 @@ extension Runtime {
             throw PrecisError(.notFound, "no run \(runID) in this store", hint: "`precis results` lists the runs")
         }
         let summary = try summary(run)
+        if run.kind == .plate { return try plateDetail(run, summary: summary) }
         let result = try store.result(forRun: runID)
         let analysis = result.flatMap { try? JSONDecoder().decode(StoredAnalysis.self, from: Data($0.analysisJSON.utf8)) }
         let raw = try store.rawTrace(forRun: runID)
@@ -98,6 +133,21 @@ extension Runtime {
         }
         return ResultDetail(summary: summary, analysis: analysis, curves: curves, raw: raw,
                             audit: try store.auditEntries(entity: "run", entityID: String(runID)))
+    }
+
+    /// A plate: its verdict as stored with its results, and its wells analysed again from the
+    /// stored RDML (the same LinRegPCR, so the curves drawn are the ones the results came from).
+    func plateDetail(_ run: RunRecord, summary: ResultSummary) throws -> ResultDetail {
+        let verdict = try store.results(forRun: run.id).lazy.compactMap {
+            try? JSONDecoder().decode(StoredPlateCall.self, from: Data($0.analysisJSON.utf8)).plate
+        }.first
+        var wells: [QPCRWellResult] = []
+        if let raw = try store.rawData(forRun: run.id).first(where: { $0.kind == .plateRDML }),
+           let bytes = try store.rawDataContent(raw.id) {
+            wells = (try? QPCRAnalysis.analyse(RDMLDocument(data: bytes, source: "run \(run.id)'s RDML")).0.wells) ?? []
+        }
+        return ResultDetail(summary: summary, analysis: nil, curves: nil, raw: nil,
+                            audit: try store.auditEntries(entity: "run", entityID: String(run.id)), plate: verdict, wells: wells)
     }
 
     /// What waits in the outbox (everything not yet delivered), oldest first.
@@ -141,7 +191,47 @@ extension Runtime {
                       state: device.accessible ? "ready" : "no permission: install the udev rules (precis doctor)")
     }
 
+    /// Each sample's current result on a run of several (the newest record per sample).
+    func sampleResults(_ run: RunRecord) throws -> [SampleResultSummary] {
+        let unit = (try? catalog.assay(run.assay))?.unit
+        var newest: [String: ResultRecord] = [:], order: [String] = []
+        for r in try store.results(forRun: run.id) {
+            let sample = r.sampleID ?? run.sampleID
+            if newest[sample] == nil { order.append(sample) }
+            newest[sample] = r
+        }
+        return try order.compactMap { newest[$0] }.map { r in
+            let stored = try? JSONDecoder().decode(StoredPlateCall.self, from: Data(r.analysisJSON.utf8))
+            let display: String? = r.status == "INVALID" ? nil : r.coded?.display ?? r.concentration.map {
+                Format.concentration(Concentration(value: $0.value, comparator: $0.comparator, unit: unit?.display ?? $0.unit), decimals: r.decimals)
+            }
+            return SampleResultSummary(
+                resultId: r.id, sample: r.sampleID ?? run.sampleID, patient: r.patientID, status: r.status, display: display,
+                concentration: r.concentration.map { Format.rounded($0, decimals: r.decimals) }, coded: r.coded,
+                flags: r.flags.map(\.rawValue), reason: r.reason, wells: stored?.call.wells ?? [], meanCq: stored?.call.meanCq,
+                cqSD: stored?.call.cqSD, outbox: try store.outbox(forResult: r.id).map(OutboxSummary.init))
+        }
+    }
+
     func summary(_ run: RunRecord) throws -> ResultSummary {
+        if run.kind != .strip {
+            var summary = try stripSummary(run)
+            summary.kind = run.kind.rawValue
+            summary.results = try sampleResults(run)
+            summary.rawData = try store.rawData(forRun: run.id).map(RawDataSummary.init)
+            summary.outbox = summary.results?.flatMap(\.outbox) ?? []
+            summary.display = nil
+            summary.resultId = nil
+            summary.resultStatus = nil
+            summary.tcRatio = nil
+            summary.concentration = nil
+            summary.flags = []
+            return summary
+        }
+        return try stripSummary(run)
+    }
+
+    func stripSummary(_ run: RunRecord) throws -> ResultSummary {
         let result = try store.result(forRun: run.id)
         let raw = try store.rawTrace(forRun: run.id)
         let outbox = try result.map { try store.outbox(forResult: $0.id) } ?? []

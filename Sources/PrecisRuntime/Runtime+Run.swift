@@ -25,11 +25,14 @@ public struct RunRequest: Sendable {
     public var recording: URL?
     /// For a QC run: the control material lot and level measured instead of a patient sample.
     public var qc: QCSample?
+    /// A qPCR plate's layout (`well,sample,type[,quantity,unit,patient]`); `sample` is then the plate's id.
+    public var layout: URL?
 
     /// Makes a request.
     public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
                 operatorID: String = "bench", cartridgeWait: Duration = .seconds(60), recording: URL? = nil,
-                qc: QCSample? = nil) {
+                qc: QCSample? = nil, layout: URL? = nil) {
+        self.layout = layout
         self.device = device
         self.assay = assay
         self.sample = sample
@@ -81,10 +84,12 @@ extension Runtime {
     /// input, unknown device, missing or expired lot) are thrown; a run that starts and then
     /// fails is stored as ABORTED with its partial raw data and reported, not thrown.
     public func run(_ request: RunRequest, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
-        let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
-        let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
         _ = try Identifiers.validate(request.operatorID, as: "operator id")
         let assay = try catalog.assay(request.assay)
+        if assay.family == QPCRDriver.family { return try await runQPCRAssay(request, assay: assay, events: events) }
+        let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
+        let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
+        if request.layout != nil { throw PrecisError(.input, "--layout is for qPCR assays; \(assay.id) runs on \(assay.family)") }
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
                                               recording: request.recording, files: files)
         do {

@@ -24,9 +24,9 @@ extension Runtime {
 
     /// Exactly what `destination` would be sent for run `runID`: a FHIR Bundle (`fhir`) or an
     /// ORU^R01 (`hl7v2`), built from the stored result whether or not a destination is configured.
-    public func export(runID: Int64, format: String) throws -> Data {
+    public func export(runID: Int64, resultID: Int64? = nil, format: String) throws -> Data {
         // The entry for the destination the format goes to, so that its audit head is the one it was sent.
-        let package = try store.package(forRun: runID, destination: format == "hl7v2" ? "lis" : "centre")
+        let package = try store.package(forRun: runID, result: resultID, destination: format == "hl7v2" ? "lis" : "centre")
         switch format {
         case "fhir":
             return try FHIRMapping.bundle(package, sender: sender).data(pretty: true)

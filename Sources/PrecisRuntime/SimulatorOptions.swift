@@ -34,7 +34,7 @@ enum SimulatorOptions {
             "fault": .choice(["lamp", "motor", "temperature"]),
         ],
         QPCRDriver.family.name: [
-            "serial": .text, "cycle-ms": .count, "corrupt": .counts, "drop": .counts, "drop-done": .flag,
+            "wells": .text, "serial": .text, "cycle-ms": .count, "corrupt": .counts, "drop": .counts, "drop-done": .flag,
             "disconnect-after": .count, "lid-after": .count, "fault": .choice(["heater"]),
         ],
         NPSDriver.family.name: [

@@ -23,7 +23,7 @@ import PrecisReplay
 enum SimulatorSetup {
     static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family, MethodSCRIPTDriver.family, NPSDriver.family]
     /// The options whose value is a file to read (checked against the store's files before any is opened).
-    static let fileOptions: Set<String> = ["profile", "input"]
+    static let fileOptions: Set<String> = ["profile", "input", "wells"]
 
     /// The simulator an address names, as a transport.
     static func transport(_ address: DeviceAddress) throws -> any Transport {
@@ -39,10 +39,17 @@ enum SimulatorSetup {
         }
     }
 
-    /// A simulated cycler: `cycle-ms=N`, `corrupt=…`, `drop=…`, `drop-done`, `disconnect-after=N`,
-    /// `lid-after=N` (open the lid after N data frames), `fault=heater`, `serial=S`.
+    /// A simulated cycler: `wells=FILE.csv` (what each well holds, `SyntheticPlate.plate(wellsCSV:)`;
+    /// default a one-dye dilution series), `cycle-ms=N`, `corrupt=…`, `drop=…`, `drop-done`,
+    /// `disconnect-after=N`, `lid-after=N` (open the lid after N data frames), `fault=heater`, `serial=S`.
     static func qpcr(_ address: DeviceAddress) throws -> SimulatedQPCR {
-        var config = SimulatedQPCR.Configuration(plate: SyntheticPlate.dilutionSeries())
+        var plate = SyntheticPlate.dilutionSeries()
+        if let path = address.option("wells") {
+            let url = URL(fileURLWithPath: path)
+            let text = try String(decoding: BoundedFile.read(url, limit: 1 << 20, what: "the wells file"), as: UTF8.self)
+            plate = try SyntheticPlate.plate(wellsCSV: text, name: url.lastPathComponent)
+        }
+        var config = SimulatedQPCR.Configuration(plate: plate)
         if let serial = address.option("serial") { config.serial = serial }
         if let ms = address.option("cycle-ms") { config.cycleInterval = .milliseconds(try int(ms, "cycle-ms")) }
         config.faults.corruptDataFrames = Set(try list(address.option("corrupt"), "corrupt"))

@@ -7,7 +7,7 @@ import GRDB
 /// once must verify for ever, so a column that should be covered later goes into a new scheme.
 enum AuditedKind: String, CaseIterable, Sendable {
     case instrument, calibration, `operator`, run, rawTrace = "raw-trace", result, outbox
-    case sequencingRun = "sequencing-run", qc, qcLockout = "qc-lockout"
+    case sequencingRun = "sequencing-run", qc, qcLockout = "qc-lockout", rawData = "raw-data"
 
     /// The table holding it.
     var table: String {
@@ -22,6 +22,7 @@ enum AuditedKind: String, CaseIterable, Sendable {
         case .sequencingRun: "sequencing_runs"
         case .qc: "qc_runs"
         case .qcLockout: "qc_lockouts"
+        case .rawData: "raw_data"
         }
     }
 
@@ -33,6 +34,7 @@ enum AuditedKind: String, CaseIterable, Sendable {
         case .sequencingRun: "sequencing run"
         case .qc: "QC run"
         case .qcLockout: "QC lockout"
+        case .rawData: "raw data"
         default: rawValue
         }
     }
@@ -59,18 +61,26 @@ enum AuditedKind: String, CaseIterable, Sendable {
         case .qc: ["id", "assay", "instrument_id", "material_lot", "run_id", "source", "operator", "at"]
         case .qcLockout: ["id", "assay", "instrument_id", "qc_run_id", "rules", "detail", "created_at", "acknowledged_at",
                           "acknowledged_by", "reason"]
+        case .rawData: ["id", "run_id", "kind", "media_type", "content", "path", "size", "sha256", "complete", "summary",
+                        "created_at"]
         }
     }
 }
 
 extension AuditedKind {
-    /// Flags added to a table after scheme c1 was fixed (`training`, migration v6): a flag
-    /// enters the digest as a field only when it is set, so every digest recorded before the
-    /// column existed (all of them unset) stays what it was, and setting or clearing the flag
-    /// afterwards changes the digest like any other field.
-    var laterFlags: [String] {
+    /// Columns added to a table after scheme c1 was fixed, each with the value every row had
+    /// when it was added (`training` 0, migration v6; a run's `kind` 'strip' and a result's
+    /// sample, coded value, method and raw data NULL, migration v8). Such a column enters the
+    /// digest as a field only when it holds something else, so every digest recorded before
+    /// the column existed stays what it was, and changing the column afterwards changes the
+    /// digest like any other field.
+    var laterColumns: [(name: String, unset: DatabaseValue)] {
         switch self {
-        case .run, .sequencingRun: ["training"]
+        case .run: [("training", 0.databaseValue), ("kind", "strip".databaseValue)]
+        case .sequencingRun: [("training", 0.databaseValue)]
+        case .result: ["sample_id", "patient_id", "value_system", "value_code", "value_display", "method", "specimen_type",
+                        "raw_data_id"]
+            .map { ($0, DatabaseValue.null) }
         default: []
         }
     }
@@ -155,9 +165,10 @@ extension ContentDigest {
     static func each(_ db: Database, _ kind: AuditedKind, id: String? = nil,
                      _ body: (String, ContentDigest) throws -> Void) throws {
         let children = kind == .qc ? try qcValues(db, qcRunID: id) : [:]
+        guard try db.tableExists(kind.table) else { return }     // a kind whose table a later migration makes
         let present = Set(try db.columns(in: kind.table).map(\.name))
-        let flags = kind.laterFlags.filter(present.contains)
-        let list = (kind.columns + flags).map { "\"\($0)\"" }.joined(separator: ", ")
+        let later = kind.laterColumns.filter { present.contains($0.name) }
+        let list = (kind.columns + later.map(\.name)).map { "\"\($0)\"" }.joined(separator: ", ")
         var sql = "SELECT \(list) FROM \(kind.table)"
         var arguments = StatementArguments()
         if let id {
@@ -167,8 +178,9 @@ extension ContentDigest {
         let rows = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: arguments)
         while let row = try rows.next() {
             var fields = kind.columns.enumerated().map { (name: $0.element, value: row[$0.offset] as DatabaseValue) }
-            for (offset, flag) in flags.enumerated() where (row[kind.columns.count + offset] as Int64?) ?? 0 != 0 {
-                fields.append((name: flag, value: row[kind.columns.count + offset] as DatabaseValue))
+            for (offset, column) in later.enumerated() {
+                let value = row[kind.columns.count + offset] as DatabaseValue
+                if value != column.unset { fields.append((name: column.name, value: value)) }
             }
             let entityID = Self.key(row[0])
             fields += children[entityID] ?? []

@@ -13,6 +13,7 @@ enum Migrations {
         migrator.registerMigration("v5-audit-content", migrate: v5)
         migrator.registerMigration("v6-training-runs", migrate: v6)
         migrator.registerMigration("v7-signin-unknown-tally", migrate: v7)
+        migrator.registerMigration("v8-run-kinds-raw-data-coded-results", migrate: v8)
         return migrator
     }
 
@@ -265,6 +266,46 @@ enum Migrations {
                 last_audited TEXT NOT NULL,
                 unaudited INTEGER NOT NULL
             );
+            """)
+    }
+
+    /// Every family's runs in one table: a run has a kind (every run stored before is a strip);
+    /// raw data of any kind is kept whole with its SHA-256 (a plate's RDML, a voltammogram, a
+    /// reads file by path) — a strip's profile stays in `raw_traces`; a result may name its own
+    /// sample (a plate holds many), carry a coded value (SNOMED CT Detected / Not detected)
+    /// instead of a number, the method it was measured by, and the raw data it came from.
+    private static func v8(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE raw_data (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES runs(id),
+                kind TEXT NOT NULL,               -- RawDataKind: 'qpcr-rdml', 'voltammogram', 'reads'
+                media_type TEXT NOT NULL,
+                content BLOB,                     -- the bytes, or NULL when they are in the file at `path`
+                path TEXT,
+                size INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                complete INTEGER NOT NULL CHECK (complete IN (0, 1)),
+                summary TEXT NOT NULL,            -- JSON: what a reader needs without opening the content
+                created_at TEXT NOT NULL,
+                CHECK ((content IS NULL) != (path IS NULL))
+            );
+            CREATE INDEX raw_data_run ON raw_data(run_id);
+            CREATE TRIGGER raw_data_never_updated BEFORE UPDATE ON raw_data
+                BEGIN SELECT RAISE(ABORT, 'raw data is never changed'); END;
+            CREATE TRIGGER raw_data_never_deleted BEFORE DELETE ON raw_data
+                BEGIN SELECT RAISE(ABORT, 'raw data is never deleted'); END;
+            ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'strip'
+                CHECK (kind IN ('strip', 'plate', 'voltammetry', 'sequencing'));
+            ALTER TABLE results ADD COLUMN sample_id TEXT;        -- NULL: the run's sample
+            ALTER TABLE results ADD COLUMN patient_id TEXT;       -- NULL: the run's patient (pseudonymous only)
+            ALTER TABLE results ADD COLUMN value_system TEXT;     -- a coded value: its system, code and display
+            ALTER TABLE results ADD COLUMN value_code TEXT;
+            ALTER TABLE results ADD COLUMN value_display TEXT;
+            ALTER TABLE results ADD COLUMN method TEXT;
+            ALTER TABLE results ADD COLUMN specimen_type TEXT;    -- system|code|display (HL70487 or SCT); NULL: serum
+            ALTER TABLE results ADD COLUMN raw_data_id INTEGER REFERENCES raw_data(id);
+            CREATE INDEX runs_kind ON runs(kind, id);
             """)
     }
 }

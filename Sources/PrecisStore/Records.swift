@@ -1,6 +1,68 @@
 import Foundation
 import PrecisCore
 
+/// What a run is, by the family that ran it: one `runs` table holds them all.
+public enum RunKind: String, Sendable, Codable, CaseIterable {
+    /// A lateral-flow strip read for one sample.
+    case strip
+    /// A qPCR plate: many samples, standards and controls.
+    case plate
+    /// A potentiostat's voltammetric measurement of one sample.
+    case voltammetry
+    /// A sequencing run.
+    case sequencing
+}
+
+/// What raw data a run kept, besides a strip's profile (`raw_traces`).
+public enum RawDataKind: String, Sendable, Codable, CaseIterable {
+    /// A plate's amplification and melt curves with the layout and the analysis, as RDML 1.4.
+    case plateRDML = "qpcr-rdml"
+    /// Voltammograms: potential and current per point.
+    case voltammogram
+    /// A sequencing run's reads file, kept by path and digest.
+    case reads
+}
+
+/// Raw data about to be stored with a run's outcome: the bytes (or a file by path), their
+/// media type and a short JSON summary.
+public struct NewRawData: Sendable {
+    public var kind: RawDataKind
+    public var mediaType: String
+    /// The bytes, or nil when `path` holds them.
+    public var content: Data?
+    public var path: String?
+    public var size: Int
+    /// Hex SHA-256 of the bytes.
+    public var sha256: String
+    public var complete: Bool
+    public var summaryJSON: String
+    public init(kind: RawDataKind, mediaType: String, content: Data?, path: String? = nil, size: Int, sha256: String,
+                complete: Bool, summaryJSON: String) {
+        self.kind = kind
+        self.mediaType = mediaType
+        self.content = content
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.complete = complete
+        self.summaryJSON = summaryJSON
+    }
+}
+
+/// Raw data as stored (without its bytes: `Store.rawDataContent`).
+public struct RawDataRecord: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var kind: RawDataKind
+    public var mediaType: String
+    public var path: String?
+    public var size: Int
+    public var sha256: String
+    public var complete: Bool
+    public var summaryJSON: String
+    public var createdAt: String
+}
+
 /// A run as it starts: who, what, on which instrument.
 public struct NewRun: Sendable {
     /// The pseudonymous sample id.
@@ -23,10 +85,14 @@ public struct NewRun: Sendable {
     public var owner: String
     /// A run on a simulator or a replayed trace: its result is never a patient's.
     public var training: Bool
+    /// What the run is.
+    public var kind: RunKind
 
     /// Makes a new run.
     public init(sampleID: String, patientID: String?, assay: String, instrument: DeviceIdentity, endpoint: String,
-                calibrationID: Int64?, cartridgeID: String?, operatorID: String, owner: String, training: Bool = false) {
+                calibrationID: Int64?, cartridgeID: String?, operatorID: String, owner: String, training: Bool = false,
+                kind: RunKind = .strip) {
+        self.kind = kind
         self.sampleID = sampleID
         self.patientID = patientID
         self.assay = assay
@@ -62,6 +128,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var linkReport: String?
     /// A run on a simulator or a replayed trace (never a patient's result).
     public var training: Bool = false
+    /// What the run is.
+    public var kind: RunKind = .strip
 }
 
 /// A result about to be stored.
@@ -81,11 +149,30 @@ public struct NewResult: Sendable {
     public var referenceRange: String?
     /// Why the result is what it is (invalid strip, correction).
     public var reason: String?
+    /// The sample, when a run holds several (a plate); nil: the run's.
+    public var sampleID: String?
+    /// The sample's pseudonymous patient, with `sampleID`.
+    public var patientID: String?
+    /// A qualitative result's value (then `concentration` is nil).
+    public var coded: CodedValue?
+    /// How it was measured, for people: `Real-time RT-PCR, standard curve on the plate`.
+    public var method: String?
+    /// Which of the outcome's raw data it came from (an index into the list given with it).
+    public var rawDataIndex: Int?
+    /// The specimen it was measured in; nil: serum.
+    public var specimen: SpecimenType?
 
     /// Makes a result.
     public init(status: String, analyte: String, loinc: Coding, concentration: Concentration?, unit: String,
                 decimals: Int, flags: [ResultFlag], response: Double?, analysisJSON: String,
-                referenceRange: String?, reason: String?) {
+                referenceRange: String?, reason: String?, sampleID: String? = nil, patientID: String? = nil,
+                coded: CodedValue? = nil, method: String? = nil, rawDataIndex: Int? = nil, specimen: SpecimenType? = nil) {
+        self.sampleID = sampleID
+        self.patientID = patientID
+        self.coded = coded
+        self.method = method
+        self.rawDataIndex = rawDataIndex
+        self.specimen = specimen
         self.status = status
         self.analyte = analyte
         self.loinc = loinc
@@ -119,6 +206,13 @@ public struct ResultRecord: Sendable, Codable, Equatable {
     public var referenceRange: String?
     public var reason: String?
     public var createdAt: String
+    /// The sample, when the run holds several; nil: the run's (`sample(of:)`).
+    public var sampleID: String? = nil
+    public var patientID: String? = nil
+    public var coded: CodedValue? = nil
+    public var method: String? = nil
+    public var specimen: SpecimenType? = nil
+    public var rawDataID: Int64? = nil
 }
 
 /// One delivery of one result to one destination.

@@ -35,6 +35,11 @@ public struct ResultPackage: Sendable, Equatable {
     /// and once the destination takes the delivery the store keeps it as acknowledged.
     public var auditHead: AuditHead?
 
+    /// The result's sample: its own on a run of several (a plate), else the run's.
+    public var sampleID: String { result.sampleID ?? run.sampleID }
+    /// The sample's pseudonymous patient, when known.
+    public var patientID: String? { result.sampleID == nil ? run.patientID : result.patientID }
+
     /// Equal when the same entry, run, result and instrument (whatever the audit head).
     public static func == (lhs: ResultPackage, rhs: ResultPackage) -> Bool {
         lhs.entry == rhs.entry && lhs.run == rhs.run && lhs.result == rhs.result && lhs.instrument == rhs.instrument
@@ -178,11 +183,16 @@ extension Store {
     /// (`precis export`); its outbox entry is the run's first for `destination` (any when nil,
     /// or when it has none for it), or a stand-in when it has none at all. A delivered entry
     /// carries the audit head it was delivered with, so the export is what was sent.
-    public func package(forRun runID: Int64, destination: String? = nil) throws -> ResultPackage {
-        guard let result = try result(forRun: runID), let run = try run(runID) else {
+    /// On a run of several results (a plate) `resultID` names the one; without it, the run's newest.
+    public func package(forRun runID: Int64, result resultID: Int64? = nil, destination: String? = nil) throws -> ResultPackage {
+        let chosen = try resultID.map { id in try results(forRun: runID).first { $0.id == id } } ?? result(forRun: runID)
+        guard let result = chosen, let run = try run(runID) else {
+            if let resultID {
+                throw PrecisError(.notFound, "run \(runID) has no result \(resultID)", hint: "`precis results show \(runID)` lists its results")
+            }
             throw PrecisError(.input, "run \(runID) has no result to send", hint: "`precis results` lists the runs")
         }
-        let entries = try outbox(forRun: runID)
+        let entries = try outbox(forResult: result.id)
         let entry = entries.first { $0.destination == destination } ?? entries.first ?? OutboxEntry(
             id: 0, resultID: result.id, runID: runID, sampleID: run.sampleID, destination: "export", state: "pending", attempts: 0,
             nextAttemptAt: result.createdAt, lastError: nil, createdAt: result.createdAt, updatedAt: result.createdAt, deliveredAt: nil,

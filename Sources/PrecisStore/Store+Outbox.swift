@@ -34,7 +34,7 @@ extension Store {
 
     static func fetchOutbox(_ db: Database, where clause: String, _ args: [any DatabaseValueConvertible]) throws -> [OutboxEntry] {
         try Row.fetchAll(db, sql: """
-            SELECT o.*, r.run_id, runs.sample_id, runs.training FROM outbox o
+            SELECT o.*, r.run_id, COALESCE(r.sample_id, runs.sample_id) AS sample_id, runs.training FROM outbox o
             JOIN results r ON r.id = o.result_id JOIN runs ON runs.id = r.run_id
             WHERE \(clause) ORDER BY o.id
             """, arguments: StatementArguments(args)).map { row in

@@ -17,21 +17,38 @@ extension Store {
                   detail: ["run": String(runID), "readings": String(trace.profile.count), "complete": String(trace.complete)])
     }
 
+    static func insertRawData(_ db: Database, runID: Int64, data: NewRawData, at: Date, actor: String) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO raw_data (run_id, kind, media_type, content, path, size, sha256, complete, summary, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, data.kind.rawValue, data.mediaType, data.content, data.path, data.size, data.sha256,
+                             data.complete, data.summaryJSON, Timestamp.string(at)])
+        let id = db.lastInsertedRowID
+        try audit(db, at: at, actor: actor, entity: "raw-data", entityID: String(id), action: "stored",
+                  detail: ["run": String(runID), "kind": data.kind.rawValue, "sha256": data.sha256, "complete": String(data.complete)])
+        return id
+    }
+
     static func insertResult(_ db: Database, runID: Int64, result: NewResult, at: Date, actor: String,
-                             supersedes: Int64? = nil) throws -> Int64 {
+                             supersedes: Int64? = nil, rawDataID: Int64? = nil) throws -> Int64 {
         let uid = UUID().uuidString.lowercased()
         try db.execute(sql: """
             INSERT INTO results (uid, run_id, supersedes_id, status, analyte, loinc_code, loinc_display, value, comparator,
-                                 unit, decimals, flags, response, analysis, reference_range, reason, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 unit, decimals, flags, response, analysis, reference_range, reason, created_at,
+                                 sample_id, patient_id, value_system, value_code, value_display, method, specimen_type, raw_data_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [uid, runID, supersedes, result.status, result.analyte, result.loinc.code, result.loinc.display,
                              result.concentration?.value, result.concentration?.comparator, result.unit, result.decimals,
                              result.flags.map(\.rawValue).joined(separator: ","), result.response, result.analysisJSON,
-                             result.referenceRange, result.reason, Timestamp.string(at)])
+                             result.referenceRange, result.reason, Timestamp.string(at),
+                             result.sampleID, result.patientID, result.coded?.system, result.coded?.code, result.coded?.display,
+                             result.method, result.specimen.map { "\($0.system)|\($0.code)|\($0.display)" }, rawDataID])
         let id = db.lastInsertedRowID
         var detail = ["run": String(runID), "status": result.status,
                       "flags": result.flags.map(\.rawValue).joined(separator: ",")]
         if let c = result.concentration { detail["value"] = "\(c.comparator ?? "")\(c.value) \(c.unit)" }
+        if let coded = result.coded { detail["value"] = coded.display }
+        if let sample = result.sampleID { detail["sample"] = sample }
         try audit(db, at: at, actor: actor, entity: "result", entityID: String(id),
                   action: supersedes.map { "corrects result \($0)" } ?? "created", detail: detail)
         return id
@@ -63,6 +80,33 @@ extension Store {
                                         arguments: [runID])
             return try id.flatMap { try Self.fetchResult(db, id: $0) }
         }
+    }
+
+    /// Every result the run has, oldest first (corrections included).
+    public func results(forRun runID: Int64) throws -> [ResultRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM results WHERE run_id = ? ORDER BY id", arguments: [runID]).map(Self.resultRecord)
+        }
+    }
+
+    /// The run's raw data (besides a strip's profile), oldest first, without the bytes.
+    public func rawData(forRun runID: Int64) throws -> [RawDataRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, run_id, kind, media_type, path, size, sha256, complete, summary, created_at FROM raw_data
+                WHERE run_id = ? ORDER BY id
+                """, arguments: [runID]).map { row in
+                let kind: String = row["kind"]
+                return RawDataRecord(id: row["id"], runID: row["run_id"], kind: RawDataKind(rawValue: kind) ?? .plateRDML,
+                                     mediaType: row["media_type"], path: row["path"], size: row["size"], sha256: row["sha256"],
+                                     complete: row["complete"], summaryJSON: row["summary"], createdAt: row["created_at"])
+            }
+        }
+    }
+
+    /// The bytes of raw data `id` kept in the store (nil when kept in a file, or no such row).
+    public func rawDataContent(_ id: Int64) throws -> Data? {
+        try read { db in try Data.fetchOne(db, sql: "SELECT content FROM raw_data WHERE id = ?", arguments: [id]) }
     }
 
     /// The run's raw trace, or nil when none arrived.
@@ -97,7 +141,7 @@ extension Store {
                   calibrationID: row["calibration_id"], cartridgeID: row["cartridge_id"], operatorID: row["operator"],
                   owner: row["owner"], status: row["status"], startedAt: row["started_at"], endedAt: row["ended_at"],
                   errorKind: row["error_kind"], errorMessage: row["error_message"], linkReport: row["link_report"],
-                  training: row["training"])
+                  training: row["training"], kind: RunKind(rawValue: row["kind"] ?? "strip") ?? .strip)
     }
 
     static func resultRecord(_ row: Row) -> ResultRecord {
@@ -111,6 +155,14 @@ extension Store {
             unit: unit, decimals: row["decimals"],
             flags: flags.split(separator: ",").compactMap { ResultFlag(rawValue: String($0)) },
             response: row["response"], analysisJSON: row["analysis"], referenceRange: row["reference_range"],
-            reason: row["reason"], createdAt: row["created_at"])
+            reason: row["reason"], createdAt: row["created_at"], sampleID: row["sample_id"], patientID: row["patient_id"],
+            coded: (row["value_code"] as String?).map { CodedValue(system: row["value_system"] ?? "", code: $0, display: row["value_display"] ?? $0) },
+            method: row["method"], specimen: (row["specimen_type"] as String?).flatMap(Self.specimenType),
+            rawDataID: row["raw_data_id"])
+    }
+
+    static func specimenType(_ text: String) -> SpecimenType? {
+        let parts = text.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        return parts.count == 3 ? SpecimenType(system: parts[0], code: parts[1], display: parts[2]) : nil
     }
 }

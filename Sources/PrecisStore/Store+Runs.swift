@@ -53,12 +53,14 @@ extension Store {
             let uid = UUID().uuidString.lowercased()
             try db.execute(sql: """
                 INSERT INTO runs (uid, sample_id, patient_id, assay, instrument_id, endpoint, calibration_id, cartridge_id,
-                                  operator, owner, status, started_at, training)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?)
+                                  operator, owner, status, started_at, training, kind)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)
                 """, arguments: [uid, run.sampleID, run.patientID, run.assay, run.instrument.instrumentID, run.endpoint,
-                                 run.calibrationID, run.cartridgeID, run.operatorID, run.owner, Timestamp.string(at), run.training])
+                                 run.calibrationID, run.cartridgeID, run.operatorID, run.owner, Timestamp.string(at), run.training,
+                                 run.kind.rawValue])
             let id = db.lastInsertedRowID
             var detail = ["sample": run.sampleID, "assay": run.assay, "instrument": run.instrument.instrumentID]
+            if run.kind != .strip { detail["kind"] = run.kind.rawValue }
             if run.training { detail["training"] = "simulated or replayed" }
             try Self.audit(db, at: at, actor: run.operatorID, entity: "run", entityID: String(id), action: "started",
                            detail: detail)
@@ -94,6 +96,45 @@ extension Store {
                 throw PrecisError(.storage, "result \(resultID) vanished")
             }
             return CompletedRun(result: stored, outbox: outbox)
+        }
+    }
+
+    /// Ends a run with everything its procedure produced, in one transaction: its raw data, its
+    /// results (each naming the raw data it came from) and one outbox entry per result and
+    /// destination. The run ends INVALID when no result is valid, else COMPLETED.
+    public func completeRun(_ id: Int64, raw: [NewRawData], results: [NewResult], destinations: [String],
+                            linkReport: String?, at: Date, actor: String) throws -> [CompletedRun] {
+        try write { db in
+            var rawIDs: [Int64] = []
+            for data in raw { rawIDs.append(try Self.insertRawData(db, runID: id, data: data, at: at, actor: actor)) }
+            var completed: [CompletedRun] = []
+            for result in results {
+                let rawID = try result.rawDataIndex.map { index -> Int64 in
+                    guard rawIDs.indices.contains(index) else { throw PrecisError(.storage, "a result names raw data \(index) of \(rawIDs.count)") }
+                    return rawIDs[index]
+                }
+                let resultID = try Self.insertResult(db, runID: id, result: result, at: at, actor: actor, rawDataID: rawID)
+                var outbox: [OutboxEntry] = []
+                for destination in destinations {
+                    outbox.append(try Self.enqueue(db, resultID: resultID, destination: destination, at: at))
+                }
+                guard let stored = try Self.fetchResult(db, id: resultID) else { throw PrecisError(.storage, "result \(resultID) vanished") }
+                completed.append(CompletedRun(result: stored, outbox: outbox))
+            }
+            let valid = results.contains { $0.status != "INVALID" }
+            try Self.setStatus(db, runID: id, to: valid ? "COMPLETED" : "INVALID", at: at, actor: actor, error: nil,
+                               linkReport: linkReport, detail: ["results": String(results.count), "raw data": String(raw.count)])
+            return completed
+        }
+    }
+
+    /// Ends a run as ABORTED, keeping whatever raw data of its kind arrived.
+    public func abortRun(_ id: Int64, error: PrecisError, partial: [NewRawData], linkReport: String?, at: Date,
+                         actor: String = "system") throws {
+        try write { db in
+            for data in partial { _ = try Self.insertRawData(db, runID: id, data: data, at: at, actor: actor) }
+            try Self.setStatus(db, runID: id, to: "ABORTED", at: at, actor: actor, error: error, linkReport: linkReport,
+                               detail: ["raw data": String(partial.count)])
         }
     }
 

@@ -8,16 +8,20 @@ extension FHIRMapping {
     static let ucum = "http://unitsofmeasure.org"
     static let interpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
-    /// The Observation: the value in UCUM with its comparator, or, for an invalid strip, a
-    /// data-absent reason and why.
+    /// FHIR's status of a result: an invalid one is `cancelled` (no value could be given), never final.
+    static func status(_ r: ResultRecord) -> JSONValue { r.status == "INVALID" ? "cancelled" : "final" }
+
+    /// The Observation: the value in UCUM with its comparator, a coded value (SNOMED CT
+    /// Detected / Not detected), or, for an invalid result, a data-absent reason and why.
     static func observation(_ p: ResultPackage, sender: Sender, ids: ResourceIDs) -> JSONValue {
         let r = p.result
-        let method = "Lateral-flow immunoassay on a reflectance reader (T/C ratio"
-            + (p.lot.map { ", lot \($0.lot) v\($0.version)" } ?? "") + ")"
+        let lot = p.lot.map { "lot \($0.lot) v\($0.version)" }
+        let method = r.method.map { $0 + (lot.map { " (\($0))" } ?? "") }
+            ?? "Lateral-flow immunoassay on a reflectance reader (T/C ratio" + (lot.map { ", \($0)" } ?? "") + ")"
         var members: [(String, JSONValue?)] = [
             ("resourceType", "Observation"),
             ("identifier", [["system": .string(system(sender, "result")), "value": .string(r.uid)]]),
-            ("status", "final"),
+            ("status", status(r)),
             ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category",
                                          "code": "laboratory", "display": "Laboratory"]]]]),
             ("code", ["coding": [["system": .string(loinc), "code": .string(r.loincCode), "display": .string(r.loincDisplay)]],
@@ -31,7 +35,12 @@ extension FHIRMapping {
             ("interpretation", interpretation(r.flags)),
             ("referenceRange", r.referenceRange.map { [["text": .string($0)]] }),
         ]
-        if let c = r.concentration {
+        if let coded = r.coded, r.status != "INVALID" {
+            members.append(("valueCodeableConcept", [
+                "coding": [["system": .string(coded.system), "code": .string(coded.code), "display": .string(coded.display)]],
+                "text": .string(coded.display),
+            ]))
+        } else if let c = r.concentration {
             let value = Double(String(format: "%.\(r.decimals)f", c.value)) ?? c.value
             members.append(("valueQuantity", .object([
                 ("value", .number(value)), ("comparator", c.comparator.map(JSONValue.string)),
@@ -68,8 +77,8 @@ extension FHIRMapping {
     static func report(_ p: ResultPackage, sender: Sender, ids: ResourceIDs) -> JSONValue {
         .object([
             ("resourceType", "DiagnosticReport"),
-            ("identifier", [["system": .string(system(sender, "run")), "value": .string(p.run.uid)]]),
-            ("status", "final"),
+            ("identifier", [["system": .string(system(sender, "run")), "value": .string(reportIdentifier(p))]]),
+            ("status", p.result.status == "INVALID" ? "cancelled" : "final"),
             ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "LAB"]]]]),
             ("code", ["coding": [["system": .string(loinc), "code": .string(p.result.loincCode),
                                   "display": .string(p.result.loincDisplay)]],

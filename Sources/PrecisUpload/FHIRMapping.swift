@@ -33,11 +33,11 @@ public enum FHIRMapping {
             entry(ids.device, device(package, sender: sender), post: "Device",
                   ifNoneExist: "identifier=\(system(sender, "instrument"))|\(package.instrument.id)"),
             entry(ids.specimen, specimen(package, sender: sender), post: "Specimen",
-                  ifNoneExist: "identifier=\(system(sender, "sample"))|\(package.run.sampleID)"),
+                  ifNoneExist: "identifier=\(system(sender, "sample"))|\(package.sampleID)"),
             entry(ids.observation, observation, post: "Observation",
                   ifNoneExist: "identifier=\(system(sender, "result"))|\(package.result.uid)"),
             entry(ids.report, report(package, sender: sender, ids: ids), post: "DiagnosticReport",
-                  ifNoneExist: "identifier=\(system(sender, "run"))|\(package.run.uid)"),
+                  ifNoneExist: "identifier=\(system(sender, "run"))|\(reportIdentifier(package))"),
             [
                 "fullUrl": .string("urn:uuid:\(ids.provenance)"),
                 "resource": provenance(package, sender: sender, ids: ids),
@@ -58,8 +58,12 @@ public enum FHIRMapping {
 
     /// The pseudonymous patient, as a logical reference (no Patient resource is ever sent).
     static func subject(_ package: ResultPackage, sender: Sender) -> JSONValue? {
-        package.run.patientID.map { ["identifier": ["system": .string(system(sender, "patient-pseudonym")), "value": .string($0)]] }
+        package.patientID.map { ["identifier": ["system": .string(system(sender, "patient-pseudonym")), "value": .string($0)]] }
     }
+
+    /// What each family's instrument is, for Device.type.
+    static let deviceKinds = ["lfr": "lfr reader", "qpcr": "real-time PCR cycler", "methodscript": "potentiostat",
+                              "nps": "nanopore sequencer"]
 
     static func device(_ package: ResultPackage, sender: Sender) -> JSONValue {
         let i = package.instrument
@@ -68,16 +72,30 @@ public enum FHIRMapping {
             ("identifier", [["system": .string(system(sender, "instrument")), "value": .string(i.id)]]),
             ("serialNumber", .string(i.serial)),
             ("deviceName", i.model.map { [["name": .string($0), "type": "model-name"]] }),
-            ("type", ["text": .string("\(i.family) reader")]),
+            ("type", ["text": .string(deviceKinds[i.family] ?? "\(i.family) reader")]),
             ("version", [["value": .string(i.firmware)]]),
             ("status", "active"),
         ])
     }
 
+    /// The DiagnosticReport's identifier: the run's uid, and on a run of several samples (a
+    /// plate) the sample after it, so each sample of a run has its own report.
+    static func reportIdentifier(_ package: ResultPackage) -> String {
+        package.result.sampleID.map { "\(package.run.uid)/\($0)" } ?? package.run.uid
+    }
+
+    /// Specimen.type: SNOMED CT as it is, HL7 table 0487 under its FHIR code system.
+    static func specimenType(_ type: SpecimenType) -> JSONValue {
+        let system = type.system == "SCT" ? CodedValue.snomed : "http://terminology.hl7.org/CodeSystem/v2-0487"
+        return ["coding": [["system": .string(system), "code": .string(type.code), "display": .string(type.display)]],
+                "text": .string(type.display)]
+    }
+
     static func specimen(_ package: ResultPackage, sender: Sender) -> JSONValue {
         .object([
             ("resourceType", "Specimen"),
-            ("identifier", [["system": .string(system(sender, "sample")), "value": .string(package.run.sampleID)]]),
+            ("identifier", [["system": .string(system(sender, "sample")), "value": .string(package.sampleID)]]),
+            ("type", specimenType(package.result.specimen ?? .serum)),
             ("subject", subject(package, sender: sender)),
             ("receivedTime", .string(package.run.startedAt)),
             ("status", "available"),

@@ -16,14 +16,17 @@ public enum HL7Mapping {
         var segments = [
             "MSH|^~\\&|PRECIS^\(escape(sender.site))|\(escape(sender.site))|\(escape(receiver.application))|"
                 + "\(escape(receiver.facility))|\(time)||ORU^R01^ORU_R01|\(controlID(package))|\(processingID(package))|2.5.1|||AL|NE",
-            "PID|1||\(escape(package.run.patientID ?? "UNKNOWN"))^^^PRECIS^PN||PSEUDONYMIZED^^^^^^U",
-            "OBR|1||\(escape(package.run.uid))^PRECIS|\(code)|||\(observed)|||||||\(observed)||||||||\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|F",
+            "PID|1||\(escape(package.patientID ?? "UNKNOWN"))^^^PRECIS^PN||PSEUDONYMIZED^^^^^^U",
+            "OBR|1||\(escape(FHIRMapping.reportIdentifier(package)))^PRECIS|\(code)|||\(observed)|||||||\(observed)||||||||"
+                + "\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|\(r.status == "INVALID" ? "X" : "F")",
             obx(r, code: code, observed: observed, instrument: package.instrument.id),
         ]
-        if let reason = r.reason, r.concentration == nil { segments.append("NTE|1|L|\(escape(reason))") }
+        if let reason = r.reason, r.concentration == nil || r.status == "INVALID" { segments.append("NTE|1|L|\(escape(reason))") }
         if !r.flags.isEmpty { segments.append("NTE|2|L|Precis flags: \(escape(r.flags.map(\.rawValue).joined(separator: ", ")))") }
-        // SPM-4 specimen type (HL7 table 0487): serum or plasma, as the LOINC code says.
-        segments.append("SPM|1|\(escape(package.run.sampleID))^PRECIS||SER^Serum^HL70487|||||||||||||\(observed)")
+        // SPM-4 specimen type: the assay's (HL7 table 0487 or SNOMED CT), serum when it names none.
+        let specimen = r.specimen ?? .serum
+        segments.append("SPM|1|\(escape(package.sampleID))^PRECIS||\(escape(specimen.code))^\(escape(specimen.display))^\(specimen.system)"
+                        + "|||||||||||||\(observed)")
         if let head = package.auditHead { segments.append(auditHeadSegment(head)) }
         return segments.joined(separator: "\r") + "\r"
     }
@@ -45,6 +48,11 @@ public enum HL7Mapping {
         let unit = "\(escape(r.unit))^\(escape(r.unit))^UCUM"
         let flags = abnormalFlags(r.flags)
         let range = escape(r.referenceRange ?? "")
+        if r.status == "INVALID" { return "OBX|1|ST|\(code)||||||||X|||\(observed)||||\(escape(instrument))" }
+        if let coded = r.coded {
+            let system = coded.system == CodedValue.snomed ? "SCT" : escape(coded.system)
+            return "OBX|1|CWE|\(code)||\(escape(coded.code))^\(escape(coded.display))^\(system)||||||F|||\(observed)||||\(escape(instrument))"
+        }
         guard let c = r.concentration else {
             return "OBX|1|ST|\(code)||||||||X|||\(observed)||||\(escape(instrument))"
         }

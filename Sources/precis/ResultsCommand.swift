@@ -49,10 +49,17 @@ struct ResultsCommand: AsyncParsableCommand {
                 header: ["RUN", "STARTED", "SAMPLE", "ASSAY", "STATUS", "RESULT", "FLAGS", "RAW", "UPLOAD"],
                 rows: results.map { r in
                     ["\(r.runId)", Table.time(r.startedAt), r.training ? "\(r.sample) (training)" : r.sample, r.assay,
-                     r.status, r.display ?? "—", r.flags.isEmpty ? "—" : r.flags.joined(separator: ","),
-                     r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" } ?? "—",
+                     r.status, r.display ?? r.results.map { Self.plateCell($0) } ?? "—", r.flags.isEmpty ? "—" : r.flags.joined(separator: ","),
+                     r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" }
+                        ?? r.rawData?.first.map { "\($0.kind) \(BoundedFile.describe($0.size))" } ?? "—",
                      r.outbox.isEmpty ? "—" : r.outbox.map(\.state).joined(separator: ",")]
                 }))
+        }
+
+        /// A plate's results in one cell: `4 results (1 invalid)`.
+        static func plateCell(_ results: [SampleResultSummary]) -> String {
+            let invalid = results.filter { $0.status == "INVALID" }.count
+            return "\(results.count) result\(results.count == 1 ? "" : "s")" + (invalid > 0 ? " (\(invalid) invalid)" : "")
         }
     }
 
@@ -80,6 +87,7 @@ struct ResultsCommand: AsyncParsableCommand {
 /// How one stored run reads on the terminal.
 enum ResultPrinter {
     static func print(_ d: ResultDetail, width: Int) {
+        if d.summary.kind == "plate" { return plate(d, width: width) }
         let s = d.summary
         Swift.print("Run \(s.runId) · sample \(s.sample) · \(s.assay) · \(s.status) · \(s.instrument) · started \(s.startedAt)")
         if let display = s.display {
@@ -102,6 +110,29 @@ enum ResultPrinter {
         for line in ProfilePlot.lines(detail: d, width: width) { Swift.print(line) }
         if !s.outbox.isEmpty {
             Swift.print("  upload: " + s.outbox.map { "\($0.destination) \($0.state) (\($0.attempts) tries)" }.joined(separator: ", "))
+        }
+    }
+
+    /// A plate: its controls, each sample's result, and the target's curves on a log scale.
+    static func plate(_ d: ResultDetail, width: Int) {
+        let s = d.summary
+        Swift.print("Run \(s.runId) · plate \(s.sample) · \(s.assay) · \(s.status) · \(s.instrument) · started \(s.startedAt)")
+        for check in d.plate?.checks ?? [] {
+            Swift.print("  \(check.passed ? "pass" : "FAIL")  \(check.control): \(check.detail)")
+        }
+        for r in s.results ?? [] {
+            let cq = r.meanCq.map { "Cq " + fmt($0, 2) + (r.cqSD.map { " ± " + fmt($0, 2) } ?? "") } ?? "no Cq"
+            Swift.print("  \(r.sample.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.status == "INVALID" ? "INVALID" : r.display ?? "—")"
+                        + "   \(cq) (\(r.wells.joined(separator: ",")))  \(r.flags.joined(separator: " "))"
+                        + "  upload: " + r.outbox.map { "\($0.destination) \($0.state)" }.joined(separator: ", "))
+            if let reason = r.reason, r.status == "INVALID" { Swift.print("               \(reason)") }
+        }
+        for raw in s.rawData ?? [] {
+            Swift.print("  raw data: \(raw.kind), \(BoundedFile.describe(raw.size)), SHA-256 \(raw.sha256)\(raw.complete ? "" : " (incomplete)")")
+        }
+        for target in Array(Set(d.wells.map(\.target))).sorted() {
+            Swift.print("\n  " + target)
+            for line in QPCRPlot.lines(d.wells.filter { $0.target == target }, width: width) { Swift.print(line) }
         }
     }
 

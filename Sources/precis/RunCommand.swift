@@ -29,6 +29,12 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seconds to wait for a cartridge when the slot is empty.")
     var waitCartridge: Int = 60
 
+    @Option(help: "qPCR: the plate's layout CSV: well,sample,type[,quantity,unit,patient] (types unkn, std, ntc, pos, …).")
+    var layout: String?
+
+    @Option(parsing: .unconditional, help: "qPCR: the plate's id (default PLATE- and 6 random hex digits).")
+    var plate: String?
+
     @Option(help: "Sequencer: where to write the reads (.blow5 or .slow5); default reads/ next to the database.")
     var output: String?
 
@@ -58,13 +64,20 @@ struct RunOptions: ParsableArguments {
     func perform(_ global: GlobalOptions, recording: URL?) async throws {
         guard let assay else { return try await SequencingRun(options: self).perform(global, recording: recording) }
         let runtime = try global.runtime()
-        let bar = ProgressBar(label: "Reading strip")
+        let bar = ProgressBar(label: layout == nil ? "Reading strip" : "Cycling")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only
         let control = try guarded { try qcSample() }
-        guard control != nil || sample != nil else { throw fail(PrecisError(.input, "give --sample ID (or --qc LOT:LEVEL)")) }
-        let request = RunRequest(device: device, assay: assay, sample: sample ?? "", patient: patient, lot: lot,
+        if layout != nil, sample != nil {
+            throw fail(PrecisError(.input, "a plate's samples are in its layout: give --plate ID, not --sample"))
+        }
+        // Not a date: an id with a date in it is refused as a possible birth date.
+        let plateID = layout.map { _ in plate ?? "PLATE-" + UUID().uuidString.prefix(6) }
+        guard control != nil || sample != nil || plateID != nil else {
+            throw fail(PrecisError(.input, "give --sample ID (or --qc LOT:LEVEL, or --layout plate.csv for a qPCR plate)"))
+        }
+        let request = RunRequest(device: device, assay: assay, sample: plateID ?? sample ?? "", patient: patient, lot: lot,
                                  operatorID: operatorID, cartridgeWait: .seconds(waitCartridge), recording: recording,
-                                 qc: control)
+                                 qc: control, layout: layout.map { URL(fileURLWithPath: $0) })
         let report = try await guarded {
             try await runtime.run(request) { event in
                 if case let .progress(received, total) = event { bar.update(done: received, total: total) }
@@ -133,6 +146,7 @@ enum RunPrinter {
     }
 
     static func report(_ r: RunReport) {
+        if r.kind == "plate" { return plate(r) }
         print("Run \(r.runId) · sample \(r.sample) · \(r.analyte ?? r.assay) · \(r.instrument.serial)")
         if r.training {
             print(Terminal.style("  TRAINING", "1;33") + ": a simulated or replayed instrument, not a patient's result "
@@ -167,6 +181,41 @@ enum RunPrinter {
         if !r.outbox.isEmpty {
             let queued = r.outbox.map { "\($0.destination) (outbox \($0.id), \($0.state))" }.joined(separator: ", ")
             print("  stored; queued for upload to \(queued)")
+        }
+    }
+
+    /// A plate: its controls, then a line per patient sample with its queue.
+    static func plate(_ r: RunReport) {
+        print("Run \(r.runId) · plate \(r.sample) · \(r.analyte ?? r.assay) · \(r.instrument.serial)")
+        if r.training {
+            print(Terminal.style("  TRAINING", "1;33") + ": a simulated or replayed cycler, not a patient's result "
+                  + "(tagged as test data; production destinations refuse it)")
+        }
+        if r.status == "ABORTED" {
+            print(Terminal.style("  ABORTED", "1;31") + ": \(r.error?.message ?? "unknown")")
+            if let hint = r.error?.hint { print("  what to do: \(hint)") }
+            print("  kept the \(r.raw.readings) readings that arrived in the store (RDML)")
+            return
+        }
+        for check in r.plate?.checks ?? [] {
+            let mark = check.passed ? Terminal.style("pass", "1;32") : Terminal.style("FAIL", "1;31")
+            print("  \(mark)  \(check.control): \(check.detail)")
+        }
+        if r.plate?.valid == false {
+            print(Terminal.style("  PLATE INVALID", "1;31") + " — no patient result of this plate is released")
+        }
+        for s in r.results ?? [] {
+            let value = s.status == "INVALID" ? Terminal.style("INVALID", "1;31") : Terminal.style(s.display ?? "—", "1")
+            let cq = s.meanCq.map { String(format: "Cq %.2f", $0) + (s.cqSD.map { String(format: " ± %.2f", $0) } ?? "") } ?? "no Cq"
+            let flags = s.flags.filter { $0 != "PLATE_CONTROL_FAILED" }.joined(separator: " ")
+            print("  \(s.sample.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)   \(cq) (\(s.wells.joined(separator: ",")))"
+                  + (flags.isEmpty ? "" : "  " + Terminal.style(flags, "1;33")))
+            if let reason = s.reason, s.status == "INVALID", r.plate?.valid != false { print("               \(reason)") }
+        }
+        let entries = (r.results ?? []).flatMap(\.outbox)
+        if !entries.isEmpty {
+            let destinations = Set(entries.map(\.destination)).sorted().joined(separator: ", ")
+            print("  stored; \(entries.count) outbox entr\(entries.count == 1 ? "y" : "ies") queued for upload to \(destinations)")
         }
     }
 }

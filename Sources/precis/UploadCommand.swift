@@ -52,12 +52,13 @@ struct ExportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "fhir or hl7v2.") var format: String
     @Option(help: "The run's number.") var run: Int64
+    @Option(help: "On a run of several samples (a qPCR plate): the result's number (default: the run's newest).") var result: Int64?
 
     mutating func validate() throws { try Check.whole(run, "--run", in: 1...Int64.max) }
 
     func run() async throws {
         let runtime = try global.runtime()
-        let data = try guarded { try runtime.export(runID: run, format: format) }
+        let data = try guarded { try runtime.export(runID: run, resultID: result, format: format) }
         FileHandle.standardOutput.write(data)
         if format == "fhir" { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }

@@ -66,4 +66,77 @@ import Testing
         #expect(verdicts[3].status == "X")
         #expect(verdicts.allSatisfy { $0.zpr?.count == 2 && $0.zpr?[1].count == 64 })   // the audit head travels
     }
+
+    /// The two qPCR plates of `Calibration/plates` (a viral load with a standard curve, a
+    /// qualitative SARS-CoV-2 with an internal control) in one store: 4 + 4 results.
+    static func runtimeWithPlates() async throws -> (Runtime, [(run: Int64, result: Int64)]) {
+        let runtime = try await runtimeWithResults()
+        let plates = Repo.root.appendingPathComponent("Calibration/plates")
+        var results: [(run: Int64, result: Int64)] = []
+        for (assay, lot, stem) in [("hiv1-vl", "HIV26B01", "hiv1-vl"), ("sars-cov-2", "SC226C03", "sars-cov-2")] {
+            let report = try await runtime.run(RunRequest(
+                device: "sim:qpcr?cycle-ms=0&wells=\(plates.appendingPathComponent("\(stem)-sim-wells.csv").path)", assay: assay,
+                sample: "PLATE-\(lot)", lot: lot, layout: plates.appendingPathComponent("\(stem)-plate.csv")))
+            results += (report.results ?? []).map { (report.runId, $0.resultId) }
+        }
+        return (runtime, results)
+    }
+
+    @Test func qPCRResultsValidateAsQuantitiesCodedValuesAndCancelledObservations() async throws {
+        let (runtime, results) = try await Self.runtimeWithPlates()
+        #expect(results.count == 8)
+        let exports = try results.map { try runtime.export(runID: $0.run, resultID: $0.result, format: "fhir") }
+        let verdicts = try JSONDecoder().decode([FHIRVerdict].self, from: runReference(
+            "fhir_validate.py", input: JSONSerialization.data(withJSONObject: try exports.map { try JSONSerialization.jsonObject(with: $0) })))
+        for verdict in verdicts {
+            #expect(verdict.problems.isEmpty, "\(verdict.problems)")
+            #expect(verdict.types == ["Device", "Specimen", "Observation", "DiagnosticReport", "Provenance"])
+        }
+        let bundles = try exports.map { try JSONDecoder().decode(JSONValue.self, from: $0) }
+        func resource(_ bundle: JSONValue, _ index: Int) -> JSONValue? {
+            guard case .array(let entries)? = bundle["entry"] else { return nil }
+            return entries[index]["resource"]
+        }
+        // The viral loads: UCUM {copies}/mL, the "<" of a target not detected, plasma.
+        let load = try #require(resource(bundles[0], 2))
+        #expect(load["code"]?["coding"]?[0]?["code"] == "20447-9")
+        #expect(load["valueQuantity"]?["code"] == "{copies}/mL")
+        #expect(load["valueQuantity"]?["system"] == "http://unitsofmeasure.org")
+        #expect(resource(bundles[1], 2)?["valueQuantity"]?["comparator"] == "<")
+        #expect(resource(bundles[0], 1)?["type"]?["coding"]?[0]?["code"] == "PLAS")
+        // The qualitative calls: SNOMED CT 260373001 / 260415000, and an invalid one cancelled.
+        let detected = try #require(resource(bundles[4], 2))
+        #expect(detected["valueCodeableConcept"]?["coding"]?[0]?["system"] == "http://snomed.info/sct")
+        #expect(detected["valueCodeableConcept"]?["coding"]?[0]?["code"] == "260373001")
+        #expect(detected["valueQuantity"] == nil)
+        #expect(resource(bundles[5], 2)?["valueCodeableConcept"]?["coding"]?[0]?["code"] == "260415000")
+        let invalid = try #require(resource(bundles[6], 2))
+        #expect(invalid["status"] == "cancelled")
+        #expect(invalid["valueCodeableConcept"] == nil)
+        #expect(invalid["dataAbsentReason"] != nil)
+        #expect(resource(bundles[6], 3)?["status"] == "cancelled")
+        // Each sample of a plate has its own report and specimen: no two bundles share them.
+        let reports = bundles.compactMap { resource($0, 3)?["identifier"]?[0]?["value"] }
+        #expect(Set(reports.map { "\($0)" }).count == 8)
+        let specimens = bundles.compactMap { resource($0, 1)?["identifier"]?[0]?["value"] }
+        #expect(Set(specimens.map { "\($0)" }).count == 8)
+    }
+
+    @Test func qPCRResultsParseAsORUWithNumericAndCodedOBX() async throws {
+        let (runtime, results) = try await Self.runtimeWithPlates()
+        let messages = try results.map { String(decoding: try runtime.export(runID: $0.run, resultID: $0.result, format: "hl7v2"), as: UTF8.self) }
+        let verdicts = try JSONDecoder().decode([HL7Verdict].self,
+                                                from: runReference("hl7_validate.py", input: JSONSerialization.data(withJSONObject: messages)))
+        for verdict in verdicts { #expect(verdict.problems.isEmpty, "\(verdict.problems)") }
+        #expect(verdicts.count == 8)
+        #expect(verdicts[1].value == "<^20")
+        #expect(verdicts[4].value == "260373001^Detected^SCT")
+        #expect(verdicts[5].value == "260415000^Not detected^SCT")
+        #expect(verdicts[6].status == "X")
+        #expect(verdicts.prefix(4).allSatisfy { $0.status == "F" })
+        #expect(messages[0].contains("|NM|20447-9^"))
+        #expect(messages[4].contains("|CWE|94500-6^"))
+        #expect(messages[4].contains("SPM|1|S-2001^PRECIS||258500001^Nasopharyngeal swab^SCT"))
+        #expect(messages[0].contains("PID|1||P-2001^^^PRECIS^PN"))
+    }
 }

@@ -55,6 +55,12 @@ public indirect enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStrin
         return nil
     }
 
+    /// The element at `index` of an array (nil when out of range or not an array).
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let a) = self, a.indices.contains(index) { return a[index] }
+        return nil
+    }
+
     /// The document as compact JSON with sorted keys (stable bytes for the same content).
     public func data(pretty: Bool = false) throws -> Data {
         let encoder = JSONEncoder()
