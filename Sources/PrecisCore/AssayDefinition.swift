@@ -29,6 +29,25 @@ public struct AssayDefinition: Sendable, Codable, Equatable {
     public var specimen: SpecimenType?
     /// How a plate is read into results (qPCR assays).
     public var qpcr: QPCRAssayMethod?
+    /// The stripping voltammetry a potentiostat runs (electrochemical assays).
+    public var voltammetry: StrippingVoltammetryMethod?
+}
+
+/// Anodic stripping voltammetry as a MethodSCRIPT script runs it: the analyte is plated into
+/// the electrode at `deposition` potential for `depositionSeconds` (the script's start
+/// potential, held with the cell on), then a square-wave sweep strips it; the peak in
+/// `peakWindow` is the response, its baseline-corrected height in nA.
+public struct StrippingVoltammetryMethod: Sendable, Codable, Equatable {
+    /// Deposition potential (the sweep's start), V.
+    public var deposition: Double
+    public var depositionSeconds: Double
+    /// Where the sweep ends, V.
+    public var end: Double
+    public var step: Double
+    public var amplitude: Double
+    public var frequency: Double
+    /// Where the analyte's stripping peak is looked for, V.
+    public var peakWindow: ValueRange
 }
 
 /// The kind of specimen an assay takes, as HL7 v2 SPM-4 and FHIR Specimen.type name it.

@@ -31,8 +31,30 @@ public actor SimulatedPotentiostat: Transport {
         public var noise = 0.0
         /// Seed of the noise.
         public var seed: UInt64 = 1
+        /// Stripping: how many times the bulk concentration the working electrode's film holds
+        /// per second of deposition (`set_e` below E°' − 0.2 V, then `wait`); 0: no film, the
+        /// dissolved couple only. A simple model of anodic stripping voltammetry: the metal
+        /// reduced into the film during deposition is what the sweep oxidises again, so the
+        /// stripping peak grows with concentration × deposition time.
+        public var preconcentration = 0.0
         /// The default cell: 3 mm disk, 1 mM, E°' = +0.2 V.
         public init() {}
+
+        /// A blood lead measurement as LeadCare-type analysers make it: whole blood diluted
+        /// `dilution`-fold in the treatment reagent, Pb²⁺ (n = 2, E°' −0.5 V against the
+        /// electrode's reference, D 9.5e-6 cm²/s) plated into a film that strips it again.
+        public static func lead(microgramsPerDecilitre: Double, dilution: Double = 6, noise: Double = 2e-11, seed: UInt64 = 1) -> Cell {
+            var cell = Cell()
+            cell.formalPotential = -0.5
+            cell.electrons = 2
+            cell.diffusion = 9.5e-6
+            cell.concentration = microgramsPerDecilitre * 1e-8 / 207.2 / dilution   // µg/dL → g/mL → mol/cm³
+            cell.capacitance = 0
+            cell.noise = noise
+            cell.seed = seed
+            cell.preconcentration = 0.5
+            return cell
+        }
         /// Electrode area, cm².
         public var area: Double { Double.pi * radius * radius }
         /// nF/RT, 1/V.
@@ -74,6 +96,8 @@ public actor SimulatedPotentiostat: Transport {
     private var output: [Item] = []
     private var gone = false
     private var rng: UInt64
+    /// Seconds of deposition the running script held (stripping, `Cell.preconcentration`).
+    private var deposition = 0.0
 
     /// Makes a simulator with `cell` and `faults`.
     public init(cell: Cell = Cell(), faults: Faults = Faults(), serial: String = "SIM-PICO-0001",
@@ -175,6 +199,8 @@ public actor SimulatedPotentiostat: Transport {
     private func run(_ lines: [String]) {
         send("e\n", script: true)
         var plan = Plan(), values: [String: Double] = [:], declared = Set<String>()
+        var potential: Double?
+        deposition = 0
         for (index, raw) in lines.enumerated() {
             let code = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let words = code.split(separator: " ").map(String.init)
@@ -188,8 +214,11 @@ public actor SimulatedPotentiostat: Transport {
                 values[args[0]] = v
             case "timer_get": plan.timer = args.first ?? ""
             case "pck_add": plan.outputs.append(args.first ?? "")
+            case "set_e": potential = args.first.flatMap(Self.number)
+            case "wait":
+                if let e = potential, e < cell.formalPotential - 0.2, let t = args.first.flatMap(Self.number) { deposition += t }
             case "set_pgstat_chan", "set_pgstat_mode", "set_max_bandwidth", "set_range_minmax", "set_range",
-                 "set_autoranging", "set_e", "cell_on", "cell_off", "wait", "timer_start", "pck_start",
+                 "set_autoranging", "cell_on", "cell_off", "timer_start", "pck_start",
                  "pck_end", "endloop", "on_finished:":
                 break
             case "meas_loop_cv", "meas_loop_dpv", "meas_loop_swv", "meas_loop_ca":
@@ -293,7 +322,7 @@ public actor SimulatedPotentiostat: Transport {
 
     /// DPV (`down` = 0) or SWV (`down` = −amplitude): sampled currents i_d·θ/(1+θ) at the two levels.
     private func pulses(from begin: Double, to end: Double, step: Double, up: Double, down: Double, pulseTime: Double) -> [Point] {
-        let limit = cell.electrons * 96485.33212 * cell.area * cell.concentration
+        let limit = cell.electrons * 96485.33212 * cell.area * cell.concentration * (1 + cell.preconcentration * deposition)
             * (cell.diffusion / (Double.pi * pulseTime)).squareRoot()
         let n = Int((abs(end - begin) / step).rounded()), sign = end >= begin ? 1.0 : -1.0
         return (0...n).map { k in

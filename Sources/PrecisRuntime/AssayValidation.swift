@@ -12,6 +12,7 @@ enum AssayValidation {
         switch assay.algorithm {
         case "lateral-flow-tc-ratio": break
         case "qpcr-standard-curve", "qpcr-qualitative": return try checkQPCR(assay, fail: fail)
+        case "stripping-peak-current": return try checkStripping(assay, fail: fail)
         default: throw fail("unknown algorithm '\(assay.algorithm)'")
         }
         guard let scan = assay.scan, let method = assay.lateralFlow else {
@@ -50,6 +51,18 @@ enum AssayValidation {
         }
     }
 
+    /// A stripping assay: on a potentiostat, a sweep that runs up from the deposition
+    /// potential, and a peak window inside it.
+    static func checkStripping(_ assay: AssayDefinition, fail: (String) -> PrecisError) throws {
+        guard assay.family == "methodscript" else { throw fail("algorithm \(assay.algorithm) runs on the methodscript family, not \(assay.family)") }
+        guard let v = assay.voltammetry else { throw fail("a stripping assay needs 'voltammetry'") }
+        guard v.end > v.deposition else { throw fail("voltammetry.end must be above the deposition potential (an anodic sweep)") }
+        guard v.peakWindow.low < v.peakWindow.high, v.peakWindow.low >= v.deposition, v.peakWindow.high <= v.end else {
+            throw fail("voltammetry.peakWindow must be an increasing range inside the sweep")
+        }
+        guard v.step < v.end - v.deposition else { throw fail("voltammetry.step must be smaller than the sweep") }
+    }
+
     static func check(_ lot: CalibrationLot, for assay: AssayDefinition, file: String) throws {
         func fail(_ what: String) -> PrecisError { PrecisError(.calibration, "\(file): \(what)") }
         guard lot.schema == schemas.lot else { throw fail("schema is '\(lot.schema)', expected \(schemas.lot)") }
@@ -62,7 +75,7 @@ enum AssayValidation {
             throw fail("limitOfDetection must lie between 0 and the measuring range's low end")
         }
         let expected = ["lateral-flow-tc-ratio": "tc-ratio", "qpcr-standard-curve": "copies-per-reaction",
-                        "qpcr-qualitative": "presence"][assay.algorithm]
+                        "qpcr-qualitative": "presence", "stripping-peak-current": "peak-current-nA"][assay.algorithm]
         guard lot.response == expected else {
             throw fail("response is '\(lot.response)'; assay \(assay.id) (\(assay.algorithm)) reads '\(expected ?? "?")'")
         }

@@ -70,12 +70,16 @@ public struct ResultDetail: Sendable, Codable, Equatable {
     public var raw: RawTrace?
     /// The audit trail of this run.
     public var audit: [AuditEntry]
+    /// A voltammetric run's peak and method, as stored with its result.
+    public var stripping: StoredStrippingAnalysis? = nil
+    /// A voltammetric run's sweep from its stored raw data: potential (V) and net current (A).
+    public var voltammogram: [[Double]] = []
     /// A plate's controls as judged when it ran.
     public var plate: PlateVerdict? = nil
     /// A plate's wells, re-analysed from its stored RDML (for the curves; not in the JSON).
     public var wells: [QPCRWellResult] = []
 
-    enum CodingKeys: String, CodingKey { case summary, analysis, curves, raw, audit, plate }
+    enum CodingKeys: String, CodingKey { case summary, analysis, curves, raw, audit, stripping, voltammogram, plate }
 }
 
 /// One entry of the upload queue.
@@ -125,6 +129,20 @@ extension Runtime {
         let summary = try summary(run)
         if run.kind == .plate { return try plateDetail(run, summary: summary) }
         let result = try store.result(forRun: runID)
+        if run.kind == .voltammetry {
+            let stored = result.flatMap { try? JSONDecoder().decode(StoredStrippingAnalysis.self, from: Data($0.analysisJSON.utf8)) }
+            var points: [[Double]] = []
+            if let raw = try store.rawData(forRun: runID).first(where: { $0.kind == .voltammogram }),
+               let bytes = try store.rawDataContent(raw.id) {
+                points = String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst().compactMap { line in
+                    let cells = line.split(separator: ",", omittingEmptySubsequences: false).prefix(2).compactMap { Double($0) }
+                    return cells.count == 2 ? cells : nil
+                }
+            }
+            return ResultDetail(summary: summary, analysis: nil, curves: nil, raw: nil,
+                                audit: try store.auditEntries(entity: "run", entityID: String(runID)), stripping: stored,
+                                voltammogram: points)
+        }
         let analysis = result.flatMap { try? JSONDecoder().decode(StoredAnalysis.self, from: Data($0.analysisJSON.utf8)) }
         let raw = try store.rawTrace(forRun: runID)
         var curves: LateralFlowResult?
@@ -214,6 +232,18 @@ extension Runtime {
     }
 
     func summary(_ run: RunRecord) throws -> ResultSummary {
+        if run.kind == .voltammetry {
+            var summary = try stripSummary(run)
+            summary.kind = run.kind.rawValue
+            summary.tcRatio = nil
+            summary.rawData = try store.rawData(forRun: run.id).map(RawDataSummary.init)
+            if let result = try store.result(forRun: run.id), let unit = (try? catalog.assay(run.assay))?.unit {
+                summary.display = result.concentration.map {
+                    Format.concentration(Concentration(value: $0.value, comparator: $0.comparator, unit: unit.display), decimals: result.decimals)
+                }
+            }
+            return summary
+        }
         if run.kind != .strip {
             var summary = try stripSummary(run)
             summary.kind = run.kind.rawValue

@@ -89,6 +89,9 @@ extension Runtime {
         if assay.family == QPCRDriver.family { return try await runQPCRAssay(request, assay: assay, events: events) }
         let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
         let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
+        if assay.family == MethodSCRIPTDriver.family {
+            return try await runStrippingAssay(request, assay: assay, sample: sample, patient: patient, events: events)
+        }
         if request.layout != nil { throw PrecisError(.input, "--layout is for qPCR assays; \(assay.id) runs on \(assay.family)") }
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
                                               recording: request.recording, files: files)

@@ -42,7 +42,8 @@ enum SimulatorOptions {
             "frames": .positive, "serial": .text, "gap": .count, "fast": .flag, "drop": .counts, "unplug-after": .count,
             "fault": .choice(["asic", "flowcell"]), "no-pore": .count, "saturated": .count,
         ],
-        MethodSCRIPTDriver.family.name: ["serial": .text],
+        MethodSCRIPTDriver.family.name: ["serial": .text, "lead": .number, "seed": .count, "error-before": .count,
+                                         "disconnect-in": .count],
     ]
 
     /// Refuses an option `address`'s simulator does not know, one given twice, or a value of the wrong kind.

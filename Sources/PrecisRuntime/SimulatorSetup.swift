@@ -32,7 +32,7 @@ enum SimulatorSetup {
         case LFRDriver.family.name: return try lfr(address)
         case QPCRDriver.family.name: return try qpcr(address)
         case NPSDriver.family.name: return try nps(address)
-        case MethodSCRIPTDriver.family.name: return SimulatedPotentiostat(serial: address.option("serial") ?? "SIM-PICO-0001")
+        case MethodSCRIPTDriver.family.name: return try potentiostat(address)
         default:
             throw PrecisError(.input, "no simulated '\(address.target)' device",
                               hint: "simulated devices: " + families.map { "sim:\($0)" }.joined(separator: ", "))
@@ -62,6 +62,21 @@ enum SimulatorSetup {
             config.faults.startRunError = 0x0007
         }
         return SimulatedQPCR(config, name: address.description)
+    }
+
+    /// A simulated EmStat Pico: `lead=µg/dL` (a blood lead cell that strips, `Cell.lead`;
+    /// default the dissolved 1 mM couple), `seed=N`, `error-before=N` (the device reports an
+    /// error before data package N), `disconnect-in=N`, `serial=S`.
+    static func potentiostat(_ address: DeviceAddress) throws -> SimulatedPotentiostat {
+        var cell = SimulatedPotentiostat.Cell()
+        if let lead = address.option("lead") {
+            cell = .lead(microgramsPerDecilitre: try double(lead, "lead"),
+                         seed: try address.option("seed").map { UInt64(try int($0, "seed")) } ?? 1)
+        }
+        var faults = SimulatedPotentiostat.Faults()
+        faults.errorBeforePackage = try address.option("error-before").map { try int($0, "error-before") }
+        faults.disconnectInPackage = try address.option("disconnect-in").map { try int($0, "disconnect-in") }
+        return SimulatedPotentiostat(cell: cell, faults: faults, serial: address.option("serial") ?? "SIM-PICO-0001")
     }
 
     static func lfr(_ address: DeviceAddress) throws -> SimulatedLFR {

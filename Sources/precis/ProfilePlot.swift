@@ -43,6 +43,38 @@ enum ProfilePlot {
         return out
     }
 
+    /// A voltammogram: net current (nA) over potential (V), the stripping peak marked `P` and
+    /// the assay's peak window `[ ]` under it.
+    static func voltammogram(detail: ResultDetail, width: Int, height: Int = 14) -> [String] {
+        let points = detail.voltammogram
+        guard points.count > 1, let xMin = points.map({ $0[0] }).min(), let xMax = points.map({ $0[0] }).max(), xMax > xMin else {
+            return ["  (no voltammogram stored)"]
+        }
+        let ys = points.map { $0[1] * 1e9 }
+        let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, yMin + 1e-6)
+        var canvas = BrailleCanvas(columns: width, rows: height)
+        let scaled = points.indices.map { ((points[$0][0] - xMin) / (xMax - xMin), (ys[$0] - yMin) / (yMax - yMin)) }
+        for i in scaled.indices.dropFirst() { canvas.line(from: scaled[i - 1], to: scaled[i]) }
+        let label = 8
+        var out = canvas.render().enumerated().map { index, row -> String in
+            let tag = index == 0 ? ReportNumber.short(yMax) : index == height - 1 ? ReportNumber.short(yMin) : ""
+            return tag.padding(toLength: label, withPad: " ", startingAt: 0) + "│" + row
+        }
+        out.append(String(repeating: " ", count: label) + "└" + String(repeating: "─", count: width))
+        var cells = Array(repeating: Character(" "), count: width)
+        func put(_ v: Double, _ ch: Character) {
+            let i = Int(((v - xMin) / (xMax - xMin) * Double(width - 1)).rounded())
+            if cells.indices.contains(i) { cells[i] = ch }
+        }
+        if let w = detail.stripping?.method.peakWindow { put(w.low, "["); put(w.high, "]") }
+        if let p = detail.stripping?.peak { put(p.potential, "P") }
+        out.append(String(repeating: " ", count: label + 1) + String(cells))
+        out.append(String(repeating: " ", count: label + 1) + String(format: "%.2f V", xMin)
+                   + String(repeating: " ", count: max(1, width - 16)) + String(format: "%.2f V", xMax))
+        out.append("        net current (nA) over potential (V) · [ ] peak window · P: the stripping peak")
+        return out
+    }
+
     private static func ruler(_ d: ResultDetail, _ xMin: Double, _ xMax: Double, _ width: Int) -> String {
         var cells = Array(repeating: Character(" "), count: width)
         func put(_ mm: Double, _ ch: Character) {

@@ -105,9 +105,24 @@ enum ResultPrinter {
             }
             if let ratio = a.ratio { Swift.print("  T/C ratio \(fmt(ratio, 4))") }
         }
+        if let v = d.stripping {
+            Swift.print("  lot \(v.lot.lot) v\(v.lot.version) · deposition \(fmt(v.method.deposition, 2)) V for \(fmt(v.method.depositionSeconds, 0)) s, "
+                        + "square wave to \(fmt(v.method.end, 2)) V")
+            if let p = v.peak {
+                Swift.print("  stripping peak at \(fmt(p.potential, 3)) V: \(fmt(p.height * 1e9, 1)) nA over a baseline from "
+                            + "\(fmt(p.startPotential, 3)) to \(fmt(p.endPotential, 3)) V")
+            } else {
+                Swift.print("  no stripping peak between \(fmt(v.method.peakWindow.low, 2)) and \(fmt(v.method.peakWindow.high, 2)) V")
+            }
+        }
+        for raw in s.rawData ?? [] where s.kind != "plate" {
+            Swift.print("  raw data: \(raw.kind), \(BoundedFile.describe(raw.size)), SHA-256 \(raw.sha256)\(raw.complete ? "" : " (incomplete)")")
+        }
         if let raw = d.raw { Swift.print("  raw profile: \(raw.profile.count) readings\(raw.complete ? "" : " (incomplete)")") }
         Swift.print("")
-        for line in ProfilePlot.lines(detail: d, width: width) { Swift.print(line) }
+        for line in s.kind == "voltammetry" ? ProfilePlot.voltammogram(detail: d, width: width) : ProfilePlot.lines(detail: d, width: width) {
+            Swift.print(line)
+        }
         if !s.outbox.isEmpty {
             Swift.print("  upload: " + s.outbox.map { "\($0.destination) \($0.state) (\($0.attempts) tries)" }.joined(separator: ", "))
         }

@@ -139,4 +139,25 @@ import Testing
         #expect(messages[4].contains("SPM|1|S-2001^PRECIS||258500001^Nasopharyngeal swab^SCT"))
         #expect(messages[0].contains("PID|1||P-2001^^^PRECIS^PN"))
     }
+
+    @Test func aLeadResultValidatesInFHIRAndHL7() async throws {
+        let runtime = try await Self.runtimeWithResults()
+        let report = try await runtime.run(RunRequest(device: "sim:methodscript?lead=12", assay: "lead", sample: "S-7001",
+                                                      patient: "P-7001", lot: "PB26D01"))
+        let bundle = try runtime.export(runID: report.runId, format: "fhir")
+        let fhir = try JSONDecoder().decode([FHIRVerdict].self, from: runReference(
+            "fhir_validate.py", input: JSONSerialization.data(withJSONObject: [try JSONSerialization.jsonObject(with: bundle)])))
+        #expect(fhir.first?.problems == [])
+        let observation = try JSONDecoder().decode(JSONValue.self, from: bundle)["entry"]?[2]?["resource"]
+        #expect(observation?["code"]?["coding"]?[0]?["code"] == "5671-3")
+        #expect(observation?["valueQuantity"]?["code"] == "ug/dL")
+        #expect(observation?["valueQuantity"]?["value"] == .number(12.0))
+        let message = String(decoding: try runtime.export(runID: report.runId, format: "hl7v2"), as: UTF8.self)
+        let hl7 = try JSONDecoder().decode([HL7Verdict].self,
+                                           from: runReference("hl7_validate.py", input: JSONSerialization.data(withJSONObject: [message])))
+        #expect(hl7.first?.problems == [])
+        #expect(hl7.first?.value == "12.0")
+        #expect(hl7.first?.flags == "H")
+        #expect(message.contains("SPM|1|S-7001^PRECIS||BLD^Whole blood^HL70487"))
+    }
 }

@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+import PrecisCore
+import PrecisDrivers
+import PrecisSignal
+import PrecisStore
+
+/// What a stripping result keeps of how it was made: the method, the peak found in the
+/// window (nil: none), every peak of the sweep, and the lot.
+public struct StoredStrippingAnalysis: Sendable, Codable, Equatable {
+    public var method: StrippingVoltammetryMethod
+    public var peak: VoltammetricPeak?
+    public var peaks: [VoltammetricPeak]
+    /// The response read off the lot's curve: the peak's height, nA (0 without a peak).
+    public var peakCurrentNA: Double
+    public var lot: LotSummary
+}
+
+extension Runtime {
+    /// An electrochemical assay on a MethodSCRIPT potentiostat: the assay's square-wave
+    /// stripping script (deposition held at the start potential, then the anodic sweep) is
+    /// sent over the serial transport, its data packages arrive as events, the stripping peak
+    /// in the assay's window is found (`VoltammetricPeakFinder`, a tangent baseline) and its
+    /// height read off the lot's curve; the voltammogram (CSV: potential, net, forward and
+    /// reverse current), the result and its outbox entries are stored in one transaction. A
+    /// script that fails half way is stored ABORTED with the points that arrived.
+    func runStrippingAssay(_ request: RunRequest, assay: AssayDefinition, sample: String, patient: String?,
+                           events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
+        guard let method = assay.voltammetry else { throw PrecisError(.calibration, "assay \(assay.id) has no voltammetry method") }
+        guard let lotNumber = request.lot else {
+            throw PrecisError(.input, "an electrochemical assay needs the sensor lot", hint: "give --lot LOT (Calibration/lots/LOT.json)")
+        }
+        let loaded = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
+        let address = try DeviceAddress(request.device)
+        let opened = try Instruments.open(address, family: MethodSCRIPTDriver.family, recording: request.recording, files: files)
+        defer { opened.stopWatching() }
+        let driver = MethodSCRIPTDriver(transport: opened.transport)
+        do {
+            let report = try await runStripping(request, assay: assay, method: method, sample: sample, patient: patient, lot: loaded,
+                                                driver: driver, endpoint: address.description, training: address.scheme.isTraining,
+                                                events: events)
+            await driver.close()
+            return report
+        } catch {
+            await driver.close()
+            throw error
+        }
+    }
+
+    private func runStripping(_ request: RunRequest, assay: AssayDefinition, method: StrippingVoltammetryMethod, sample: String,
+                              patient: String?, lot loaded: LoadedLot, driver: MethodSCRIPTDriver, endpoint: String, training: Bool,
+                              events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
+        let identity = try await driver.identify()
+        events(.connected(identity))
+        try store.saveInstrument(identity, endpoint: endpoint, at: clock())
+        if request.qc == nil { try checkQC(assay: assay.id, instrumentID: identity.instrumentID) }
+        let lotSummary = LotSummary(lot: loaded.lot.lot, version: loaded.lot.version, expiry: loaded.lot.expiry.description,
+                                    sha256: loaded.sha256)
+        let calibrationID = try store.saveCalibration(loaded.lot, content: loaded.content, sha256: loaded.sha256, at: clock())
+        let record = try store.beginRun(NewRun(
+            sampleID: sample, patientID: patient, assay: assay.id, instrument: identity, endpoint: endpoint,
+            calibrationID: calibrationID, cartridgeID: nil, operatorID: request.operatorID, owner: owner, training: training,
+            kind: .voltammetry), at: clock())
+        events(.started(runID: record.id))
+        let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
+                                 endpoint: endpoint, operatorID: request.operatorID, qc: request.qc)
+        var settings = MethodSCRIPTCellSettings()
+        settings.equilibrationTime = method.depositionSeconds
+        let technique = MethodSCRIPTTechnique.squareWave(SquareWaveVoltammetry(
+            begin: method.deposition, end: method.end, step: method.step, amplitude: method.amplitude, frequency: method.frequency))
+        let total = Int(((method.end - method.deposition) / method.step).rounded()) + 1
+        let arrived = PackageTally()
+        let result: MethodSCRIPTResult
+        do {
+            result = try await driver.run(technique, settings: settings) { event in
+                guard case .package(let package) = event else { return }
+                arrived.add(package)
+                events(.progress(received: arrived.count, total: total))
+            }
+        } catch {
+            let failure = error is CancellationError
+                ? PrecisError(.other, "the run was interrupted before the sweep ended", hint: "repeat with a new sensor")
+                : error.asPrecisError
+            let partial = arrived.packages
+            let raw = partial.isEmpty ? [] : [Self.voltammogram(partial, complete: false)]
+            try store.abortRun(record.id, error: failure, partial: raw, linkReport: nil, at: clock(), actor: request.operatorID)
+            logger.error("run \(record.id) aborted: \(failure.message)")
+            return report(context, status: "ABORTED", raw: RawSummary(readings: partial.count, expected: total, complete: false),
+                          link: nil, error: failure)
+        }
+        events(.analysing)
+        let potentials = result.values("da"), currents = result.values("ba")
+        guard potentials.count == currents.count, potentials.count >= 5 else {
+            throw PrecisError(.protocol, "the potentiostat sent \(potentials.count) potentials and \(currents.count) currents, not a voltammogram")
+        }
+        let peaks = try VoltammetricPeakFinder.peaks(potentials: potentials, currents: currents)
+        let peak = peaks.filter { method.peakWindow.contains($0.potential) && $0.height > 0 }.max { $0.height < $1.height }
+        let response = (peak?.height ?? 0) * 1e9
+        let quantitation = Quantifier.quantify(ratio: response, lot: loaded.lot, assay: assay)
+        let stored = StoredStrippingAnalysis(method: method, peak: peak, peaks: peaks, peakCurrentNA: response, lot: lotSummary)
+        let newResult = NewResult(
+            status: "FINAL", analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
+            unit: assay.unit.ucum, decimals: assay.decimals, flags: quantitation.flags, response: response,
+            analysisJSON: Self.json(stored) ?? "{}", referenceRange: assay.referenceRange?.text, reason: nil,
+            method: "Anodic stripping square-wave voltammetry (peak current, nA)", rawDataIndex: 0, specimen: assay.specimen)
+        let completed = try store.completeRun(record.id, raw: [Self.voltammogram(result.packages, complete: true)], results: [newResult],
+                                              destinations: request.qc == nil ? destinations : [], linkReport: nil, at: clock(),
+                                              actor: request.operatorID)
+        var report = report(context, status: "COMPLETED",
+                            raw: RawSummary(readings: result.packages.count, expected: total, complete: true), link: nil, error: nil)
+        report.kind = RunKind.voltammetry.rawValue
+        report.resultId = completed.first?.result.id
+        report.flags = quantitation.flags.map(\.rawValue)
+        report.interpretation = quantitation.flags.map(\.explanation)
+        report.referenceRange = assay.referenceRange?.text
+        if let c = quantitation.concentration {
+            report.concentration = Format.rounded(c, decimals: assay.decimals)
+            report.display = Format.concentration(Concentration(value: c.value, comparator: c.comparator, unit: assay.unit.display),
+                                                  decimals: assay.decimals)
+        }
+        report.outbox = completed.first?.outbox.map(OutboxSummary.init) ?? []
+        if let qc = request.qc {
+            guard let value = quantitation.concentration, value.comparator == nil else {
+                throw PrecisError(.qualityControl, "the QC run gave no number (\(report.display ?? "none")): the control was not recorded",
+                                  hint: "repeat the control with a new sensor")
+            }
+            report.qc = try recordQC(assay: assay.id, instrumentID: identity.instrumentID, materialLot: qc.materialLot,
+                                     values: [qc.level: value.value], runID: record.id, operatorID: request.operatorID)
+        }
+        return report
+    }
+
+    /// The sweep as raw data: `potential_V,current_A,forward_A,reverse_A`, one line per package.
+    static func voltammogram(_ packages: [MethodSCRIPTPackage], complete: Bool) -> NewRawData {
+        var text = "potential_V,current_A,forward_A,reverse_A\n"
+        for p in packages {
+            let currents = p.variables.filter { $0.type.code == "ba" }.map(\.value)
+            let fields = [p["da"]?.value] + (0..<3).map { currents.indices.contains($0) ? currents[$0] : nil }
+            text += fields.map { $0.map { String($0) } ?? "" }.joined(separator: ",") + "\n"
+        }
+        let bytes = Data(text.utf8)
+        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        return NewRawData(kind: .voltammogram, mediaType: "text/csv", content: bytes, size: bytes.count, sha256: digest,
+                          complete: complete, summaryJSON: json(["points": String(packages.count)]) ?? "{}")
+    }
+}
+
+/// The data packages of a running script, kept so that a run that stops stores what came.
+final class PackageTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [MethodSCRIPTPackage] = []
+    func add(_ package: MethodSCRIPTPackage) { lock.withLock { list.append(package) } }
+    var packages: [MethodSCRIPTPackage] { lock.withLock { list } }
+    var count: Int { lock.withLock { list.count } }
+}

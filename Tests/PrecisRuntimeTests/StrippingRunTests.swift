@@ -1,0 +1,79 @@
+import Foundation
+import PrecisCore
+import PrecisRuntime
+import PrecisStore
+import Testing
+
+/// Blood lead by anodic stripping voltammetry on the simulated EmStat Pico, through `Runtime.run`:
+/// the simulator's `lead=` is the truth, the lot's curve turns the stripping peak back into it.
+@Suite struct StrippingRunTests {
+    static func run(_ runtime: Runtime, _ options: String, sample: String = "S-5001", qc: QCSample? = nil) async throws -> RunReport {
+        try await runtime.run(RunRequest(device: "sim:methodscript?\(options)", assay: "lead", sample: sample, lot: "PB26D01", qc: qc))
+    }
+
+    @Test(arguments: [5.0, 12.0, 40.0])
+    func theStrippingPeakGivesBackTheLeadInTheCell(truth: Double) async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=\(truth)")
+        #expect(report.status == "COMPLETED")
+        #expect(report.kind == "voltammetry")
+        let value = try #require(report.concentration?.value)
+        #expect(abs(value - truth) <= 0.05 * truth, "\(value) µg/dL for \(truth)")
+        #expect(report.concentration?.unit == "ug/dL")
+        #expect(report.flags == ["HIGH"])                                  // all above the 3.5 µg/dL reference value
+        let raw = try runtime.store.rawData(forRun: report.runId)
+        #expect(raw.map(\.kind) == [.voltammogram])
+        let csv = String(decoding: try #require(try runtime.store.rawDataContent(raw[0].id)), as: UTF8.self)
+        #expect(csv.hasPrefix("potential_V,current_A,forward_A,reverse_A\n"))
+        #expect(csv.split(separator: "\n").count == 1 + 201)               // −1.2 to −0.2 V by 5 mV
+        let result = try #require(try runtime.store.result(forRun: report.runId))
+        #expect(result.specimen?.code == "BLD")
+        #expect(result.rawDataID == raw[0].id)
+        #expect(try runtime.store.run(report.runId)?.kind == .voltammetry)
+        #expect(try runtime.store.verifyAudit().problems == [])
+    }
+
+    @Test func noLeadIsBelowTheLimitAndTooMuchAboveTheRange() async throws {
+        let runtime = try makeRuntime()
+        let none = try await Self.run(runtime, "lead=0")
+        #expect(none.display == "< 1.9 µg/dL")
+        #expect(none.flags == ["BELOW_LOD"])
+        let lots = try await Self.run(runtime, "lead=100", sample: "S-5002")
+        #expect(lots.display == "> 65.0 µg/dL")
+        #expect(lots.flags == ["ABOVE_RANGE", "HIGH"])
+    }
+
+    @Test func aSensorUnpluggedMidSweepIsAbortedWithThePointsThatCame() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=12&disconnect-in=40")
+        #expect(report.status == "ABORTED")
+        #expect(report.error?.kind == "disconnected")
+        let raw = try runtime.store.rawData(forRun: report.runId)
+        #expect(raw.count == 1)
+        #expect(raw.first?.complete == false)
+        let csv = String(decoding: try #require(try runtime.store.rawDataContent(raw[0].id)), as: UTF8.self)
+        #expect(csv.split(separator: "\n").count == 1 + 40)
+        #expect(try runtime.store.result(forRun: report.runId) == nil)
+        let failed = try await Self.run(runtime, "lead=12&error-before=10", sample: "S-5003")
+        #expect(failed.status == "ABORTED")
+        #expect(failed.error?.kind == "deviceFault")
+    }
+
+    @Test func aControlIsRecordedAgainstItsMaterial() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=8", qc: QCSample(materialLot: "QC-PB-2611", level: 1))
+        #expect(report.qc?.accepted == true)
+        #expect(report.outbox.isEmpty)                                      // a control is not a patient's result
+    }
+
+    @Test func theSensorLotIsRequired() async throws {
+        let runtime = try makeRuntime()
+        do {
+            _ = try await runtime.run(RunRequest(device: "sim:methodscript?lead=5", assay: "lead", sample: "S-5004"))
+            Issue.record("ran without a lot")
+        } catch let error as PrecisError {
+            #expect(error.message.contains("needs the sensor lot"))
+        }
+        #expect(try runtime.store.runs().isEmpty)
+    }
+}
