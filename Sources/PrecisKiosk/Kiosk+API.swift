@@ -19,6 +19,8 @@ struct StartRunRequest: Decodable {
     var lot: String?
     /// How long to wait for a cartridge to be inserted (default: the kiosk's setting).
     var cartridgeWaitSeconds: Int?
+    /// A qPCR plate's layout as CSV (`well,sample,type[,quantity,unit,patient]`); `sample` is then the plate's id.
+    var layout: String?
 }
 
 /// A supervisor's reason (void, lockout acknowledgement).
@@ -80,10 +82,13 @@ extension Kiosk {
         let session = try changer(request)
         let input = try await body(StartRunRequest.self, request)
         try checkOffered(try DeviceAddress(input.device))
+        if let layout = input.layout, layout.utf8.count > 32768 {
+            throw APIError(400, "a plate's layout is at most 32768 bytes of CSV (\(layout.utf8.count) given)")
+        }
         let wait = input.cartridgeWaitSeconds.map { Duration.seconds(min(max($0, 0), 3600)) } ?? configuration.cartridgeWait
         let run = try await runs.start(RunRequest(device: input.device, assay: input.assay, sample: input.sample,
                                                   patient: input.patient, lot: input.lot, operatorID: session.operatorID,
-                                                  cartridgeWait: wait))
+                                                  cartridgeWait: wait, layoutText: input.layout))
         var headers = HTTPFields()
         if let id = run.runId { headers[.location] = "/api/v1/results/\(id)" }
         return try Self.json(run, status: .accepted, headers: headers)

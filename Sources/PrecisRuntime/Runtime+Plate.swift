@@ -24,16 +24,24 @@ public struct PlateLayout: Sendable, Equatable {
     /// a pseudonymous code, an unknown type, a standard without a quantity) is an `.input` error
     /// naming the row.
     public init(contentsOf url: URL) throws {
-        let table = try CSVTable(contentsOf: url)
+        try self.init(table: try CSVTable(contentsOf: url), name: url.lastPathComponent)
+    }
+
+    /// A layout sent as text (the kiosk's API), read with the same rules; `name` is what errors call it.
+    public init(text: String, name: String = "the layout") throws {
+        try self.init(table: try CSVTable(text: text, source: name), name: name)
+    }
+
+    init(table: CSVTable, name: String) throws {
         guard let well = table.columns.firstIndex(of: "well"), let sample = table.columns.firstIndex(of: "sample"),
               let type = table.columns.firstIndex(of: "type") else {
-            throw PrecisError(.input, "\(url.lastPathComponent) needs the columns well, sample and type (and quantity, unit for standards)")
+            throw PrecisError(.input, "\(name) needs the columns well, sample and type (and quantity, unit for standards)")
         }
         let quantity = table.columns.firstIndex(of: "quantity"), unit = table.columns.firstIndex(of: "unit")
         let patientColumn = table.columns.firstIndex(of: "patient")
         var wells: [String: Entry] = [:]
         for (index, row) in table.rows.enumerated() {
-            let place = "\(url.lastPathComponent) row \(index + 2)"
+            let place = "\(name) row \(index + 2)"
             let name = row[well].trimmingCharacters(in: .whitespaces).uppercased()
             guard RDMLDocument.PlateFormat.plate96.reactionID(name) != nil else { throw PrecisError(.input, "\(place): well '\(name)' is not on a 96-well plate (A1…H12)") }
             guard wells[name] == nil else { throw PrecisError(.input, "\(place): well \(name) is given twice") }
@@ -57,7 +65,7 @@ public struct PlateLayout: Sendable, Equatable {
             }
             wells[name] = Entry(sample: id, type: kind, quantity: amount, patient: patient)
         }
-        guard !wells.isEmpty else { throw PrecisError(.input, "\(url.lastPathComponent) has no wells") }
+        guard !wells.isEmpty else { throw PrecisError(.input, "\(name) has no wells") }
         self.wells = wells
     }
 

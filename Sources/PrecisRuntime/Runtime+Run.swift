@@ -27,12 +27,15 @@ public struct RunRequest: Sendable {
     public var qc: QCSample?
     /// A qPCR plate's layout (`well,sample,type[,quantity,unit,patient]`); `sample` is then the plate's id.
     public var layout: URL?
+    /// The layout as CSV text instead of a file (the kiosk's API).
+    public var layoutText: String?
 
     /// Makes a request.
     public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
                 operatorID: String = "bench", cartridgeWait: Duration = .seconds(60), recording: URL? = nil,
-                qc: QCSample? = nil, layout: URL? = nil) {
+                qc: QCSample? = nil, layout: URL? = nil, layoutText: String? = nil) {
         self.layout = layout
+        self.layoutText = layoutText
         self.device = device
         self.assay = assay
         self.sample = sample
@@ -92,7 +95,7 @@ extension Runtime {
         if assay.family == MethodSCRIPTDriver.family {
             return try await runStrippingAssay(request, assay: assay, sample: sample, patient: patient, events: events)
         }
-        if request.layout != nil { throw PrecisError(.input, "--layout is for qPCR assays; \(assay.id) runs on \(assay.family)") }
+        if request.layout != nil || request.layoutText != nil { throw PrecisError(.input, "--layout is for qPCR assays; \(assay.id) runs on \(assay.family)") }
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
                                               recording: request.recording, files: files)
         do {

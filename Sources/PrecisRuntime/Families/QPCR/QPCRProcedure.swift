@@ -16,7 +16,7 @@ extension Runtime {
     func runQPCRAssay(_ request: RunRequest, assay: AssayDefinition,
                       events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
         guard let method = assay.qpcr else { throw PrecisError(.calibration, "assay \(assay.id) has no qpcr method") }
-        guard let layoutURL = request.layout else {
+        guard request.layout != nil || request.layoutText != nil else {
             throw PrecisError(.input, "a qPCR assay needs the plate's layout", hint: "give --layout plate.csv (well,sample,type[,quantity,unit,patient])")
         }
         guard request.qc == nil else {
@@ -25,8 +25,13 @@ extension Runtime {
         guard let lotNumber = request.lot else {
             throw PrecisError(.input, "a qPCR assay needs the kit's lot", hint: "give --lot LOT (Calibration/lots/LOT.json)")
         }
-        try files.admit([(layoutURL.path, "--layout")])
-        let layout = try PlateLayout(contentsOf: layoutURL)
+        let layout: PlateLayout
+        if let layoutURL = request.layout {
+            try files.admit([(layoutURL.path, "--layout")])
+            layout = try PlateLayout(contentsOf: layoutURL)
+        } else {
+            layout = try PlateLayout(text: request.layoutText ?? "")
+        }
         // A plate's id names no one (its samples are in the layout, checked there): a date in it is fine.
         let plateID = try Identifiers.validate(request.sample, as: "plate id")
         if request.patient != nil { throw PrecisError(.input, "a plate's patients are in its layout (column patient), not --patient") }
