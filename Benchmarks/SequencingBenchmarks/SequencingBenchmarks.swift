@@ -25,7 +25,7 @@ let benchmarks: @Sendable () -> Void = {
         let second = packets(identity: identity, calibrations: calibrations, strandShare: share)
         Benchmark("decode + pA + segmentation + events: 1 s of 512 channels at 5 kHz (2.56 M samples), \(title)") { benchmark in
             for _ in benchmark.scaledIterations {
-                let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+                let pipeline = SequencingPipeline(identity: identity, decoder: NPSStreamDecoder(channels: identity.channels), calibrations: calibrations, parameters: SegmentationParameters(),
                                                   ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
                 benchmark.startMeasurement()
                 for packet in second { packet.withUnsafeBytes { pipeline.process($0) } }

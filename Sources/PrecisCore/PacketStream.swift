@@ -25,3 +25,32 @@ public protocol PacketSource: AnyObject, Sendable {
     /// Stops delivery; when it returns, `deliver` is not called again.
     func stopStreaming() async
 }
+
+/// What a streaming family's packet says of itself, as the generic ring's consumer needs it:
+/// its counter, the index of its first frame, how many frames it holds, whether it is the last
+/// of the acquisition, and where its samples (interleaved little-endian Int16, channel-major
+/// per frame) begin.
+public struct StreamPacketHeader: Sendable, Equatable {
+    public var sequence: UInt32
+    public var firstSample: UInt64
+    public var frames: Int
+    public var isLast: Bool
+    /// Bytes before the samples.
+    public var payloadOffset: Int
+    public init(sequence: UInt32, firstSample: UInt64, frames: Int, isLast: Bool, payloadOffset: Int) {
+        self.sequence = sequence
+        self.firstSample = firstSample
+        self.frames = frames
+        self.isLast = isLast
+        self.payloadOffset = payloadOffset
+    }
+}
+
+/// A streaming family's packet format, given by its driver to the generic pipeline, so that
+/// the pipeline reads packets without knowing any family's header.
+public protocol StreamPacketDecoder: Sendable {
+    /// The bytes of a header (for counting the frames of packets lost whole).
+    var headerSize: Int { get }
+    /// The header of `packet`, checked against the stream's channels; nil when it is corrupt.
+    func header(_ packet: UnsafeRawBufferPointer) -> StreamPacketHeader?
+}

@@ -109,7 +109,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
 
     @Test func corruptLostAndRepeatedPacketsAreEachCountedNeverUsed() {
         let calibrations = (0..<4).map { _ in ChannelCalibration(digitisation: 8192, offset: 0, range: 1400) }
-        let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+        let pipeline = SequencingPipeline(identity: identity, decoder: NPSStreamDecoder(channels: identity.channels), calibrations: calibrations, parameters: SegmentationParameters(),
                                           ring: PacketRing(slotSize: 8, slots: 1), readSink: { _ in })
         var badMagic = packet(sequence: 1, first: 8)
         badMagic[0] = 0
@@ -137,7 +137,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         // after the last packet taken never do, and are counted when the run ends.
         let calibrations = (0..<4).map { _ in ChannelCalibration(digitisation: 8192, offset: 0, range: 1400) }
         let ring = PacketRing(slotSize: NPSProtocol.streamHeaderSize + 2 * 4 * 8, slots: 2)
-        let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: SegmentationParameters(),
+        let pipeline = SequencingPipeline(identity: identity, decoder: NPSStreamDecoder(channels: identity.channels), calibrations: calibrations, parameters: SegmentationParameters(),
                                           ring: ring, readSink: { _ in })
         func offer(_ p: [UInt8]) -> Bool { p.withUnsafeBytes { ring.deliver($0) } }
         func drain() { while ring.consume({ pipeline.process($0) }) {} }

@@ -184,3 +184,19 @@ public enum NPSPacketError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 }
+
+/// The NPS stream's packets for the generic pipeline (protocol.md §6): a 20-byte header
+/// checked by `NPSPacketHeader.parse`, then the samples.
+public struct NPSStreamDecoder: StreamPacketDecoder {
+    /// The channels every packet must carry.
+    public let channels: Int
+    public init(channels: Int) { self.channels = channels }
+    public var headerSize: Int { NPSProtocol.streamHeaderSize }
+
+    @inline(__always)
+    public func header(_ packet: UnsafeRawBufferPointer) -> StreamPacketHeader? {
+        guard case .success(let h) = NPSPacketHeader.parse(packet, channels: channels) else { return nil }
+        return StreamPacketHeader(sequence: h.sequence, firstSample: h.firstSample, frames: h.frames, isLast: h.isLast,
+                                  payloadOffset: NPSProtocol.streamHeaderSize)
+    }
+}

@@ -107,7 +107,7 @@ extension Runtime {
                               slots: request.ringSlots)
         var options = SequencingPipeline.Options()
         if let stall = request.stallConsumer { options.stallAfterPackets = stall.afterPackets; options.stall = stall.duration }
-        let pipeline = SequencingPipeline(identity: identity, calibrations: calibrations, parameters: request.parameters,
+        let pipeline = SequencingPipeline(identity: identity, decoder: NPSStreamDecoder(channels: identity.channels), calibrations: calibrations, parameters: request.parameters,
                                           ring: ring, options: options, readSink: { readWriter.submit($0) })
         pipeline.start()
         let started = ContinuousClock.now

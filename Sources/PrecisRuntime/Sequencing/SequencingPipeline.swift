@@ -41,6 +41,8 @@ public final class SequencingPipeline: @unchecked Sendable {
 
     let ring: PacketRing
     let identity: NPSIdentity
+    /// The family's packet format (the NPS driver's `NPSStreamDecoder`): the pipeline reads no header itself.
+    let decoder: any StreamPacketDecoder
     let bank: ChannelBank
     let readSink: @Sendable ([SegmentedRead]) -> Void
     let options: Options
@@ -58,9 +60,11 @@ public final class SequencingPipeline: @unchecked Sendable {
     var published = SequencingSnapshot()
 
     /// A pipeline for `identity`'s channels, reading `ring` and handing completed reads to `readSink`.
-    public init(identity: NPSIdentity, calibrations: [ChannelCalibration], parameters: SegmentationParameters,
-                ring: PacketRing, options: Options = Options(), readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
+    public init(identity: NPSIdentity, decoder: any StreamPacketDecoder, calibrations: [ChannelCalibration],
+                parameters: SegmentationParameters, ring: PacketRing, options: Options = Options(),
+                readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
         self.identity = identity
+        self.decoder = decoder
         self.ring = ring
         self.options = options
         self.readSink = readSink
@@ -95,7 +99,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         let (packets, bytes) = ring.refusedAtEnd
         if packets > 0 {
             totals.lostPackets += Int64(packets)
-            totals.lostFrames += Int64(max(0, bytes - packets * NPSProtocol.streamHeaderSize) / (2 * max(identity.channels, 1)))
+            totals.lostFrames += Int64(max(0, bytes - packets * decoder.headerSize) / (2 * max(identity.channels, 1)))
         }
         bank.finish { completed.append($0) }
         flushReads()
@@ -124,10 +128,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         if let after = options.stallAfterPackets, packets == after {
             Thread.sleep(forTimeInterval: options.stall.seconds)
         }
-        let header: NPSPacketHeader
-        switch NPSPacketHeader.parse(packet, channels: identity.channels) {
-        case .success(let h): header = h
-        case .failure:
+        guard let header = decoder.header(packet) else {
             totals.corruptPackets += 1
             return
         }
@@ -147,7 +148,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         }
         expectedSample = header.firstSample + UInt64(header.frames)
         let channels = identity.channels, frames = header.frames
-        let samples = packet.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize)
+        let samples = packet.baseAddress!.advanced(by: header.payloadOffset)
         #if _endian(little)
         bank.push(samples, frames: frames) { completed.append($0) }
         #else
