@@ -33,10 +33,14 @@ build: deps
 	$(SWIFT) build --product precis
 
 ## A simulated CRP lateral-flow assay, from the reader's wire protocol to a queued
-## result in the default store (~/.local/share/precis/precis.sqlite).
+## result in the default store (~/.local/share/precis/precis.sqlite); then a blood lead
+## on the simulated potentiostat and an HIV-1 viral-load plate on the simulated cycler.
 demo: build
 	$(PRECIS) devices
 	$(PRECIS) run --device sim:lfr --assay crp --sample S-0001
+	$(PRECIS) run --device 'sim:methodscript?lead=12' --assay lead --lot PB26D01 --sample S-0002
+	$(PRECIS) run --device 'sim:qpcr?cycle-ms=5&wells=Calibration/plates/hiv1-vl-sim-wells.csv' --assay hiv1-vl \
+	  --lot HIV26B01 --layout Calibration/plates/hiv1-vl-plate.csv
 	$(PRECIS) queue
 
 test: deps venv
