@@ -50,19 +50,13 @@ public struct StrippingVoltammetryMethod: Sendable, Codable, Equatable {
     public var peakWindow: ValueRange
 }
 
-/// The kind of specimen an assay takes, as HL7 v2 SPM-4 and FHIR Specimen.type name it.
-public struct SpecimenType: Sendable, Codable, Equatable {
-    /// `HL70487` (HL7 table 0487) or `SCT` (SNOMED CT).
-    public var system: String
-    public var code: String
-    public var display: String
-    public init(system: String, code: String, display: String) {
-        self.system = system
-        self.code = code
-        self.display = display
-    }
+/// The kind of specimen an assay takes, as HL7 v2 SPM-4 and FHIR Specimen.type name it: a
+/// coded value whose `system` is `HL70487` (HL7 table 0487) or `SCT` (SNOMED CT), the names
+/// v2 gives them.
+public typealias SpecimenType = CodedValue
 
-    /// Serum, the default of the assays that name none.
+extension CodedValue {
+    /// Serum, the specimen of the assays that name none.
     public static let serum = SpecimenType(system: "HL70487", code: "SER", display: "Serum")
 }
 

@@ -32,11 +32,7 @@ enum ProfilePlot {
             }
         }
         let label = 8
-        var out = canvas.render().enumerated().map { index, row -> String in
-            let tag = index == 0 ? ReportNumber.short(yMax) : index == height - 1 ? ReportNumber.short(yMin) : ""
-            return tag.padding(toLength: label, withPad: " ", startingAt: 0) + "│" + row
-        }
-        out.append(String(repeating: " ", count: label) + "└" + String(repeating: "─", count: width))
+        var out = framed(canvas, yMin: yMin, yMax: yMax, label: label)
         out.append(String(repeating: " ", count: label + 1) + ruler(detail, xMin, xMax, width))
         out.append(String(repeating: " ", count: label + 1) + axis(xMin, xMax, width))
         out.append("        absorbance (A) over position (mm) · solid: profile · dotted: baseline · [ ] windows · C, T: lines")
@@ -56,11 +52,7 @@ enum ProfilePlot {
         let scaled = points.indices.map { ((points[$0][0] - xMin) / (xMax - xMin), (ys[$0] - yMin) / (yMax - yMin)) }
         for i in scaled.indices.dropFirst() { canvas.line(from: scaled[i - 1], to: scaled[i]) }
         let label = 8
-        var out = canvas.render().enumerated().map { index, row -> String in
-            let tag = index == 0 ? ReportNumber.short(yMax) : index == height - 1 ? ReportNumber.short(yMin) : ""
-            return tag.padding(toLength: label, withPad: " ", startingAt: 0) + "│" + row
-        }
-        out.append(String(repeating: " ", count: label) + "└" + String(repeating: "─", count: width))
+        var out = framed(canvas, yMin: yMin, yMax: yMax, label: label)
         var cells = Array(repeating: Character(" "), count: width)
         func put(_ v: Double, _ ch: Character) {
             let i = Int(((v - xMin) / (xMax - xMin) * Double(width - 1)).rounded())
@@ -72,6 +64,16 @@ enum ProfilePlot {
         out.append(String(repeating: " ", count: label + 1) + String(format: "%.2f V", xMin)
                    + String(repeating: " ", count: max(1, width - 16)) + String(format: "%.2f V", xMax))
         out.append("        net current (nA) over potential (V) · [ ] peak window · P: the stripping peak")
+        return out
+    }
+
+    /// The canvas' rows with the y range written at the top and bottom of a left axis, and the x axis under them.
+    static func framed(_ canvas: BrailleCanvas, yMin: Double, yMax: Double, label: Int) -> [String] {
+        var out = canvas.render().enumerated().map { index, row -> String in
+            let tag = index == 0 ? ReportNumber.short(yMax) : index == canvas.rows - 1 ? ReportNumber.short(yMin) : ""
+            return tag.padding(toLength: label, withPad: " ", startingAt: 0) + "│" + row
+        }
+        out.append(String(repeating: " ", count: label) + "└" + String(repeating: "─", count: canvas.columns))
         return out
     }
 

@@ -35,15 +35,9 @@ extension Runtime {
         let opened = try Instruments.open(address, family: MethodSCRIPTDriver.family, recording: request.recording, files: files)
         defer { opened.stopWatching() }
         let driver = MethodSCRIPTDriver(transport: opened.transport)
-        do {
-            let report = try await runStripping(request, assay: assay, method: method, sample: sample, patient: patient, lot: loaded,
-                                                driver: driver, endpoint: address.description, training: address.scheme.isTraining,
-                                                events: events)
-            await driver.close()
-            return report
-        } catch {
-            await driver.close()
-            throw error
+        return try await closing(driver) {
+            try await runStripping(request, assay: assay, method: method, sample: sample, patient: patient, lot: loaded,
+                                   driver: driver, endpoint: address.description, training: address.scheme.isTraining, events: events)
         }
     }
 
@@ -51,19 +45,9 @@ extension Runtime {
                               patient: String?, lot loaded: LoadedLot, driver: MethodSCRIPTDriver, endpoint: String, training: Bool,
                               events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
         let identity = try await driver.identify()
-        events(.connected(identity))
-        try store.saveInstrument(identity, endpoint: endpoint, at: clock())
-        if request.qc == nil { try checkQC(assay: assay.id, instrumentID: identity.instrumentID) }
-        let lotSummary = LotSummary(lot: loaded.lot.lot, version: loaded.lot.version, expiry: loaded.lot.expiry.description,
-                                    sha256: loaded.sha256)
-        let calibrationID = try store.saveCalibration(loaded.lot, content: loaded.content, sha256: loaded.sha256, at: clock())
-        let record = try store.beginRun(NewRun(
-            sampleID: sample, patientID: patient, assay: assay.id, instrument: identity, endpoint: endpoint,
-            calibrationID: calibrationID, cartridgeID: nil, operatorID: request.operatorID, owner: owner, training: training,
-            kind: .voltammetry), at: clock())
-        events(.started(runID: record.id))
-        let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
-                                 endpoint: endpoint, operatorID: request.operatorID, qc: request.qc)
+        let context = try begin(request, kind: .voltammetry, assay: assay, sample: sample, patient: patient, lot: loaded,
+                                identity: identity, endpoint: endpoint, training: training, events: events)
+        let record = context.record, lotSummary = context.lotSummary
         var settings = MethodSCRIPTCellSettings()
         settings.equilibrationTime = method.depositionSeconds
         let technique = MethodSCRIPTTechnique.squareWave(SquareWaveVoltammetry(

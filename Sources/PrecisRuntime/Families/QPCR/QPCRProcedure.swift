@@ -45,15 +45,9 @@ extension Runtime {
         let opened = try Instruments.open(address, family: QPCRDriver.family, recording: request.recording, files: files)
         defer { opened.stopWatching() }
         let driver = QPCRDriver(transport: opened.transport)
-        do {
-            let report = try await runQPCRAssay(request, assay: assay, method: method, layout: layout, plateID: plateID,
-                                                lot: loaded, level: level, driver: driver, endpoint: address.description,
-                                                training: address.scheme.isTraining, events: events)
-            await driver.close()
-            return report
-        } catch {
-            await driver.close()
-            throw error
+        return try await closing(driver) {
+            try await runQPCRAssay(request, assay: assay, method: method, layout: layout, plateID: plateID, lot: loaded, level: level,
+                                   driver: driver, endpoint: address.description, training: address.scheme.isTraining, events: events)
         }
     }
 
@@ -63,23 +57,13 @@ extension Runtime {
                               events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
         let identity = try await driver.identify()
         let cycler = try await driver.qpcrIdentity()
-        events(.connected(identity))
-        try store.saveInstrument(identity, endpoint: endpoint, at: clock())
-        try checkQC(assay: assay.id, instrumentID: identity.instrumentID)
         for dye in [method.target.dye, method.internalControl.dye] where !cycler.dyes.contains(dye) {
             throw PrecisError(.deviceFault, "the cycler reads \(cycler.dyes.joined(separator: ", ")), not \(dye)",
                               hint: "run \(assay.id) on a cycler with a \(dye) channel")
         }
-        let lotSummary = LotSummary(lot: loaded.lot.lot, version: loaded.lot.version, expiry: loaded.lot.expiry.description,
-                                    sha256: loaded.sha256)
-        let calibrationID = try store.saveCalibration(loaded.lot, content: loaded.content, sha256: loaded.sha256, at: clock())
-        let record = try store.beginRun(NewRun(
-            sampleID: plateID, patientID: nil, assay: assay.id, instrument: identity, endpoint: endpoint,
-            calibrationID: calibrationID, cartridgeID: nil, operatorID: request.operatorID, owner: owner, training: training,
-            kind: .plate), at: clock())
-        events(.started(runID: record.id))
-        let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
-                                 endpoint: endpoint, operatorID: request.operatorID, qc: nil)
+        let context = try begin(request, kind: .plate, assay: assay, sample: plateID, patient: nil, lot: loaded, identity: identity,
+                                endpoint: endpoint, training: training, events: events)
+        let record = context.record, lotSummary = context.lotSummary
 
         let dyes = [method.target.dye, method.internalControl.dye]
         let plateRequest = PlateRequest(device: request.device, dyes: dyes,
