@@ -23,6 +23,12 @@ struct StartRunRequest: Decodable {
     var layout: String?
 }
 
+/// A supervisor's void: the reason, and on a run of several samples the result.
+struct VoidRequest: Decodable {
+    var reason: String
+    var resultId: Int64?
+}
+
 /// A supervisor's reason (void, lockout acknowledgement).
 struct ReasonRequest: Decodable {
     var reason: String
@@ -97,11 +103,11 @@ extension Kiosk {
     /// A supervisor voids a run's result: a new VOID record supersedes it, with the reason audited.
     func voidResult(_ request: Request, runID: Int64) async throws -> Response {
         let session = try changer(request, role: .supervisor)
-        let reason = try await body(ReasonRequest.self, request).reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let input = try await body(VoidRequest.self, request)
+        let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard reason.count >= 3 else { throw APIError(400, "a result is voided only with a reason") }
-        guard let current = try runtime.store.result(forRun: runID) else { throw APIError(404, "run \(runID) has no result") }
-        let void = try runtime.store.voidResult(runID: runID, supervisor: session.operatorID, reason: reason, at: runtime.clock())
-        let answer = VoidAnswer(runId: runID, voidedResultId: current.id, voidRecordId: void.id, reason: reason,
+        let void = try runtime.voidResult(runID: runID, resultID: input.resultId, supervisor: session.operatorID, reason: reason)
+        let answer = VoidAnswer(runId: runID, voidedResultId: void.supersedesID ?? 0, voidRecordId: void.id, reason: reason,
                                 by: session.operatorID)
         hub.publish("void", answer)
         return try Self.json(answer)

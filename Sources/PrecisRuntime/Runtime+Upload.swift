@@ -46,4 +46,13 @@ extension Runtime {
                          state: e.state, attempts: e.attempts, since: e.createdAt, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError,
                          training: e.training)
     }
+
+    /// A supervisor voids a result: a new VOID record supersedes it (the same sample on a plate;
+    /// `resultID` names which there), its unsent outbox entries are held, and the reason is audited.
+    public func voidResult(runID: Int64, resultID: Int64? = nil, supervisor: String, reason: String) throws -> ResultRecord {
+        let who = try Identifiers.validate(supervisor, as: "supervisor id")
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard why.count >= 3 else { throw PrecisError(.input, "a result is voided only with a reason") }
+        return try store.voidResult(runID: runID, resultID: resultID, supervisor: who, reason: why, at: clock())
+    }
 }

@@ -133,19 +133,41 @@ extension Store {
 
     /// Voids the current result of run `runID`: a NEW result row with status VOID that
     /// supersedes it (the original is never changed), and an audit entry with the reason.
-    public func voidResult(runID: Int64, supervisor: String, reason: String, at: Date) throws -> ResultRecord {
+    public func voidResult(runID: Int64, resultID: Int64? = nil, supervisor: String, reason: String, at: Date) throws -> ResultRecord {
         try write { db in
-            guard let currentID = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE run_id = ? ORDER BY id DESC LIMIT 1",
-                                                     arguments: [runID]),
-                  let current = try Self.fetchResult(db, id: currentID) else {
-                throw PrecisError(.notFound, "run \(runID) has no result to void")
+            let current: ResultRecord
+            if let resultID {
+                guard let named = try Self.fetchResult(db, id: resultID), named.runID == runID else {
+                    throw PrecisError(.notFound, "run \(runID) has no result \(resultID)")
+                }
+                if let later = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE supersedes_id = ?", arguments: [resultID]) {
+                    throw PrecisError(.conflict, "result \(resultID) was superseded by result \(later): void the current one")
+                }
+                current = named
+            } else {
+                let samples = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT COALESCE(sample_id, '')) FROM results WHERE run_id = ?",
+                                               arguments: [runID]) ?? 0
+                guard samples <= 1 else {
+                    throw PrecisError(.input, "run \(runID) holds the results of \(samples) samples: name the result to void")
+                }
+                guard let currentID = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE run_id = ? ORDER BY id DESC LIMIT 1",
+                                                         arguments: [runID]),
+                      let newest = try Self.fetchResult(db, id: currentID) else {
+                    throw PrecisError(.notFound, "run \(runID) has no result to void")
+                }
+                current = newest
             }
-            guard current.status != "VOID" else { throw PrecisError(.conflict, "the result of run \(runID) is already void") }
+            guard current.status != "VOID" else { throw PrecisError(.conflict, "result \(current.id) of run \(runID) is already void") }
+            // The void names the same sample, patient, method and specimen: on a plate it replaces
+            // that sample's result, no other.
             let void = NewResult(status: "VOID", analyte: current.analyte,
                                  loinc: Coding(code: current.loincCode, display: current.loincDisplay), concentration: nil,
                                  unit: current.unit, decimals: current.decimals, flags: current.flags, response: current.response,
-                                 analysisJSON: current.analysisJSON, referenceRange: current.referenceRange, reason: reason)
-            let id = try Self.insertResult(db, runID: runID, result: void, at: at, actor: supervisor, supersedes: current.id)
+                                 analysisJSON: current.analysisJSON, referenceRange: current.referenceRange, reason: reason,
+                                 sampleID: current.sampleID, patientID: current.patientID, method: current.method,
+                                 specimen: current.specimen)
+            let id = try Self.insertResult(db, runID: runID, result: void, at: at, actor: supervisor, supersedes: current.id,
+                                           rawDataID: current.rawDataID)
             try Self.audit(db, at: at, actor: supervisor, entity: "result", entityID: String(current.id), action: "voided",
                            detail: ["reason": reason, "run": String(runID), "void_record": String(id)])
             try Self.holdVoided(db, resultID: current.id, supervisor: supervisor, at: at)

@@ -156,4 +156,36 @@ import Testing
         }
         #expect(try runtime.store.runs().isEmpty)
     }
+
+    @Test func voidingOneResultOfAPlateReplacesThatSampleOnly() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.hivRun(runtime)
+        let results = try #require(report.results)
+        do {
+            _ = try runtime.voidResult(runID: report.runId, supervisor: "sup1", reason: "which one?")
+            Issue.record("a plate's void named no result")
+        } catch let error as PrecisError {
+            #expect(error.kind == .input)
+            #expect(error.message.contains("name the result"))
+        }
+        let void = try runtime.voidResult(runID: report.runId, resultID: results[1].resultId, supervisor: "sup1", reason: "mislabelled tube")
+        #expect(void.status == "VOID")
+        #expect(void.sampleID == "S-1002")
+        #expect(void.patientID == "P-2002")
+        #expect(void.supersedesID == results[1].resultId)
+        let listed = try #require(try runtime.results().first?.results)
+        #expect(listed.map(\.sample) == ["S-1001", "S-1002", "S-1003", "S-1004"])
+        #expect(listed.map(\.status) == ["FINAL", "VOID", "FINAL", "FINAL"])
+        let queue = try runtime.queue()
+        #expect(queue.first { $0.sample == "S-1002" }?.state == "failed")       // held: never sent
+        #expect(queue.first { $0.sample == "S-1002" }?.lastError?.contains("voided") == true)
+        #expect(queue.filter { $0.state == "pending" }.map(\.sample) == ["S-1001", "S-1003", "S-1004"])
+        do {
+            _ = try runtime.voidResult(runID: report.runId, resultID: results[1].resultId, supervisor: "sup1", reason: "again")
+            Issue.record("voided twice")
+        } catch let error as PrecisError {
+            #expect(error.kind == .conflict)
+        }
+        #expect(try runtime.store.verifyAudit().problems == [])
+    }
 }
