@@ -35,6 +35,12 @@ public enum ErrorKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// An error with a kind, a one-line message and an optional next step for the user.
+/// A failure that something counts, by name (the kiosk's metrics), beside its kind.
+public enum ErrorCause: String, Sendable, Codable, CaseIterable {
+    /// The host's receive buffer filled: bytes from the device were lost.
+    case receiveOverflow = "receive-overflow"
+}
+
 public struct PrecisError: Error, Sendable, CustomStringConvertible, Equatable {
     /// What kind of failure this is; the runtime decides on this alone.
     public var kind: ErrorKind
@@ -42,12 +48,15 @@ public struct PrecisError: Error, Sendable, CustomStringConvertible, Equatable {
     public var message: String
     /// One line saying what to do next, when there is something to do.
     public var hint: String?
+    /// What exactly went wrong, when something counts it (metrics): never read from `message`.
+    public var cause: ErrorCause?
 
-    /// Makes an error of `kind` saying `message`, with an optional next step.
-    public init(_ kind: ErrorKind, _ message: String, hint: String? = nil) {
+    /// Makes an error of `kind` saying `message`, with an optional next step and cause.
+    public init(_ kind: ErrorKind, _ message: String, hint: String? = nil, cause: ErrorCause? = nil) {
         self.kind = kind
         self.message = message
         self.hint = hint
+        self.cause = cause
     }
 
     /// The message, followed by the hint when there is one.
@@ -58,7 +67,7 @@ public struct PrecisError: Error, Sendable, CustomStringConvertible, Equatable {
 
     /// Returns a copy whose message is prefixed with `context`, keeping kind and hint.
     public func context(_ context: String) -> PrecisError {
-        PrecisError(kind, "\(context): \(message)", hint: hint)
+        PrecisError(kind, "\(context): \(message)", hint: hint, cause: cause)
     }
 }
 

@@ -33,7 +33,7 @@ final class KioskMetrics: @unchecked Sendable {
     func runFinished(_ report: RunReport, seconds: Double) {
         registry.makeCounter(name: "precis_runs_finished_total", labels: [("status", report.status)],
                              help: "Runs this process finished, by status.").increment()
-        if report.error?.message.contains("receive buffer overflowed") == true { overflows.increment() }
+        if report.error?.cause == .receiveOverflow { overflows.increment() }
     }
 
     /// The exposition text, refreshing the store-derived gauges first.

@@ -131,11 +131,14 @@ public struct ErrorSummary: Sendable, Codable, Equatable {
     public var kind: String
     public var message: String
     public var hint: String?
+    /// What exactly went wrong, when it is counted (`receive-overflow`).
+    public var cause: ErrorCause?
 
     init(_ error: PrecisError) {
         kind = error.kind.rawValue
         message = error.message
         hint = error.hint
+        cause = error.cause
     }
 }
 

@@ -54,7 +54,8 @@ extension LibUSBTransport {
                 if lost > 0 {
                     overflowBytes += lost
                     failure = failure ?? PrecisError(.protocol, "\(endpointDescription): receive buffer overflowed, "
-                                                     + "\(overflowBytes) bytes lost", hint: "the host could not keep up")
+                                                     + "\(overflowBytes) bytes lost", hint: "the host could not keep up",
+                                                     cause: .receiveOverflow)
                 }
             case LIBUSB_TRANSFER_TIMED_OUT:
                 break
