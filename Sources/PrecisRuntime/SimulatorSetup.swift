@@ -21,7 +21,8 @@ import PrecisReplay
 /// | `remove-after=N` | pull the cartridge after N SCAN_DATA frames |
 /// | `fault=lamp|motor|temperature` | refuse START_SCAN with that error |
 enum SimulatorSetup {
-    static let families: [DeviceFamily] = [LFRDriver.family, QPCRDriver.family, MethodSCRIPTDriver.family, NPSDriver.family]
+    /// The simulated families: every registered one (`DriverRegistry.families`), in its order.
+    static let families: [DeviceFamily] = DriverRegistry.families.map(\.family)
     /// The options whose value is a file to read (checked against the store's files before any is opened).
     static let fileOptions: Set<String> = ["profile", "input", "wells"]
 
