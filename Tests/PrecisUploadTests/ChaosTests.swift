@@ -39,8 +39,13 @@ import Testing
         let config = try writeConfiguration(centre: centre.url, in: folder, base: 0.1, cap: 1, lease: 1.5)
 
         var dice = Dice(state: 2026)
-        var kills = 0, killsMidWork = 0
-        for _ in 0..<22 {
+        var kills = 0, killsMidWork = 0, rounds = 0
+        // At least 22 kills, and on until 5 of them interrupted delivery: on a loaded machine an
+        // uploader may start too late for a short sleep to catch it working (a fresh-clone CI
+        // run beside two builds once got 3 in 22), so the rounds go on rather than the bound
+        // being loosened; 60 rounds at most.
+        while rounds < 22 || (killsMidWork < 5 && rounds < 60) {
+            rounds += 1
             let process = try uploader(["--loop"], db: db, config: config)
             try await Task.sleep(for: .milliseconds(Int(dice.uniform(300, 1200))))
             kill(process.processIdentifier, SIGKILL)
@@ -50,7 +55,7 @@ import Testing
             // do depends on how late the sleeps wake on a loaded machine, not on Precis.)
             if try !store.outbox(states: ["pending", "in_flight"]).isEmpty { killsMidWork += 1 }
         }
-        #expect(kills >= 20)
+        #expect(kills >= rounds - 2)
         #expect(killsMidWork >= 5, "the kills interrupted delivery \(killsMidWork) times")
 
         let deadline = Date().addingTimeInterval(150)
