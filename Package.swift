@@ -89,7 +89,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Page"), .copy("systemd")]),
         .executableTarget(name: "precis", dependencies: [
-            "PrecisKiosk", "PrecisRuntime", "PrecisCore", "PrecisSignal", "PrecisStore", "PrecisUpload",
+            "PrecisKiosk", "PrecisRuntime", "PrecisCore", "PrecisSignal", "PrecisStore", "PrecisUpload", "PrecisFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

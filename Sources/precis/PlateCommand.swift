@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PrecisCore
+import PrecisFormats
 import PrecisRuntime
 import PrecisSignal
 

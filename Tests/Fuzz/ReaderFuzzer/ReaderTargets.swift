@@ -39,6 +39,15 @@ func fuzzCSV(_ bytes: [UInt8]) {
     precondition(table.columns.count <= CSVTable.maxColumns && table.rows.count < CSVTable.maxRows, "table past its limits")
     precondition(table.rows.allSatisfy { $0.count == table.columns.count }, "a row of another width")
     if let first = table.columns.first { _ = try? table.numbers(first).allSatisfy(\.isFinite) }
+    // The same text as a plate layout (the kiosk's API takes one): what it accepts is a plate of
+    // known wells, pseudonymous sample ids, standards with a positive quantity.
+    if let layout = try? PlateLayout(text: String(decoding: bytes, as: UTF8.self), name: "fuzz.csv") {
+        precondition(!layout.wells.isEmpty && layout.wells.count <= 96, "a layout of \(layout.wells.count) wells")
+        precondition(layout.wells.keys.allSatisfy { RDMLDocument.PlateFormat.plate96.reactionID($0) != nil }, "a well off the plate")
+        precondition(layout.wells.values.allSatisfy { $0.type != "std" || ($0.quantity.map { $0.value > 0 && $0.value.isFinite } ?? false) },
+                     "a standard without a positive quantity")
+        precondition(layout.wells.values.allSatisfy { (try? Identifiers.pseudonym($0.sample, as: "sample")) != nil }, "a sample id that is no code")
+    }
 }
 
 /// `profile`: a line profile CSV. What it accepts has at least two readings at strictly

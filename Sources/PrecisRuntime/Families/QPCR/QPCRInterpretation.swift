@@ -1,5 +1,6 @@
 import Foundation
 import PrecisCore
+import PrecisFormats
 
 /// One of the plate's controls, judged.
 public struct PlateControlCheck: Sendable, Codable, Equatable {
