@@ -161,6 +161,12 @@ public enum Format {
         (c.comparator.map { "\($0) " } ?? "") + number(c.value, decimals: decimals) + " " + c.unit
     }
 
+    /// `12.0 µg/dL`: the concentration with its unit as people read it (`unit.display`); the
+    /// unit stored and sent is the UCUM code (`ug/dL`, `{copies}/mL`).
+    public static func concentration(_ c: Concentration, decimals: Int, shownIn unit: MeasureUnit) -> String {
+        concentration(Concentration(value: c.value, comparator: c.comparator, unit: unit.display), decimals: decimals)
+    }
+
     /// The concentration rounded to `decimals` (what is printed and sent).
     public static func rounded(_ c: Concentration, decimals: Int) -> Concentration {
         var scale = 1.0

@@ -220,8 +220,8 @@ extension Runtime {
         }
         return try order.compactMap { newest[$0] }.map { r in
             let stored = try? JSONDecoder().decode(StoredPlateCall.self, from: Data(r.analysisJSON.utf8))
-            let display: String? = r.status == "INVALID" ? nil : r.coded?.display ?? r.concentration.map {
-                Format.concentration(Concentration(value: $0.value, comparator: $0.comparator, unit: unit?.display ?? $0.unit), decimals: r.decimals)
+            let display: String? = r.status == "INVALID" ? nil : r.coded?.display ?? r.concentration.map { c in
+                unit.map { Format.concentration(c, decimals: r.decimals, shownIn: $0) } ?? Format.concentration(c, decimals: r.decimals)
             }
             return SampleResultSummary(
                 resultId: r.id, sample: r.sampleID ?? run.sampleID, patient: r.patientID, status: r.status, display: display,
@@ -238,9 +238,7 @@ extension Runtime {
             summary.tcRatio = nil
             summary.rawData = try store.rawData(forRun: run.id).map(RawDataSummary.init)
             if let result = try store.result(forRun: run.id), let unit = (try? catalog.assay(run.assay))?.unit {
-                summary.display = result.concentration.map {
-                    Format.concentration(Concentration(value: $0.value, comparator: $0.comparator, unit: unit.display), decimals: result.decimals)
-                }
+                summary.display = result.concentration.map { Format.concentration($0, decimals: result.decimals, shownIn: unit) }
             }
             return summary
         }

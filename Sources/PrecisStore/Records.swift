@@ -47,6 +47,12 @@ public struct NewRawData: Sendable {
         self.complete = complete
         self.summaryJSON = summaryJSON
     }
+
+    /// Raw data kept in the store: its size and SHA-256 are those of `bytes`.
+    public init(kind: RawDataKind, mediaType: String, bytes: Data, complete: Bool, summaryJSON: String) {
+        self.init(kind: kind, mediaType: mediaType, content: bytes, size: bytes.count, sha256: ContentDigest.hex(bytes),
+                  complete: complete, summaryJSON: summaryJSON)
+    }
 }
 
 /// Raw data as stored (without its bytes: `Store.rawDataContent`).

@@ -85,17 +85,11 @@ extension Store {
                             linkReport: String?, at: Date, actor: String) throws -> CompletedRun {
         try write { db in
             try Self.insertTrace(db, runID: id, trace: raw, at: at, actor: actor)
-            let resultID = try Self.insertResult(db, runID: id, result: result, at: at, actor: actor)
-            var outbox: [OutboxEntry] = []
-            for destination in destinations {
-                outbox.append(try Self.enqueue(db, resultID: resultID, destination: destination, at: at))
-            }
+            let completed = try Self.insertQueued(db, runID: id, result: result, rawDataID: nil, destinations: destinations,
+                                                  at: at, actor: actor)
             try Self.setStatus(db, runID: id, to: result.status == "INVALID" ? "INVALID" : "COMPLETED", at: at,
-                               actor: actor, error: nil, linkReport: linkReport, detail: ["result": String(resultID)])
-            guard let stored = try Self.fetchResult(db, id: resultID) else {
-                throw PrecisError(.storage, "result \(resultID) vanished")
-            }
-            return CompletedRun(result: stored, outbox: outbox)
+                               actor: actor, error: nil, linkReport: linkReport, detail: ["result": String(completed.result.id)])
+            return completed
         }
     }
 
@@ -107,25 +101,28 @@ extension Store {
         try write { db in
             var rawIDs: [Int64] = []
             for data in raw { rawIDs.append(try Self.insertRawData(db, runID: id, data: data, at: at, actor: actor)) }
-            var completed: [CompletedRun] = []
-            for result in results {
+            let completed = try results.map { result in
                 let rawID = try result.rawDataIndex.map { index -> Int64 in
                     guard rawIDs.indices.contains(index) else { throw PrecisError(.storage, "a result names raw data \(index) of \(rawIDs.count)") }
                     return rawIDs[index]
                 }
-                let resultID = try Self.insertResult(db, runID: id, result: result, at: at, actor: actor, rawDataID: rawID)
-                var outbox: [OutboxEntry] = []
-                for destination in destinations {
-                    outbox.append(try Self.enqueue(db, resultID: resultID, destination: destination, at: at))
-                }
-                guard let stored = try Self.fetchResult(db, id: resultID) else { throw PrecisError(.storage, "result \(resultID) vanished") }
-                completed.append(CompletedRun(result: stored, outbox: outbox))
+                return try Self.insertQueued(db, runID: id, result: result, rawDataID: rawID, destinations: destinations,
+                                             at: at, actor: actor)
             }
             let valid = results.contains { $0.status != "INVALID" }
             try Self.setStatus(db, runID: id, to: valid ? "COMPLETED" : "INVALID", at: at, actor: actor, error: nil,
                                linkReport: linkReport, detail: ["results": String(results.count), "raw data": String(raw.count)])
             return completed
         }
+    }
+
+    /// Stores one result of a run and queues it for every destination.
+    static func insertQueued(_ db: Database, runID: Int64, result: NewResult, rawDataID: Int64?, destinations: [String],
+                             at: Date, actor: String) throws -> CompletedRun {
+        let resultID = try insertResult(db, runID: runID, result: result, at: at, actor: actor, rawDataID: rawDataID)
+        let outbox = try destinations.map { try enqueue(db, resultID: resultID, destination: $0, at: at) }
+        guard let stored = try fetchResult(db, id: resultID) else { throw PrecisError(.storage, "result \(resultID) vanished") }
+        return CompletedRun(result: stored, outbox: outbox)
     }
 
     /// Ends a run as ABORTED, keeping whatever raw data of its kind arrived.

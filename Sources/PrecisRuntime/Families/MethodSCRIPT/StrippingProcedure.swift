@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PrecisCore
 import PrecisDrivers
@@ -99,8 +98,7 @@ extension Runtime {
         report.referenceRange = assay.referenceRange?.text
         if let c = quantitation.concentration {
             report.concentration = Format.rounded(c, decimals: assay.decimals)
-            report.display = Format.concentration(Concentration(value: c.value, comparator: c.comparator, unit: assay.unit.display),
-                                                  decimals: assay.decimals)
+            report.display = Format.concentration(c, decimals: assay.decimals, shownIn: assay.unit)
         }
         report.outbox = completed.first?.outbox.map(OutboxSummary.init) ?? []
         if let qc = request.qc {
@@ -122,10 +120,8 @@ extension Runtime {
             let fields = [p["da"]?.value] + (0..<3).map { currents.indices.contains($0) ? currents[$0] : nil }
             text += fields.map { $0.map { String($0) } ?? "" }.joined(separator: ",") + "\n"
         }
-        let bytes = Data(text.utf8)
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        return NewRawData(kind: .voltammogram, mediaType: "text/csv", content: bytes, size: bytes.count, sha256: digest,
-                          complete: complete, summaryJSON: json(["points": String(packages.count)]) ?? "{}")
+        return NewRawData(kind: .voltammogram, mediaType: "text/csv", bytes: Data(text.utf8), complete: complete,
+                          summaryJSON: json(["points": String(packages.count)]) ?? "{}")
     }
 }
 

@@ -100,13 +100,17 @@ public enum QPCRInterpretation {
         let positives = target.filter { $0.sampleType == "pos" }
         let low = positiveControl.mean - 3 * positiveControl.sd, high = positiveControl.mean + 3 * positiveControl.sd
         let positiveCqs = positives.map(detected)
+        func positive(_ passed: Bool, _ detail: String) {
+            checks.append(PlateControlCheck(control: "positive control", wells: positives.map(\.well), passed: passed, detail: detail))
+        }
         if positives.isEmpty || positiveCqs.contains(where: { $0 == nil }) {
-            checks.append(PlateControlCheck(control: "positive control", wells: positives.map(\.well), passed: false,
-                                            detail: positives.isEmpty ? "no positive control on the plate" : "the positive control did not amplify"))
+            positive(false, positives.isEmpty ? "no positive control on the plate" : "the positive control did not amplify")
+        } else if quantitative && curve == nil {
+            positive(false, "the positive control cannot be quantified without a standard curve")
         } else {
             let meanCq = mean(positiveCqs.compactMap { $0 })
             let measured: Double, text: String
-            if quantitative, let curve {
+            if let curve {
                 let perML = lot.model.inverse(of: quantity(curve, cq: meanCq)) ?? 0
                 measured = perML > 0 ? log10(perML) : -.infinity
                 text = String(format: "log10 %.2f copies/mL", measured)
@@ -114,9 +118,7 @@ public enum QPCRInterpretation {
                 measured = meanCq
                 text = String(format: "Cq %.2f", meanCq)
             }
-            let ok = measured >= low && measured <= high
-            checks.append(PlateControlCheck(control: "positive control", wells: positives.map(\.well), passed: ok && (!quantitative || curve != nil),
-                                            detail: "\(text), expected \(String(format: "%.2f–%.2f", low, high)) (mean ± 3 SD)"))
+            positive(measured >= low && measured <= high, "\(text), expected \(String(format: "%.2f–%.2f", low, high)) (mean ± 3 SD)")
         }
         let verdict = PlateVerdict(valid: checks.allSatisfy(\.passed), checks: checks, curve: curve)
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PrecisCore
 import PrecisDrivers
@@ -32,7 +31,8 @@ extension Runtime {
         } else {
             layout = try PlateLayout(text: request.layoutText ?? "")
         }
-        // A plate's id names no one (its samples are in the layout, checked there): a date in it is fine.
+        // A plate's id is a code that names no one (its samples are in the layout, checked there as
+        // pseudonyms): it needs no digit, but like every id it holds no date.
         let plateID = try Identifiers.validate(request.sample, as: "plate id")
         if request.patient != nil { throw PrecisError(.input, "a plate's patients are in its layout (column patient), not --patient") }
         let today = Self.calendarDate(clock())
@@ -136,15 +136,13 @@ extension Runtime {
     static func display(_ call: QPCRSampleCall, decimals: Int, unit: MeasureUnit) -> String? {
         guard call.status != "INVALID" else { return nil }
         if let coded = call.coded { return coded.display }
-        return call.concentration.map { Format.concentration(Concentration(value: $0.value, comparator: $0.comparator, unit: unit.display), decimals: decimals) }
+        return call.concentration.map { Format.concentration($0, decimals: decimals, shownIn: unit) }
     }
 
     /// The plate as raw data: its RDML file, whole, with the SHA-256 of its bytes.
     static func rawData(_ document: RDMLDocument, complete: Bool, summary: [String: String]) throws -> NewRawData {
-        let bytes = try document.rdmlFile()
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        return NewRawData(kind: .plateRDML, mediaType: "application/x-rdml", content: bytes, size: bytes.count, sha256: digest,
-                          complete: complete, summaryJSON: json(summary) ?? "{}")
+        NewRawData(kind: .plateRDML, mediaType: "application/x-rdml", bytes: try document.rdmlFile(), complete: complete,
+                   summaryJSON: json(summary) ?? "{}")
     }
 }
 
