@@ -17,6 +17,15 @@ import Testing
         }
     }
 
+    /// Waits for `process` off the cooperative threads: an uploader pass takes seconds, and a
+    /// test blocking one of the two pool threads that long starves the suites running beside it
+    /// (their deliveries time out waiting to be resumed).
+    static func exit(of process: Process) async throws {
+        struct Box: @unchecked Sendable { let process: Process }
+        let box = Box(process: process)
+        try await offCooperativePool { box.process.waitUntilExit() }
+    }
+
     func uploader(_ arguments: [String], db: String, config: String) throws -> Process {
         let process = Process()
         process.executableURL = TestPaths.precis
@@ -49,7 +58,7 @@ import Testing
             let process = try uploader(["--loop"], db: db, config: config)
             try await Task.sleep(for: .milliseconds(Int(dice.uniform(300, 1200))))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try await Self.exit(of: process)
             if process.terminationReason == .uncaughtSignal { kills += 1 }
             // A kill that left work behind interrupted an uploader that was delivering. (How many
             // do depends on how late the sleeps wake on a loaded machine, not on Precis.)
@@ -61,7 +70,7 @@ import Testing
         let deadline = Date().addingTimeInterval(150)
         while try !store.outbox(states: ["pending", "in_flight"]).isEmpty, Date() < deadline {
             let process = try uploader(["--now"], db: db, config: config)
-            process.waitUntilExit()
+            try await Self.exit(of: process)
             try await Task.sleep(for: .milliseconds(300))
         }
         #expect(try store.outbox(states: ["pending", "in_flight", "failed"]).isEmpty, "the outbox did not drain")
