@@ -55,16 +55,41 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     }
 }
 
-/// A coded concept: a LOINC code with its display text.
+/// A coded concept: a LOINC code with its display text, or a code of another system where
+/// LOINC has none (a sequencing run's yield: `Coding.sequencingSystem`).
 public struct Coding: Hashable, Sendable, Codable {
     /// The code, e.g. `1988-5`.
     public var code: String
     /// The human-readable name of the code.
     public var display: String
+    /// The code system's URI; nil: LOINC (`http://loinc.org`).
+    public var system: String?
     /// Makes a coding.
-    public init(code: String, display: String) {
+    public init(code: String, display: String, system: String? = nil) {
         self.code = code
         self.display = display
+        self.system = system
+    }
+
+    /// Precis's own codes for what a sequencing run yields before basecalling (reads,
+    /// estimated bases, read N50, pore occupancy, losses): LOINC has no codes for them.
+    public static let sequencingSystem = "urn:precis:codes:sequencing-run"
+}
+
+/// One part of a result with several values (a sequencing run's yield: its estimated bases,
+/// read N50, pore occupancy and losses beside its reads), sent as FHIR Observation.component
+/// and one more HL7 OBX each.
+public struct ResultComponent: Hashable, Sendable, Codable {
+    public var code: Coding
+    public var value: Double
+    /// The UCUM unit (`{bases}`, `%`).
+    public var unit: String
+    public var decimals: Int
+    public init(code: Coding, value: Double, unit: String, decimals: Int) {
+        self.code = code
+        self.value = value
+        self.unit = unit
+        self.decimals = decimals
     }
 }
 

@@ -31,6 +31,19 @@ public struct AssayDefinition: Sendable, Codable, Equatable {
     public var qpcr: QPCRAssayMethod?
     /// The stripping voltammetry a potentiostat runs (electrochemical assays).
     public var voltammetry: StrippingVoltammetryMethod?
+    /// What a sequencing run's outcome is computed with (sequencing assays).
+    public var sequencing: SequencingAssayMethod?
+}
+
+/// A sequencing run's chemistry, as far as a run's outcome needs it before basecalling: the
+/// kit's translocation speed turns samples inside reads into estimated bases, as MinKNOW
+/// estimates them (bases ≈ samples × speed / sample rate).
+public struct SequencingAssayMethod: Sendable, Codable, Equatable {
+    /// Bases per second through the pore (400 for R10.4.1 with a ligation kit).
+    public var basesPerSecond: Double
+    /// Below this pore occupancy (strand / (strand + open pore) channels, as MinKNOW plots
+    /// it) the run is flagged LOW_OCCUPANCY: a library or flow-cell problem.
+    public var minPoreOccupancy: Double
 }
 
 /// Anodic stripping voltammetry as a MethodSCRIPT script runs it: the analyte is plated into

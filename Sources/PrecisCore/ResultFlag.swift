@@ -20,6 +20,14 @@ public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
     case internalControlFailed = "IC_FAILED"
     /// The sample's replicate wells disagree, or their Cq spread is too wide.
     case replicateSpread = "REPLICATE_SPREAD"
+    /// A sequencing run lost stream packets or sample frames before the host: reads may be cut.
+    case dataLoss = "DATA_LOSS"
+    /// The host's stream ring had no room for packets: samples were dropped on the box.
+    case ringOverflow = "RING_OVERFLOW"
+    /// Stream packets arrived corrupt and were discarded.
+    case corruptPackets = "CORRUPT_PACKETS"
+    /// Few channels held a strand while they had a pore: a library or flow-cell problem.
+    case lowOccupancy = "LOW_OCCUPANCY"
 
     /// Orders flags by their declaration, so lists print the same way every time.
     public static func < (lhs: ResultFlag, rhs: ResultFlag) -> Bool {
@@ -38,6 +46,10 @@ public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
         case .plateControlFailed: "a control of the plate failed: no result of the plate is released, run the plate again"
         case .internalControlFailed: "the internal control failed: extract the sample again"
         case .replicateSpread: "the replicates disagree: repeat the sample"
+        case .dataLoss: "stream packets were lost before the host: some reads are cut where the signal is missing"
+        case .ringOverflow: "the box could not keep up with the sequencer: samples were dropped"
+        case .corruptPackets: "corrupt stream packets were discarded: check the USB cable"
+        case .lowOccupancy: "pore occupancy was low: check the library's concentration and the flow cell"
         }
     }
 }

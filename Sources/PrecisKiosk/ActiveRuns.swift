@@ -135,6 +135,9 @@ final class ActiveRuns: @unchecked Sendable {
                                   reflectance: reflectance.map(Int.init), received: run.received, total: run.total)
             }
             if let batch { hub.publish("trace", batch) }
+        case .channels(let snapshot):
+            let runID = lock.withLock { runs[ticket]?.runId }
+            hub.publish("channels", ChannelsBatch(ticket: ticket, runId: runID, snapshot: snapshot))
         }
     }
 
@@ -184,4 +187,11 @@ final class ActiveRuns: @unchecked Sendable {
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
+}
+
+/// A sequencing run's channel states and totals as the `channels` event carries them.
+struct ChannelsBatch: Encodable {
+    var ticket: String
+    var runId: Int64?
+    var snapshot: SequencingSnapshot
 }

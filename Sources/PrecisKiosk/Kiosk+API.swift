@@ -21,6 +21,8 @@ struct StartRunRequest: Decodable {
     var cartridgeWaitSeconds: Int?
     /// A qPCR plate's layout as CSV (`well,sample,type[,quantity,unit,patient]`); `sample` is then the plate's id.
     var layout: String?
+    /// A sequencing run: seconds of signal to take (default: until the sequencer stops).
+    var durationSeconds: Double?
 }
 
 /// A supervisor's void: the reason, and on a run of several samples the result.
@@ -92,9 +94,13 @@ extension Kiosk {
             throw APIError(400, "a plate's layout is at most 32768 bytes of CSV (\(layout.utf8.count) given)")
         }
         let wait = input.cartridgeWaitSeconds.map { Duration.seconds(min(max($0, 0), 3600)) } ?? configuration.cartridgeWait
-        let run = try await runs.start(RunRequest(device: input.device, assay: input.assay, sample: input.sample,
-                                                  patient: input.patient, lot: input.lot, operatorID: session.operatorID,
-                                                  cartridgeWait: wait, layoutText: input.layout))
+        if let duration = input.durationSeconds, !(duration > 0 && duration <= 86_400) {
+            throw APIError(400, "durationSeconds is a number of seconds above 0 and at most 86400")
+        }
+        var request = RunRequest(device: input.device, assay: input.assay, sample: input.sample, patient: input.patient,
+                                 lot: input.lot, operatorID: session.operatorID, cartridgeWait: wait, layoutText: input.layout)
+        request.duration = input.durationSeconds
+        let run = try await runs.start(request)
         var headers = HTTPFields()
         if let id = run.runId { headers[.location] = "/api/v1/results/\(id)" }
         return try Self.json(run, status: .accepted, headers: headers)

@@ -13,6 +13,7 @@ enum AssayValidation {
         case "lateral-flow-tc-ratio": break
         case "qpcr-standard-curve", "qpcr-qualitative": return try checkQPCR(assay, fail: fail)
         case "stripping-peak-current": return try checkStripping(assay, fail: fail)
+        case "sequencing-run-yield": return try checkSequencing(assay, fail: fail)
         default: throw fail("unknown algorithm '\(assay.algorithm)'")
         }
         guard let scan = assay.scan, let method = assay.lateralFlow else {
@@ -61,6 +62,16 @@ enum AssayValidation {
             throw fail("voltammetry.peakWindow must be an increasing range inside the sweep")
         }
         guard v.step < v.end - v.deposition else { throw fail("voltammetry.step must be smaller than the sweep") }
+    }
+
+    /// A sequencing run's yield: on a sequencer, its codes outside LOINC (which has none for it),
+    /// a translocation speed and an occupancy fraction.
+    static func checkSequencing(_ assay: AssayDefinition, fail: (String) -> PrecisError) throws {
+        guard assay.family == "nps" else { throw fail("algorithm \(assay.algorithm) runs on the nps family, not \(assay.family)") }
+        guard let s = assay.sequencing else { throw fail("a sequencing assay needs 'sequencing'") }
+        guard assay.loinc.system == Coding.sequencingSystem else { throw fail("a sequencing run's yield has no LOINC code: give loinc.system \(Coding.sequencingSystem)") }
+        guard s.basesPerSecond > 0 else { throw fail("sequencing.basesPerSecond must be above 0") }
+        guard (0...1).contains(s.minPoreOccupancy) else { throw fail("sequencing.minPoreOccupancy is a fraction, 0 to 1") }
     }
 
     static func check(_ lot: CalibrationLot, for assay: AssayDefinition, file: String) throws {

@@ -54,6 +54,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var plate: PlateVerdict? = nil
     /// One per patient sample, on a run of several (a plate).
     public var results: [SampleResultSummary]? = nil
+    /// A sequencing run's yield: reads, estimated bases, N50, occupancy, losses.
+    public var sequencing: SequencingOutcome? = nil
 }
 
 /// A result of a run of several samples (a plate has one per patient sample), in a report.

@@ -37,6 +37,12 @@ public struct ResultSummary: Sendable, Codable, Equatable {
     public var results: [SampleResultSummary]? = nil
     /// The raw data kept besides a strip's profile (a plate's RDML), with its digest.
     public var rawData: [RawDataSummary]? = nil
+    /// A sequencing run's yield, as its result recorded it.
+    public var sequencing: SequencingOutcome? = nil
+    /// A sequencing run's flow cell, channels, sample rate and reads file.
+    public var sequencingDetail: SequencingDetail? = nil
+    /// A sequencing run's totals as stored with its reads file (also for an aborted run).
+    public var sequencingTotals: SequencingTotals? = nil
 }
 
 /// Raw data in a list: what it is, its size and SHA-256.
@@ -117,8 +123,8 @@ public struct DeviceListing: Sendable, Codable, Equatable {
 
 extension Runtime {
     /// The newest runs and their results, newest first.
-    public func results(limit: Int = 50) throws -> [ResultSummary] {
-        try store.runs(limit: limit).map(summary)
+    public func results(limit: Int = 50, kind: RunKind? = nil) throws -> [ResultSummary] {
+        try store.runs(limit: limit, kind: kind).map(summary)
     }
 
     /// One run in full; throws `.notFound` for an unknown id.
@@ -232,6 +238,21 @@ extension Runtime {
     }
 
     func summary(_ run: RunRecord) throws -> ResultSummary {
+        if run.kind == .sequencing {
+            var summary = try stripSummary(run)
+            summary.kind = run.kind.rawValue
+            summary.tcRatio = nil
+            let raw = try store.rawData(forRun: run.id)
+            summary.rawData = raw.map(RawDataSummary.init)
+            summary.sequencingDetail = try store.sequencingDetail(runID: run.id)
+            summary.sequencingTotals = raw.first { $0.kind == .reads }
+                .flatMap { try? JSONDecoder().decode(ReadsSummary.self, from: Data($0.summaryJSON.utf8)).totals }
+            if let result = try store.result(forRun: run.id) {
+                summary.sequencing = try? JSONDecoder().decode(SequencingOutcome.self, from: Data(result.analysisJSON.utf8))
+                summary.display = result.concentration.map { "\(Int($0.value)) reads" }
+            }
+            return summary
+        }
         if run.kind == .voltammetry {
             var summary = try stripSummary(run)
             summary.kind = run.kind.rawValue

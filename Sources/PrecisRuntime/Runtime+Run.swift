@@ -29,6 +29,10 @@ public struct RunRequest: Sendable {
     public var layout: URL?
     /// The layout as CSV text instead of a file (the kiosk's API).
     public var layoutText: String?
+    /// A sequencing run: seconds of signal to take (nil: until the sequencer's playback ends).
+    public var duration: Double?
+    /// A sequencing run: set to end it cleanly (reads in progress ended, the file finished).
+    public var stop = StopRequest()
 
     /// Makes a request.
     public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
@@ -80,6 +84,8 @@ public enum RunEvent: Sendable {
     case readings(first: Int, positionsUM: [Int], reflectance: [UInt16])
     /// The strip is read; analysing.
     case analysing
+    /// A sequencing run's channel states and totals (every 100 ms).
+    case channels(SequencingSnapshot)
 }
 
 extension Runtime {
@@ -90,6 +96,7 @@ extension Runtime {
         _ = try Identifiers.validate(request.operatorID, as: "operator id")
         let assay = try catalog.assay(request.assay)
         if assay.family == QPCRDriver.family { return try await runQPCRAssay(request, assay: assay, events: events) }
+        if assay.family == NPSDriver.family { return try await runSequencingAssay(request, assay: assay, events: events) }
         let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
         let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
         if assay.family == MethodSCRIPTDriver.family {

@@ -55,13 +55,13 @@ public final class Runtime: Sendable {
     /// Marks ABORTED every RUNNING run whose process is gone (power cut, crash, SIGKILL),
     /// keeping what raw data it stored. Runs of live processes are left alone.
     public func recoverInterruptedRuns() throws {
+        try recoverInterruptedSequencingRuns()   // first: their reads files are finished before the run is closed
         for run in try store.runsStillRunning() where !Self.isAlive(owner: run.owner) {
             let error = PrecisError(.other, "Precis stopped during the run (power cut, crash or kill)",
                                     hint: "repeat the run with a new cartridge")
             try store.abortRun(run.id, error: error, partial: nil, linkReport: nil, at: clock())
             logger.warning("run \(run.id) was left RUNNING by \(run.owner); recorded as ABORTED")
         }
-        try recoverInterruptedSequencingRuns()
     }
 
     /// Whether the process named by a run's owner still runs (see `RunOwner.isAlive`; a run

@@ -8,6 +8,7 @@ import GRDB
 enum AuditedKind: String, CaseIterable, Sendable {
     case instrument, calibration, `operator`, run, rawTrace = "raw-trace", result, outbox
     case sequencingRun = "sequencing-run", qc, qcLockout = "qc-lockout", rawData = "raw-data"
+    case sequencingDetail = "sequencing-detail"
 
     /// The table holding it.
     var table: String {
@@ -23,6 +24,7 @@ enum AuditedKind: String, CaseIterable, Sendable {
         case .qc: "qc_runs"
         case .qcLockout: "qc_lockouts"
         case .rawData: "raw_data"
+        case .sequencingDetail: "sequencing_details"
         }
     }
 
@@ -31,7 +33,8 @@ enum AuditedKind: String, CaseIterable, Sendable {
         switch self {
         case .rawTrace: "raw trace"
         case .outbox: "outbox entry"
-        case .sequencingRun: "sequencing run"
+        case .sequencingRun: "sequencing run (before schema v9)"
+        case .sequencingDetail: "sequencing detail"
         case .qc: "QC run"
         case .qcLockout: "QC lockout"
         case .rawData: "raw data"
@@ -63,6 +66,7 @@ enum AuditedKind: String, CaseIterable, Sendable {
                           "acknowledged_by", "reason"]
         case .rawData: ["id", "run_id", "kind", "media_type", "content", "path", "size", "sha256", "complete", "summary",
                         "created_at"]
+        case .sequencingDetail: ["id", "flow_cell_id", "channels", "sample_rate", "reads_path", "migrated_from"]
         }
     }
 }
@@ -70,7 +74,8 @@ enum AuditedKind: String, CaseIterable, Sendable {
 extension AuditedKind {
     /// Columns added to a table after scheme c1 was fixed, each with the value every row had
     /// when it was added (`training` 0, migration v6; a run's `kind` 'strip' and a result's
-    /// sample, coded value, method and raw data NULL, migration v8). Such a column enters the
+    /// sample, coded value, method and raw data NULL, migration v8; its code system and
+    /// components NULL, v9). Such a column enters the
     /// digest as a field only when it holds something else, so every digest recorded before
     /// the column existed stays what it was, and changing the column afterwards changes the
     /// digest like any other field.
@@ -79,7 +84,7 @@ extension AuditedKind {
         case .run: [("training", 0.databaseValue), ("kind", "strip".databaseValue)]
         case .sequencingRun: [("training", 0.databaseValue)]
         case .result: ["sample_id", "patient_id", "value_system", "value_code", "value_display", "method", "specimen_type",
-                        "raw_data_id"]
+                        "raw_data_id", "code_system", "components"]
             .map { ($0, DatabaseValue.null) }
         default: []
         }

@@ -14,6 +14,7 @@ enum Migrations {
         migrator.registerMigration("v6-training-runs", migrate: v6)
         migrator.registerMigration("v7-signin-unknown-tally", migrate: v7)
         migrator.registerMigration("v8-run-kinds-raw-data-coded-results", migrate: v8)
+        migrator.registerMigration("v9-sequencing-runs-in-runs", migrate: v9)
         return migrator
     }
 
@@ -306,6 +307,45 @@ enum Migrations {
             ALTER TABLE results ADD COLUMN specimen_type TEXT;    -- system|code|display (HL70487 or SCT); NULL: serum
             ALTER TABLE results ADD COLUMN raw_data_id INTEGER REFERENCES raw_data(id);
             CREATE INDEX runs_kind ON runs(kind, id);
+            """)
+    }
+
+    /// Sequencing runs are runs (kind `sequencing`) with their results and raw data like any
+    /// other: what only a sequencing run has (flow cell, channels, sample rate, where the reads
+    /// go) is in `sequencing_details`, keyed by the run's id and written once at its start;
+    /// the reads file is raw data (by path, size and SHA-256) and its totals that raw data's
+    /// summary. A result may be coded outside LOINC (`code_system`) and have components.
+    ///
+    /// Each sequencing run stored before is copied into `runs` with its details and its reads
+    /// file as raw data (hashed now if the file is still there), each copy audited as migrated
+    /// from its old row; the old rows stay as they were, frozen, so that the audit rows that
+    /// recorded them still verify. No result is made for them: a past run was never meant to
+    /// be sent, and migrating must not send anything.
+    private static func v9(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE sequencing_details (
+                id INTEGER PRIMARY KEY REFERENCES runs(id),   -- the run's id
+                flow_cell_id TEXT,
+                channels INTEGER NOT NULL,
+                sample_rate REAL NOT NULL,
+                reads_path TEXT NOT NULL,         -- the BLOW5 file (.partial until finished)
+                migrated_from INTEGER UNIQUE REFERENCES sequencing_runs(id)
+            );
+            CREATE TRIGGER sequencing_details_never_updated BEFORE UPDATE ON sequencing_details
+                BEGIN SELECT RAISE(ABORT, 'a run''s sequencing details are written once'); END;
+            CREATE TRIGGER sequencing_details_never_deleted BEFORE DELETE ON sequencing_details
+                BEGIN SELECT RAISE(ABORT, 'a run''s sequencing details are never deleted'); END;
+            ALTER TABLE results ADD COLUMN code_system TEXT;      -- NULL: LOINC
+            ALTER TABLE results ADD COLUMN components TEXT;       -- JSON [ResultComponent], NULL: none
+            """)
+        try Store.moveSequencingRunsIntoRuns(db, at: Date())
+        try db.execute(sql: """
+            CREATE TRIGGER sequencing_runs_frozen_insert BEFORE INSERT ON sequencing_runs
+                BEGIN SELECT RAISE(ABORT, 'sequencing runs are kept in runs since schema v9'); END;
+            CREATE TRIGGER sequencing_runs_frozen_update BEFORE UPDATE ON sequencing_runs
+                BEGIN SELECT RAISE(ABORT, 'sequencing runs are kept in runs since schema v9'); END;
+            CREATE TRIGGER sequencing_runs_frozen_delete BEFORE DELETE ON sequencing_runs
+                BEGIN SELECT RAISE(ABORT, 'sequencing runs are kept in runs since schema v9'); END;
             """)
     }
 }

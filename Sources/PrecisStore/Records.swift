@@ -93,12 +93,15 @@ public struct NewRun: Sendable {
     public var training: Bool
     /// What the run is.
     public var kind: RunKind
+    /// A sequencing run's flow cell, channels and reads file (stored with the run, once).
+    public var sequencing: SequencingDetail?
 
     /// Makes a new run.
     public init(sampleID: String, patientID: String?, assay: String, instrument: DeviceIdentity, endpoint: String,
                 calibrationID: Int64?, cartridgeID: String?, operatorID: String, owner: String, training: Bool = false,
-                kind: RunKind = .strip) {
+                kind: RunKind = .strip, sequencing: SequencingDetail? = nil) {
         self.kind = kind
+        self.sequencing = sequencing
         self.sampleID = sampleID
         self.patientID = patientID
         self.assay = assay
@@ -167,12 +170,16 @@ public struct NewResult: Sendable {
     public var rawDataIndex: Int?
     /// The specimen it was measured in; nil: serum.
     public var specimen: SpecimenType?
+    /// Its further values (a sequencing run's bases, N50, occupancy, losses).
+    public var components: [ResultComponent]?
 
     /// Makes a result.
     public init(status: String, analyte: String, loinc: Coding, concentration: Concentration?, unit: String,
                 decimals: Int, flags: [ResultFlag], response: Double?, analysisJSON: String,
                 referenceRange: String?, reason: String?, sampleID: String? = nil, patientID: String? = nil,
-                coded: CodedValue? = nil, method: String? = nil, rawDataIndex: Int? = nil, specimen: SpecimenType? = nil) {
+                coded: CodedValue? = nil, method: String? = nil, rawDataIndex: Int? = nil, specimen: SpecimenType? = nil,
+                components: [ResultComponent]? = nil) {
+        self.components = components
         self.sampleID = sampleID
         self.patientID = patientID
         self.coded = coded
@@ -219,6 +226,10 @@ public struct ResultRecord: Sendable, Codable, Equatable {
     public var method: String? = nil
     public var specimen: SpecimenType? = nil
     public var rawDataID: Int64? = nil
+    /// The code system of `loincCode` when it is not LOINC (a sequencing run's yield).
+    public var codeSystem: String? = nil
+    /// Further values of the result, each coded.
+    public var components: [ResultComponent]? = nil
 }
 
 /// One delivery of one result to one destination.

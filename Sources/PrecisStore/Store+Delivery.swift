@@ -34,6 +34,8 @@ public struct ResultPackage: Sendable, Equatable {
     /// The audit chain's head when the package was put together: the delivery carries it,
     /// and once the destination takes the delivery the store keeps it as acknowledged.
     public var auditHead: AuditHead?
+    /// The raw data the result came from, when it names one (a sequencing run's reads file).
+    public var rawData: RawDataRecord? = nil
 
     /// The result's sample: its own on a run of several (a plate), else the run's.
     public var sampleID: String { result.sampleID ?? run.sampleID }
@@ -161,8 +163,9 @@ extension Store {
             let lot = try run.calibrationID.flatMap { id in
                 try Row.fetchOne(db, sql: "SELECT lot, version FROM calibrations WHERE id = ?", arguments: [id])
             }.map { ($0["lot"] as String, $0["version"] as Int) }
+            let raw = try result.rawDataID.flatMap { id in try Self.fetchRawData(db, runID: run.id).first { $0.id == id } }
             return ResultPackage(entry: entry, run: run, result: result, instrument: instrument, lot: lot,
-                                 auditHead: try Self.sentHead(db, outboxID: entry.id) ?? Self.auditHead(db))
+                                 auditHead: try Self.sentHead(db, outboxID: entry.id) ?? Self.auditHead(db), rawData: raw)
         }
     }
 

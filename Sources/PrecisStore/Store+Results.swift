@@ -35,14 +35,16 @@ extension Store {
         try db.execute(sql: """
             INSERT INTO results (uid, run_id, supersedes_id, status, analyte, loinc_code, loinc_display, value, comparator,
                                  unit, decimals, flags, response, analysis, reference_range, reason, created_at,
-                                 sample_id, patient_id, value_system, value_code, value_display, method, specimen_type, raw_data_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 sample_id, patient_id, value_system, value_code, value_display, method, specimen_type, raw_data_id,
+                                 code_system, components)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [uid, runID, supersedes, result.status, result.analyte, result.loinc.code, result.loinc.display,
                              result.concentration?.value, result.concentration?.comparator, result.unit, result.decimals,
                              result.flags.map(\.rawValue).joined(separator: ","), result.response, result.analysisJSON,
                              result.referenceRange, result.reason, Timestamp.string(at),
                              result.sampleID, result.patientID, result.coded?.system, result.coded?.code, result.coded?.display,
-                             result.method, result.specimen.map { "\($0.system)|\($0.code)|\($0.display)" }, rawDataID])
+                             result.method, result.specimen.map { "\($0.system)|\($0.code)|\($0.display)" }, rawDataID,
+                             result.loinc.system, try result.components.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
         let id = db.lastInsertedRowID
         var detail = ["run": String(runID), "status": result.status,
                       "flags": result.flags.map(\.rawValue).joined(separator: ",")]
@@ -60,9 +62,13 @@ extension Store {
     }
 
     /// The newest runs first, at most `limit`.
-    public func runs(limit: Int = 50) throws -> [RunRecord] {
+    public func runs(limit: Int = 50, kind: RunKind? = nil) throws -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.runRecord)
+            guard let kind else {
+                return try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.runRecord)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE kind = ? ORDER BY id DESC LIMIT ?",
+                                    arguments: [kind.rawValue, limit]).map(Self.runRecord)
         }
     }
 
@@ -91,7 +97,10 @@ extension Store {
 
     /// The run's raw data (besides a strip's profile), oldest first, without the bytes.
     public func rawData(forRun runID: Int64) throws -> [RawDataRecord] {
-        try read { db in
+        try read { db in try Self.fetchRawData(db, runID: runID) }
+    }
+
+    static func fetchRawData(_ db: Database, runID: Int64) throws -> [RawDataRecord] {
             try Row.fetchAll(db, sql: """
                 SELECT id, run_id, kind, media_type, path, size, sha256, complete, summary, created_at FROM raw_data
                 WHERE run_id = ? ORDER BY id
@@ -101,7 +110,6 @@ extension Store {
                                      mediaType: row["media_type"], path: row["path"], size: row["size"], sha256: row["sha256"],
                                      complete: row["complete"], summaryJSON: row["summary"], createdAt: row["created_at"])
             }
-        }
     }
 
     /// The bytes of raw data `id` kept in the store (nil when kept in a file, or no such row).
@@ -158,7 +166,8 @@ extension Store {
             reason: row["reason"], createdAt: row["created_at"], sampleID: row["sample_id"], patientID: row["patient_id"],
             coded: (row["value_code"] as String?).map { CodedValue(system: row["value_system"] ?? "", code: $0, display: row["value_display"] ?? $0) },
             method: row["method"], specimen: (row["specimen_type"] as String?).flatMap(Self.specimenType),
-            rawDataID: row["raw_data_id"])
+            rawDataID: row["raw_data_id"], codeSystem: row["code_system"],
+            components: (row["components"] as String?).flatMap { try? JSONDecoder().decode([ResultComponent].self, from: Data($0.utf8)) })
     }
 
     static func specimenType(_ text: String) -> SpecimenType? {

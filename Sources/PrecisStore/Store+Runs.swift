@@ -64,6 +64,9 @@ extension Store {
             if run.training { detail["training"] = "simulated or replayed" }
             try Self.audit(db, at: at, actor: run.operatorID, entity: "run", entityID: String(id), action: "started",
                            detail: detail)
+            if let sequencing = run.sequencing {
+                try Self.insertSequencingDetail(db, runID: id, sequencing, at: at, actor: run.operatorID)
+            }
             guard let record = try Self.fetchRun(db, id: id) else { throw PrecisError(.storage, "run \(id) vanished") }
             return record
         }

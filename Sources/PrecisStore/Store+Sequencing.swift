@@ -1,35 +1,29 @@
+import Crypto
 import Foundation
 import GRDB
 import PrecisCore
 
-/// A sequencing run as the store keeps it.
-public struct SequencingRunRecord: Sendable, Codable, Equatable {
-    /// Row id.
-    public var id: Int64
-    /// Globally unique id (also the BLOW5 header's `precis_run_id`).
-    public var uid: String
-    /// Pseudonymous sample id.
-    public var sampleID: String
-    /// `nps:SERIAL`.
-    public var instrumentID: String
+/// What only a sequencing run has, written once when it starts (`sequencing_details`): the
+/// run itself is a row of `runs` (kind `sequencing`) like every other.
+public struct SequencingDetail: Sendable, Codable, Equatable {
     /// The flow cell.
     public var flowCellID: String?
-    /// RUNNING, COMPLETED or ABORTED.
-    public var status: String
-    /// When it started and ended (ISO 8601).
-    public var startedAt: String
-    /// When it ended.
-    public var endedAt: String?
-    /// The BLOW5 file with the reads.
+    /// Channels streamed.
+    public var channels: Int
+    /// Samples per second per channel.
+    public var sampleRate: Double
+    /// The BLOW5 (or SLOW5) file the reads go to; `.partial` beside it until it is finished.
     public var readsPath: String
-    /// Totals.
-    public var totals: SequencingTotals
-    /// Comma-separated flags (data-loss, overflow, corrupt-packets).
-    public var flags: String
-    /// Why it was aborted.
-    public var errorMessage: String?
-    /// A run on a simulated or replayed sequencer: its reads are not a patient's.
-    public var training: Bool = false
+    /// The row of the old `sequencing_runs` table it was copied from (schema v9), if any.
+    public var migratedFrom: Int64?
+
+    public init(flowCellID: String?, channels: Int, sampleRate: Double, readsPath: String, migratedFrom: Int64? = nil) {
+        self.flowCellID = flowCellID
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.readsPath = readsPath
+        self.migratedFrom = migratedFrom
+    }
 }
 
 /// What a sequencing run produced and lost.
@@ -54,92 +48,149 @@ public struct SequencingTotals: Sendable, Codable, Equatable {
     public init() {}
 
     /// The run's flags: what a reader of the data must know.
-    public var flags: [String] {
-        var flags: [String] = []
-        if lostPackets > 0 || lostFrames > 0 { flags.append("data-loss") }
-        if ringOverflows > 0 { flags.append("overflow") }
-        if corruptPackets > 0 { flags.append("corrupt-packets") }
+    public var flags: [ResultFlag] {
+        var flags: [ResultFlag] = []
+        if lostPackets > 0 || lostFrames > 0 { flags.append(.dataLoss) }
+        if ringOverflows > 0 { flags.append(.ringOverflow) }
+        if corruptPackets > 0 { flags.append(.corruptPackets) }
         return flags
     }
 }
 
+/// The summary a sequencing run's reads file is stored with (raw data of kind `reads`).
+public struct ReadsSummary: Sendable, Codable, Equatable {
+    /// `blow5` or `slow5`.
+    public var format: String
+    public var totals: SequencingTotals
+    /// Seconds of signal taken.
+    public var seconds: Double?
+    /// Set when the file was not there to hash when the run was migrated (schema v9).
+    public var missingAtMigration: Bool?
+
+    public init(format: String, totals: SequencingTotals, seconds: Double?) {
+        self.format = format
+        self.totals = totals
+        self.seconds = seconds
+    }
+}
+
+/// A file's size and SHA-256, read in 1 MiB pieces (a reads file may be tens of gigabytes).
+public enum FileDigest {
+    /// The size and hex SHA-256 of the file at `path`, or nil when there is no such file.
+    public static func sha256(path: String) throws -> (size: Int, sha256: String)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += chunk.count
+        }
+        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+}
+
 extension Store {
-    /// Starts a sequencing run: a RUNNING row and its audit entry.
-    public func beginSequencingRun(sampleID: String, instrument: DeviceIdentity, endpoint: String, channels: Int,
-                                   sampleRate: Double, operatorID: String, owner: String, readsPath: String,
-                                   training: Bool = false, at: Date) throws -> SequencingRunRecord {
-        try write { db in
-            let uid = UUID().uuidString.lowercased()
-            try db.execute(sql: """
-                INSERT INTO sequencing_runs (uid, sample_id, instrument_id, endpoint, flow_cell_id, channels, sample_rate,
-                                             operator, owner, status, started_at, reads_path, training)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)
-                """, arguments: [uid, sampleID, instrument.instrumentID, endpoint, instrument.instrumentCalibrationID, channels,
-                                 sampleRate, operatorID, owner, Timestamp.string(at), readsPath, training])
-            let id = db.lastInsertedRowID
-            try Self.audit(db, at: at, actor: operatorID, entity: "sequencing-run", entityID: String(id), action: "started",
-                           detail: ["sample": sampleID, "instrument": instrument.instrumentID, "reads": readsPath])
-            return try Self.fetchSequencingRun(db, id: id)!
-        }
+    /// The sequencing details of run `id`, or nil (not a sequencing run).
+    public func sequencingDetail(runID id: Int64) throws -> SequencingDetail? {
+        try read { db in try Self.fetchSequencingDetail(db, runID: id) }
     }
 
-    /// Ends a sequencing run as COMPLETED, or ABORTED with the error; its totals and flags are kept.
-    public func finishSequencingRun(_ id: Int64, totals: SequencingTotals, error: PrecisError?, readsPath: String,
-                                    at: Date) throws -> SequencingRunRecord {
-        try write { db in
-            guard let run = try Self.fetchSequencingRun(db, id: id) else { throw PrecisError(.storage, "no sequencing run \(id)") }
-            guard run.status == "RUNNING" else { throw PrecisError(.storage, "sequencing run \(id) already ended \(run.status)") }
-            let status = error == nil ? "COMPLETED" : "ABORTED"
-            try db.execute(sql: """
-                UPDATE sequencing_runs SET status = ?, ended_at = ?, reads_path = ?, reads = ?, samples = ?, read_samples = ?,
-                    events = ?, lost_packets = ?, lost_frames = ?, corrupt_packets = ?, ring_overflows = ?, flags = ?,
-                    error_kind = ?, error_message = ? WHERE id = ?
-                """, arguments: [status, Timestamp.string(at), readsPath, totals.reads, totals.samples, totals.readSamples,
-                                 totals.events, totals.lostPackets, totals.lostFrames, totals.corruptPackets,
-                                 totals.ringOverflows, totals.flags.joined(separator: ","), error.map { "\($0.kind)" },
-                                 error?.message, id])
-            var detail = ["reads": String(totals.reads), "flags": totals.flags.joined(separator: ","), "file": readsPath]
-            if let error { detail["error"] = error.message }
-            try Self.audit(db, at: at, actor: "system", entity: "sequencing-run", entityID: String(id),
-                           action: "status RUNNING -> \(status)", detail: detail)
-            return try Self.fetchSequencingRun(db, id: id)!
-        }
-    }
-
-    /// Sequencing runs by status, and the totals of every stored run (for metrics).
+    /// Sequencing runs by status, and the totals their reads files were stored with (for metrics).
     public func sequencingSummary() throws -> (runsByStatus: [String: Int], totals: SequencingTotals) {
         try read { db in
             var byStatus: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM sequencing_runs GROUP BY status") {
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs WHERE kind = 'sequencing' GROUP BY status") {
                 byStatus[row["status"]] = row["n"]
             }
-            // The sums under the columns' own names, read as one run's totals are.
-            let sums = ["reads", "samples", "read_samples", "events", "lost_packets", "lost_frames", "corrupt_packets",
-                        "ring_overflows"].map { "COALESCE(SUM(\($0)),0) AS \($0)" }.joined(separator: ", ")
-            let t = try Row.fetchOne(db, sql: "SELECT \(sums) FROM sequencing_runs").map(Self.totals) ?? SequencingTotals()
-            return (byStatus, t)
+            var totals = SequencingTotals()
+            let summaries = try String.fetchCursor(db, sql: """
+                SELECT d.summary FROM raw_data d JOIN runs r ON r.id = d.run_id WHERE r.kind = 'sequencing' AND d.kind = 'reads'
+                """)
+            while let text = try summaries.next() {
+                guard let t = try? JSONDecoder().decode(ReadsSummary.self, from: Data(text.utf8)).totals else { continue }
+                totals.reads += t.reads
+                totals.samples += t.samples
+                totals.readSamples += t.readSamples
+                totals.events += t.events
+                totals.lostPackets += t.lostPackets
+                totals.lostFrames += t.lostFrames
+                totals.corruptPackets += t.corruptPackets
+                totals.ringOverflows += t.ringOverflows
+            }
+            return (byStatus, totals)
         }
     }
 
-    /// Sequencing runs still marked RUNNING (to recover those whose process died).
-    public func sequencingRunsStillRunning() throws -> [(run: SequencingRunRecord, owner: String)] {
+    /// Sequencing runs still marked RUNNING, with their details (to recover those whose process died).
+    public func sequencingRunsStillRunning() throws -> [(run: RunRecord, detail: SequencingDetail)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sequencing_runs WHERE status = 'RUNNING'").map { (Self.sequencingRun($0), $0["owner"]) }
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'RUNNING' AND kind = 'sequencing' ORDER BY id")
+                .compactMap { row in
+                    let run = Self.runRecord(row)
+                    return try Self.fetchSequencingDetail(db, runID: run.id).map { (run, $0) }
+                }
         }
     }
 
-    /// Sequencing runs, newest first.
-    public func sequencingRuns(limit: Int = 50) throws -> [SequencingRunRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sequencing_runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.sequencingRun)
+    static func insertSequencingDetail(_ db: Database, runID: Int64, _ detail: SequencingDetail, at: Date, actor: String,
+                                       action: String = "stored") throws {
+        try db.execute(sql: """
+            INSERT INTO sequencing_details (id, flow_cell_id, channels, sample_rate, reads_path, migrated_from)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, detail.flowCellID, detail.channels, detail.sampleRate, detail.readsPath, detail.migratedFrom])
+        try audit(db, at: at, actor: actor, entity: "sequencing-detail", entityID: String(runID), action: action,
+                  detail: ["reads": detail.readsPath, "channels": String(detail.channels)])
+    }
+
+    static func fetchSequencingDetail(_ db: Database, runID: Int64) throws -> SequencingDetail? {
+        try Row.fetchOne(db, sql: "SELECT * FROM sequencing_details WHERE id = ?", arguments: [runID]).map {
+            SequencingDetail(flowCellID: $0["flow_cell_id"], channels: $0["channels"], sampleRate: $0["sample_rate"],
+                             readsPath: $0["reads_path"], migratedFrom: $0["migrated_from"])
         }
     }
 
-    static func fetchSequencingRun(_ db: Database, id: Int64) throws -> SequencingRunRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM sequencing_runs WHERE id = ?", arguments: [id]).map(sequencingRun)
+    /// Schema v9: every row of the old `sequencing_runs` becomes a run of kind `sequencing` with
+    /// its details and its reads file as raw data, each audited as migrated from the old row
+    /// (which is left as it was, and audited as copied, so the rows that recorded it verify).
+    static func moveSequencingRunsIntoRuns(_ db: Database, at: Date) throws {
+        let actor = "migration v9"
+        for old in try Row.fetchAll(db, sql: "SELECT * FROM sequencing_runs ORDER BY id") {
+            let oldID: Int64 = old["id"]
+            let status: String = old["status"]
+            try db.execute(sql: """
+                INSERT INTO runs (uid, sample_id, patient_id, assay, instrument_id, endpoint, calibration_id, cartridge_id,
+                                  operator, owner, status, started_at, ended_at, error_kind, error_message, link_report,
+                                  training, kind)
+                VALUES (?, ?, NULL, 'nanopore-run', ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'sequencing')
+                """, arguments: [old["uid"], old["sample_id"], old["instrument_id"], old["endpoint"], old["operator"],
+                                 old["owner"], status, old["started_at"], old["ended_at"], old["error_kind"],
+                                 old["error_message"], old["training"]])
+            let runID = db.lastInsertedRowID
+            try audit(db, at: at, actor: actor, entity: "run", entityID: String(runID),
+                      action: "migrated from sequencing run \(oldID)", detail: ["sample": old["sample_id"], "status": status])
+            let path: String = old["reads_path"]
+            try insertSequencingDetail(db, runID: runID, SequencingDetail(
+                flowCellID: old["flow_cell_id"], channels: old["channels"], sampleRate: old["sample_rate"], readsPath: path,
+                migratedFrom: oldID), at: at, actor: actor, action: "migrated from sequencing run \(oldID)")
+            // A run still RUNNING has no finished file yet: recovery finishes it and stores the raw data then.
+            if status != "RUNNING" {
+                var summary = ReadsSummary(format: path.hasSuffix(".slow5") ? "slow5" : "blow5", totals: totals(old),
+                                           seconds: nil)
+                let digest = try FileDigest.sha256(path: path)
+                if digest == nil { summary.missingAtMigration = true }
+                let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+                _ = try insertRawData(db, runID: runID, data: NewRawData(
+                    kind: .reads, mediaType: "application/octet-stream", content: nil, path: path, size: digest?.size ?? 0,
+                    sha256: digest?.sha256 ?? "", complete: status == "COMPLETED" && digest != nil, summaryJSON: json),
+                    at: at, actor: actor)
+            }
+            try audit(db, at: at, actor: actor, entity: "sequencing-run", entityID: String(oldID),
+                      action: "copied to run \(runID)", detail: ["run": String(runID)])
+        }
     }
 
-    /// A row's totals columns.
+    /// An old `sequencing_runs` row's totals columns.
     static func totals(_ row: Row) -> SequencingTotals {
         var totals = SequencingTotals()
         totals.reads = row["reads"]
@@ -151,12 +202,5 @@ extension Store {
         totals.corruptPackets = row["corrupt_packets"]
         totals.ringOverflows = row["ring_overflows"]
         return totals
-    }
-
-    static func sequencingRun(_ row: Row) -> SequencingRunRecord {
-        SequencingRunRecord(id: row["id"], uid: row["uid"], sampleID: row["sample_id"], instrumentID: row["instrument_id"],
-                                   flowCellID: row["flow_cell_id"], status: row["status"], startedAt: row["started_at"],
-                                   endedAt: row["ended_at"], readsPath: row["reads_path"], totals: totals(row), flags: row["flags"],
-                                   errorMessage: row["error_message"], training: row["training"])
     }
 }

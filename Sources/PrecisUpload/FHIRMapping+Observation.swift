@@ -24,7 +24,8 @@ extension FHIRMapping {
             ("status", status(r)),
             ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category",
                                          "code": "laboratory", "display": "Laboratory"]]]]),
-            ("code", ["coding": [["system": .string(loinc), "code": .string(r.loincCode), "display": .string(r.loincDisplay)]],
+            ("code", ["coding": [["system": .string(r.codeSystem ?? loinc), "code": .string(r.loincCode),
+                                  "display": .string(r.loincDisplay)]],
                       "text": .string(r.analyte)]),
             ("subject", subject(p, sender: sender)),
             ("effectiveDateTime", .string(p.run.startedAt)),
@@ -52,10 +53,26 @@ extension FHIRMapping {
                 "text": .string(r.reason ?? "no valid result"),
             ]))
         }
+        if let components = r.components, !components.isEmpty, r.status != "INVALID" {
+            members.append(("component", .array(components.map(component))))
+        }
+        if readsFile(p) != nil {
+            members.append(("derivedFrom", [["reference": .string("urn:uuid:\(ids.document)")]]))
+        }
         if !r.flags.isEmpty {
             members.append(("note", [["text": .string("Precis flags: " + r.flags.map(\.rawValue).joined(separator: ", "))]]))
         }
         return .object(members)
+    }
+
+    /// One further value of a result (a sequencing run's bases, N50, occupancy, losses), in UCUM.
+    static func component(_ c: ResultComponent) -> JSONValue {
+        let value = Double(String(format: "%.\(c.decimals)f", c.value)) ?? c.value
+        return [
+            "code": ["coding": [["system": .string(c.code.system ?? loinc), "code": .string(c.code.code),
+                                 "display": .string(c.code.display)]], "text": .string(c.code.display)],
+            "valueQuantity": ["value": .number(value), "unit": .string(c.unit), "system": .string(ucum), "code": .string(c.unit)],
+        ]
     }
 
     /// v3 ObservationInterpretation codes for the flags that have one.
@@ -80,7 +97,7 @@ extension FHIRMapping {
             ("identifier", [["system": .string(system(sender, "run")), "value": .string(reportIdentifier(p))]]),
             ("status", p.result.status == "INVALID" ? "cancelled" : "final"),
             ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "LAB"]]]]),
-            ("code", ["coding": [["system": .string(loinc), "code": .string(p.result.loincCode),
+            ("code", ["coding": [["system": .string(p.result.codeSystem ?? loinc), "code": .string(p.result.loincCode),
                                   "display": .string(p.result.loincDisplay)]],
                       "text": .string("\(p.result.analyte), point-of-care")]),
             ("subject", subject(p, sender: sender)),

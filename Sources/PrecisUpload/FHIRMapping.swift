@@ -29,7 +29,7 @@ public enum FHIRMapping {
     public static func bundle(_ package: ResultPackage, sender: Sender) -> JSONValue {
         let ids = ResourceIDs(package)
         let observation = FHIRMapping.observation(package, sender: sender, ids: ids)
-        let entries: [JSONValue] = [
+        var entries: [JSONValue] = [
             entry(ids.device, device(package, sender: sender), post: "Device",
                   ifNoneExist: "identifier=\(system(sender, "instrument"))|\(package.instrument.id)"),
             entry(ids.specimen, specimen(package, sender: sender), post: "Specimen",
@@ -44,6 +44,10 @@ public enum FHIRMapping {
                 "request": ["method": "PUT", "url": .string("Provenance/precis-\(package.result.uid)")],
             ],
         ]
+        if let reads = readsFile(package) {
+            entries.insert(entry(ids.document, documentReference(package, reads, sender: sender, ids: ids), post: "DocumentReference",
+                                 ifNoneExist: "identifier=\(system(sender, "reads"))|\(package.run.uid)"), at: 2)
+        }
         return marked([
             "resourceType": "Bundle", "type": "transaction",
             "identifier": ["system": .string(system(sender, "bundle")), "value": .string(package.result.uid)],
@@ -105,7 +109,7 @@ public enum FHIRMapping {
 
 /// Stable fullUrl UUIDs for one result's resources, derived from its uid.
 struct ResourceIDs {
-    let observation: String, report: String, device: String, specimen: String, provenance: String
+    let observation: String, report: String, device: String, specimen: String, provenance: String, document: String
 
     init(_ package: ResultPackage) {
         let seed = package.result.uid
@@ -114,6 +118,7 @@ struct ResourceIDs {
         device = Self.uuid(seed + "/device")
         specimen = Self.uuid(seed + "/specimen")
         provenance = Self.uuid(seed + "/provenance")
+        document = Self.uuid(package.run.uid + "/reads")
     }
 
     /// A version-4-shaped UUID from two 64-bit FNV-1a hashes of `text` (stable, not secret).
@@ -130,5 +135,61 @@ struct ResourceIDs {
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
         let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
         return parts.joined(separator: "-")
+    }
+}
+
+extension FHIRMapping {
+    /// Formats of the files a DocumentReference points at (no public code system names them).
+    static let fileFormatSystem = "urn:precis:codes:file-format"
+
+    /// The reads file a result came from, when it is one (a sequencing run's).
+    static func readsFile(_ package: ResultPackage) -> RawDataRecord? {
+        guard let raw = package.rawData, raw.kind == .reads, raw.path != nil else { return nil }
+        return raw
+    }
+
+    /// The sequencing run's reads file, until the data itself is delivered: its name, size,
+    /// format and SHA-256 — the digest as an RFC 6920 `ni:` URI identifier, since R4's
+    /// Attachment.hash is SHA-1 only; the size in Attachment.size where it fits R4's
+    /// unsignedInt (2^31 − 1 bytes) and in the description always.
+    static func documentReference(_ p: ResultPackage, _ raw: RawDataRecord, sender: Sender, ids: ResourceIDs) -> JSONValue {
+        let name = raw.path.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "reads"
+        let format = name.hasSuffix(".slow5") ? ("slow5", "SLOW5 (raw nanopore signal, text)")
+            : ("blow5", "BLOW5 (raw nanopore signal, binary; svb-zd signal, zlib records)")
+        var attachment: [(String, JSONValue?)] = [("contentType", .string(raw.mediaType)), ("title", .string(name))]
+        if raw.size <= Int(Int32.max) { attachment.append(("size", .number(Double(raw.size)))) }
+        return .object([
+            ("resourceType", "DocumentReference"),
+            ("identifier", .array([
+                ["system": .string(system(sender, "reads")), "value": .string(p.run.uid)],
+                ["system": "urn:ietf:rfc:3986", "value": .string(niURI(sha256Hex: raw.sha256))],
+            ])),
+            ("status", "current"),
+            ("docStatus", raw.complete ? "final" : "preliminary"),
+            ("type", ["text": "Nanopore sequencing run: raw signal reads"]),
+            ("subject", subject(p, sender: sender)),
+            ("date", .string(raw.createdAt)),
+            ("author", [["reference": .string("urn:uuid:\(ids.device)")]]),
+            ("description", .string("\(name): \(raw.size) bytes, SHA-256 \(raw.sha256); kept on the bench box \(sender.site) until delivered")),
+            ("content", [.object([
+                ("attachment", .object(attachment)),
+                ("format", ["system": .string(fileFormatSystem), "code": .string(format.0), "display": .string(format.1)]),
+            ])]),
+            ("context", ["related": [["reference": .string("urn:uuid:\(ids.specimen)")]]]),
+        ])
+    }
+
+    /// `ni:///sha-256;` and the digest in unpadded base64url (RFC 6920).
+    static func niURI(sha256Hex hex: String) -> String {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex),
+              let byte = UInt8(hex[index..<next], radix: 16) {
+            bytes.append(byte)
+            index = next
+        }
+        let b64 = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return "ni:///sha-256;" + b64
     }
 }

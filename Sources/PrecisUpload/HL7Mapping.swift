@@ -12,7 +12,7 @@ public enum HL7Mapping {
         let r = package.result
         let time = stamp(at)
         let observed = Timestamp.date(package.run.startedAt).map(stamp) ?? time
-        let code = "\(escape(r.loincCode))^\(escape(r.loincDisplay))^LN"
+        let code = Self.code(Coding(code: r.loincCode, display: r.loincDisplay, system: r.codeSystem))
         var segments = [
             "MSH|^~\\&|PRECIS^\(escape(sender.site))|\(escape(sender.site))|\(escape(receiver.application))|"
                 + "\(escape(receiver.facility))|\(time)||ORU^R01^ORU_R01|\(controlID(package))|\(processingID(package))|2.5.1|||AL|NE",
@@ -21,6 +21,12 @@ public enum HL7Mapping {
                 + "\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|\(r.status == "INVALID" ? "X" : "F")",
             obx(r, code: code, observed: observed, instrument: package.instrument.id),
         ]
+        if r.status != "INVALID" {
+            for (index, c) in (r.components ?? []).enumerated() {
+                segments.append("OBX|\(index + 2)|NM|\(Self.code(c.code))||\(String(format: "%.\(c.decimals)f", c.value))|"
+                                + "\(escape(c.unit))^\(escape(c.unit))^UCUM|||||F|||\(observed)||||\(escape(package.instrument.id))")
+            }
+        }
         if let reason = r.reason, r.concentration == nil || r.status == "INVALID" { segments.append("NTE|1|L|\(escape(reason))") }
         if !r.flags.isEmpty { segments.append("NTE|2|L|Precis flags: \(escape(r.flags.map(\.rawValue).joined(separator: ", ")))") }
         // SPM-4 specimen type: the assay's (HL7 table 0487 or SNOMED CT), serum when it names none.
@@ -29,6 +35,12 @@ public enum HL7Mapping {
                         + "|||||||||||||\(observed)")
         if let head = package.auditHead { segments.append(auditHeadSegment(head)) }
         return segments.joined(separator: "\r") + "\r"
+    }
+
+    /// OBR-4 / OBX-3 as CWE: LOINC (`LN`), or Precis's own codes under the local coding system
+    /// `99PRC` (HL7 table 0396 leaves `99zzz` to local systems).
+    static func code(_ c: Coding) -> String {
+        "\(escape(c.code))^\(escape(c.display))^\(c.system == nil ? "LN" : "99PRC")"
     }
 
     /// MSH-11 (HL7 table 0103): `T` (training) for a simulated or replayed run, `P` (production) otherwise.

@@ -18,18 +18,23 @@ struct ResultsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try global.runtime()
-            let runs = try guarded { try runtime.store.sequencingRuns(limit: limit) }
+            let runs = try guarded { try runtime.results(limit: limit, kind: .sequencing) }
             if global.json { return try Terminal.printJSON(runs) }
             guard !runs.isEmpty else { return print("No sequencing runs in \(runtime.store.path) yet.") }
             print(Table.render(
-                header: ["RUN", "STARTED", "SAMPLE", "INSTRUMENT", "STATUS", "READS", "LOST PKTS", "OVERFLOWS", "FLAGS", "FILE"],
+                header: ["RUN", "STARTED", "SAMPLE", "INSTRUMENT", "STATUS", "READS", "N50", "LOST PKTS", "OVERFLOWS", "FLAGS", "FILE"],
                 rows: runs.map { r in
-                    ["\(r.id)", Table.time(r.startedAt), r.training ? "\(r.sampleID) (training)" : r.sampleID, r.instrumentID,
-                     r.status, "\(r.totals.reads)", "\(r.totals.lostPackets)", "\(r.totals.ringOverflows)",
-                     r.flags.isEmpty ? "—" : r.flags, r.readsPath]
+                    let t = r.sequencingTotals
+                    return ["\(r.runId)", Table.time(r.startedAt), r.training ? "\(r.sample) (training)" : r.sample, r.instrument,
+                            r.status, t.map { "\($0.reads)" } ?? "—", r.sequencing.map { "\($0.readN50)" } ?? "—",
+                            t.map { "\($0.lostPackets)" } ?? "—", t.map { "\($0.ringOverflows)" } ?? "—",
+                            Self.flagCell(t?.flags.map(\.rawValue) ?? r.flags),
+                            r.sequencingDetail?.readsPath ?? "—"]
                 }))
-            for r in runs where r.errorMessage != nil { print("run \(r.id): \(r.errorMessage!)") }
+            for r in runs { if let error = r.error { print("run \(r.runId): \(error.message)") } }
         }
+
+        static func flagCell(_ flags: [String]) -> String { flags.isEmpty ? "—" : flags.joined(separator: ",") }
     }
 
     /// The list, newest first.

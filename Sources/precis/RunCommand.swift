@@ -8,7 +8,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "The instrument: sim:lfr[?options], usb:SERIAL, replay:FILE.jsonl (see `precis devices`).")
     var device: String
 
-    @Option(help: "The assay id (a file in Calibration/assays/); none for a sequencer (sim:nps, usb:NPS-…).")
+    @Option(help: "The assay id (a file in Calibration/assays/); for a sequencer (sim:nps, usb:NPS-…) nanopore-run, the default.")
     var assay: String?
 
     @Option(parsing: .unconditional, help: "The pseudonymous sample id, e.g. S-0001.")
@@ -62,8 +62,10 @@ struct RunOptions: ParsableArguments {
 
     /// Runs the assay, prints the outcome, and exits 6 for ABORTED and 7 for INVALID.
     func perform(_ global: GlobalOptions, recording: URL?) async throws {
-        guard let assay else { return try await SequencingRun(options: self).perform(global, recording: recording) }
         let runtime = try global.runtime()
+        guard let assay, (try? runtime.catalog.assay(assay))?.family != "nps" else {
+            return try await SequencingRun(options: self).perform(global, recording: recording)
+        }
         let bar = ProgressBar(label: layout == nil ? "Reading strip" : "Cycling")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only
         let control = try guarded { try qcSample() }
@@ -140,7 +142,7 @@ enum RunPrinter {
             Terminal.errorLine("Cartridge  \(id) · lot \(lot.lot) v\(lot.version), expires \(lot.expiry)")
         case .started(let runID):
             Terminal.errorLine("Run        \(runID) started")
-        case .progress, .readings, .analysing:
+        case .progress, .readings, .analysing, .channels:
             break
         }
     }

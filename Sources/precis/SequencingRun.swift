@@ -3,7 +3,8 @@ import Foundation
 import PrecisCore
 import PrecisRuntime
 
-/// `precis run --device sim:nps --sample S-0001`: a sequencing run with a live channel summary.
+/// `precis run --device sim:nps --sample S-0001 [--assay nanopore-run]`: a sequencing run with a
+/// live channel summary; stored, with its yield as its result, queued like every run's.
 struct SequencingRun {
     let options: RunOptions
 
@@ -14,6 +15,11 @@ struct SequencingRun {
                                         output: options.output.map { URL(fileURLWithPath: $0) }, duration: options.duration)
         request.biasMillivolts = options.bias
         request.operatorID = options.operatorID
+        request.patient = options.patient
+        if let assay = options.assay { request.assay = assay }
+        if options.lot != nil || options.qc != nil || options.layout != nil {
+            throw fail(PrecisError(.input, "a sequencing run takes no --lot, --qc or --layout"))
+        }
         request.recording = recording
         let live = LiveSummary(json: global.json)
         // Ctrl-C or SIGTERM ends the run cleanly (file finished, run COMPLETED); a second one kills.
@@ -44,13 +50,20 @@ struct SequencingRun {
 
     func print(_ r: SequencingReport, json: Bool) throws {
         if json { return try Terminal.printJSON(r) }
-        let t = r.run.totals
-        Swift.print("Sequencing run \(r.run.id) · sample \(r.run.sampleID) · \(r.instrument.serial) · flow cell \(r.run.flowCellID ?? "—") · \(r.run.status)")
+        let t = r.outcome.totals, o = r.outcome
+        Swift.print("Sequencing run \(r.run.runId) · sample \(r.run.sample) · \(r.instrument.serial) · flow cell \(r.detail.flowCellID ?? "—") · \(r.run.status)")
         Swift.print(String(format: "  %.1f s of signal in %.1f s (%.1f× real time)", r.snapshot.seconds, r.wallSeconds, r.realTimeFactor))
-        Swift.print("  reads \(t.reads) · events \(t.events) · samples \(t.samples), \(t.readSamples) of them in reads")
+        Swift.print("  reads \(o.reads) · estimated bases \(o.estimatedBases) · read N50 \(o.readN50) b"
+                    + (o.poreOccupancy.map { String(format: " · pore occupancy %.1f %%", $0 * 100) } ?? ""))
+        Swift.print("  events \(t.events) · samples \(t.samples), \(t.readSamples) of them in reads")
         Swift.print("  lost packets \(t.lostPackets) · lost frames \(t.lostFrames) · corrupt \(t.corruptPackets) · ring overflows \(t.ringOverflows)")
-        if !r.run.flags.isEmpty { Swift.print("  FLAGS: \(r.run.flags)") }
-        Swift.print("  reads in \(r.file) (\(r.bytes) bytes)")
+        if !r.run.flags.isEmpty { Swift.print("  FLAGS: \(r.run.flags.joined(separator: ", "))") }
+        for line in r.run.interpretation { Swift.print("    \(line)") }
+        Swift.print("  reads in \(r.file) (\(r.bytes) bytes" + (r.sha256.map { ", SHA-256 \($0)" } ?? "") + ")")
+        if let id = r.run.resultId {
+            Swift.print("  result \(id) queued for " + (r.run.outbox.isEmpty ? "no destination" : r.run.outbox.map(\.destination).joined(separator: ", ")))
+        }
+        if let error = r.run.error { Swift.print("  \(error.message)") }
     }
 }
 

@@ -50,7 +50,9 @@ import Testing
         let report = try #require(try run.json() as? [String: Any])
         let stored = try #require(report["run"] as? [String: Any])
         #expect(stored["status"] as? String == "COMPLETED")
-        #expect((stored["totals"] as? [String: Any])?["reads"] as? Int == 16)
+        #expect(((report["outcome"] as? [String: Any])?["totals"] as? [String: Any])?["reads"] as? Int == 16)
+        #expect(stored["kind"] as? String == "sequencing" && stored["resultId"] as? Int != nil)
+        #expect((report["sha256"] as? String)?.count == 64)
         #expect(FileManager.default.fileExists(atPath: out))
 
         let human = try precis(["run", "--device", device, "--sample", "S-0302", "--output", out + ".2.blow5"], db: newDatabase())
@@ -123,7 +125,7 @@ import Testing
 
     /// The stored run counted some reads, and `precis events` finds exactly that many in the file.
     func expectTheFileHoldsTheRunsReads(_ run: [String: Any], _ out: String, db: String) throws {
-        let reads = (run["totals"] as? [String: Any])?["reads"] as? Int ?? 0
+        let reads = (run["sequencingTotals"] as? [String: Any])?["reads"] as? Int ?? 0
         #expect(reads > 0)
         let events = try precis(["events", out], db: db)
         #expect(events.status == 0 && events.stdout.contains("\(reads) read(s)"), "\(events.stderr)")
@@ -146,7 +148,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out + ".partial"))
         let run = try #require(try runs(db).first)   // this invocation recovers it
         #expect(run["status"] as? String == "ABORTED")
-        #expect((run["errorMessage"] as? String)?.contains("reads written before are kept") == true)
+        #expect(((run["error"] as? [String: Any])?["message"] as? String)?.contains("reads written before are kept") == true)
+        let raw = (run["rawData"] as? [[String: Any]])?.first
+        #expect(raw?["kind"] as? String == "reads" && raw?["complete"] as? Bool == false && (raw?["sha256"] as? String)?.count == 64)
         try expectTheFileHoldsTheRunsReads(run, out, db: db)
     }
 }

@@ -160,4 +160,48 @@ import Testing
         #expect(hl7.first?.flags == "H")
         #expect(message.contains("SPM|1|S-7001^PRECIS||BLD^Whole blood^HL70487"))
     }
+
+    struct FileDigestAnswer: Decodable { let size: Int; let sha256: String; let ni: String }
+
+    @Test("a sequencing run's yield validates in FHIR (components, DocumentReference to the reads) and HL7 (an OBX per value)")
+    func aSequencingRunValidatesInFHIRAndHL7() async throws {
+        let runtime = try await Self.runtimeWithResults()
+        let folder = URL(fileURLWithPath: runtime.store.path).deletingLastPathComponent()
+        var request = SequencingRequest(device: "sim:nps?reads=6&channels=4&fast", sample: "S-8001",
+                                        output: folder.appendingPathComponent("S-8001.blow5"))
+        request.patient = "P-8001"
+        let report = try await runtime.sequence(request)
+        let bundle = try runtime.export(runID: report.run.runId, format: "fhir")
+        let fhir = try JSONDecoder().decode([FHIRVerdict].self, from: runReference(
+            "fhir_validate.py", input: JSONSerialization.data(withJSONObject: [try JSONSerialization.jsonObject(with: bundle)])))
+        #expect(fhir.first?.problems == [])
+        #expect(fhir.first?.types == ["Device", "Specimen", "DocumentReference", "Observation", "DiagnosticReport", "Provenance"])
+        let entries = try JSONDecoder().decode(JSONValue.self, from: bundle)["entry"]
+        let document = entries?[2]?["resource"], observation = entries?[3]?["resource"]
+        // The file's digest and size as Python's hashlib sees them.
+        let file = try JSONDecoder().decode(FileDigestAnswer.self, from: runReference("file_digest.py", [report.file]))
+        #expect(report.sha256 == file.sha256)
+        #expect(document?["identifier"]?[1]?["value"] == .string(file.ni))
+        #expect(document?["content"]?[0]?["attachment"]?["size"] == .number(Double(file.size)))
+        #expect(document?["content"]?[0]?["format"]?["code"] == "blow5")
+        #expect(document?["docStatus"] == "final")
+        #expect(observation?["derivedFrom"]?[0]?["reference"] == entries?[2]?["fullUrl"])
+        #expect(observation?["code"]?["coding"]?[0]?["system"] == .string(Coding.sequencingSystem))
+        #expect(observation?["valueQuantity"]?["value"] == .number(Double(report.outcome.reads)))
+        #expect(observation?["valueQuantity"]?["code"] == "{reads}")
+        guard case .array(let components)? = observation?["component"] else { Issue.record("no components"); return }
+        let codes = components.compactMap { $0["code"]?["coding"]?[0]?["code"] }
+        #expect(codes.prefix(3) == [.string("estimated-bases"), .string("read-n50"), .string("pore-occupancy")])
+        #expect(components.first?["valueQuantity"]?["value"] == .number(Double(report.outcome.estimatedBases)))
+        let message = String(decoding: try runtime.export(runID: report.run.runId, format: "hl7v2"), as: UTF8.self)
+        let hl7 = try JSONDecoder().decode([HL7Verdict].self,
+                                           from: runReference("hl7_validate.py", input: JSONSerialization.data(withJSONObject: [message])))
+        #expect(hl7.first?.problems == [])
+        #expect(hl7.first?.value == String(report.outcome.reads))
+        let obx = message.split(separator: "\r").filter { $0.hasPrefix("OBX|") }
+        #expect(obx.count == 1 + components.count)
+        #expect(obx.first?.contains("|reads^Reads written by the sequencing run^99PRC|") == true)
+        #expect(obx.dropFirst().first?.hasPrefix("OBX|2|NM|estimated-bases^") == true)
+    }
 }
+

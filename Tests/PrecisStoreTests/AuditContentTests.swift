@@ -137,11 +137,13 @@ func completedStore() throws -> (store: Store, path: String, run: RunRecord) {
         let store = try Store(path: path)
         let nps = DeviceIdentity(family: "nps", serial: "NPS-1", firmware: "1.0", instrumentCalibrationID: "FC-1")
         try store.saveInstrument(nps, endpoint: "sim:nps", at: now)
-        let seq = try store.beginSequencingRun(sampleID: "S-9", instrument: nps, endpoint: "sim:nps", channels: 4, sampleRate: 4000,
-                                               operatorID: "tech1", owner: "1@host", readsPath: "/tmp/x.blow5.partial", at: now)
-        var totals = SequencingTotals()
-        totals.reads = 12
-        _ = try store.finishSequencingRun(seq.id, totals: totals, error: nil, readsPath: "/tmp/x.blow5", at: now)
+        let seq = try store.beginRun(NewRun(
+            sampleID: "S-9", patientID: nil, assay: "nanopore-run", instrument: nps, endpoint: "sim:nps", calibrationID: nil,
+            cartridgeID: nil, operatorID: "tech1", owner: "1@host", kind: .sequencing,
+            sequencing: SequencingDetail(flowCellID: "FC-1", channels: 4, sampleRate: 4000, readsPath: "/tmp/x.blow5")), at: now)
+        try store.abortRun(seq.id, error: PrecisError(.disconnected, "unplugged"), partial: [NewRawData(
+            kind: .reads, mediaType: "application/octet-stream", content: nil, path: "/tmp/x.blow5", size: 10,
+            sha256: String(repeating: "a", count: 64), complete: false, summaryJSON: "{}")], linkReport: nil, at: now)
         _ = try store.recordQC(assay: "crp", instrumentID: "lfr:LFR-0042", materialLot: "QC-1", values: [1: 4.8], unit: "mg/L",
                                runID: nil, operatorID: "tech1", at: now) { _ in QCDecision(rejecting: [], warnings: [], detail: "{}") }
         try store.saveOperator(OperatorRecord(id: "op1", role: "operator", salt: [1], iterations: 1, hash: [2]), actor: "sup1", at: now)
@@ -150,13 +152,14 @@ func completedStore() throws -> (store: Store, path: String, run: RunRecord) {
         }
         #expect(try store.verifyAudit().problems == [])
         try attack(path, """
-            UPDATE sequencing_runs SET reads = 999; DROP TRIGGER qc_results_never_changed; UPDATE qc_results SET value = 5.0;
+            DROP TRIGGER sequencing_details_never_updated; UPDATE sequencing_details SET reads_path = '/tmp/y.blow5';
+            DROP TRIGGER qc_results_never_changed; UPDATE qc_results SET value = 5.0;
             UPDATE operators SET role = 'supervisor'
             """)
         #expect(try store.verifyAudit().problems == [
-            "operator op1: its role differs from what audit row 5 recorded",
-            "sequencing run 1: its reads differs from what audit row 3 recorded",
-            "QC run 1: its qc_result 1 value differs from what audit row 4 recorded",
+            "operator op1: its role differs from what audit row 7 recorded",
+            "QC run 1: its qc_result 1 value differs from what audit row 6 recorded",
+            "sequencing detail 1: its reads_path differs from what audit row 3 recorded",
         ])
     }
 

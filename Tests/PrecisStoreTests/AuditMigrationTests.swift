@@ -21,16 +21,20 @@ import Testing
         let store = try Store(path: path)
         let verification = try store.verifyAudit()
         #expect(verification.problems == [])
-        #expect(verification.rows == 29 + 23)
-        #expect(verification.records == 23)   // 2 instruments, a lot, an operator, 3 runs, 3 traces, 2 results, 2 entries, 1+4+4
+        #expect(verification.rows == 29 + 23 + 4)
+        // 2 instruments, a lot, an operator, 3 runs, 3 traces, 2 results, 2 entries, 1+4+4; and from v9 the
+        // sequencing run as a run, its details and its reads file.
+        #expect(verification.records == 23 + 3)
         let rows = try store.auditEntries()
         #expect(rows.prefix(29).allSatisfy { $0.contentDigest == nil })          // the old rows are left as they were
-        let backfilled = rows.dropFirst(29)
+        let backfilled = rows.dropFirst(29).prefix(23)
         #expect(backfilled.allSatisfy { $0.action == "digest recorded at migration" && $0.actor == "system" && $0.contentDigest != nil })
         #expect(Set(backfilled.map(\.entity)) == ["instrument", "calibration", "operator", "run", "raw-trace", "result", "outbox",
                                                   "sequencing-run", "qc", "qc-lockout"])
+        #expect(rows.suffix(4).map(\.entity) == ["run", "sequencing-detail", "raw-data", "sequencing-run"])
+        #expect(rows.suffix(4).allSatisfy { $0.actor == "migration v9" })
         _ = try Store(path: path)                                                // a second open migrates nothing again
-        #expect(try store.auditEntries().count == 52)
+        #expect(try store.auditEntries().count == 56)
     }
 
     @Test func aMigratedStoreCatchesTamperingAfterwards() throws {

@@ -22,6 +22,8 @@ final class ReadWriter: @unchecked Sendable {
     let condition = NSCondition()
     var queue: [[SegmentedRead]] = []
     var closing = false
+    /// Each written read's length in samples, in file order (the writer thread's own).
+    var lengths: [Int] = []
     var error: PrecisError?
     let done = DispatchSemaphore(value: 0)
 
@@ -45,8 +47,9 @@ final class ReadWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes what is queued, finishes the file and returns (reads written, bytes), or the first write error.
-    func finish() async throws -> (reads: Int, bytes: Int) {
+    /// Writes what is queued, finishes the file and returns (reads written, bytes, each read's
+    /// length in samples), or the first write error.
+    func finish() async throws -> (reads: Int, bytes: Int, lengths: [Int]) {
         condition.withLock {
             closing = true
             condition.signal()
@@ -54,7 +57,7 @@ final class ReadWriter: @unchecked Sendable {
         await done.waitOffThePool()
         if let error { throw error }
         try writer.finish()
-        return (writer.readsWritten, writer.bytesWritten)
+        return (writer.readsWritten, writer.bytesWritten, lengths)
     }
 
     func drain() {
@@ -68,7 +71,12 @@ final class ReadWriter: @unchecked Sendable {
             guard let batch else { return }
             guard error == nil else { continue }
             do {
-                for reads in batch { for read in reads { try writer.write(record(read)) } }
+                for reads in batch {
+                    for read in reads {
+                        try writer.write(record(read))
+                        lengths.append(read.raw.count)
+                    }
+                }
                 try writer.flush()   // a killed process keeps these reads (recovery finishes the file)
             } catch {
                 self.error = error as? PrecisError ?? PrecisError(.storage, "\(error)")
