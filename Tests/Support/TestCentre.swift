@@ -49,6 +49,17 @@ public final class TestCentre: @unchecked Sendable {
         return ((Int(row[0]) ?? 0, Int(row.count > 1 ? row[1] : "0") ?? 0), requests)
     }
 
+    /// How many resources of each type the centre holds.
+    public func resourceCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for line in try runProcess("/usr/bin/sqlite3", ["-separator", "|", db, "SELECT type, COUNT(*) FROM resources GROUP BY type"])
+            .stdout.split(separator: "\n") {
+            let parts = line.split(separator: "|")
+            if parts.count == 2 { counts[String(parts[0])] = Int(parts[1]) }
+        }
+        return counts
+    }
+
     /// The audit heads the centre received with the Bundles it accepted, oldest first.
     public func heads() throws -> [AuditHead] {
         try runProcess("/usr/bin/sqlite3", ["-separator", "|", db, "SELECT sequence, hash FROM heads ORDER BY rowid"]).stdout
