@@ -62,11 +62,13 @@ let benchmarks: @Sendable () -> Void = {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("precis-bench-\(UUID().uuidString)")
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let store = try! Store(path: folder.appendingPathComponent("precis.sqlite").path)
-            let runtime = Runtime(store: store, catalog: CalibrationCatalog(directory: folder))
+            let calibration = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Calibration")     // the run's assay, nanopore-run
+            let runtime = Runtime(store: store, catalog: CalibrationCatalog(directory: calibration))
             let report = try! await runtime.sequence(SequencingRequest(device: "sim:nps?input=\(input.path)&fast=1", sample: "S-0900",
                                                                        output: folder.appendingPathComponent("out.blow5")))
             print("end to end: \(String(format: "%.2f", report.snapshot.seconds)) s of signal in \(String(format: "%.3f", report.wallSeconds)) s = "
-                  + "\(String(format: "%.1f", report.realTimeFactor))× real time, \(report.run.totals.reads) reads")
+                  + "\(String(format: "%.1f", report.realTimeFactor))× real time, \(report.outcome.reads) reads")
             try? FileManager.default.removeItem(at: folder)
         }
     }
