@@ -77,7 +77,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Atomics", package: "swift-atomics"),
-        ]),
+        ], plugins: ["DeviceTablePlugin"]),
+        // The family registry's USB side is generated from Firmware-Protocols/*/device.json at build time.
+        .executableTarget(name: "DeviceTableGenerator"),
+        .plugin(name: "DeviceTablePlugin", capability: .buildTool(), dependencies: ["DeviceTableGenerator"]),
         .target(name: "PrecisKiosk", dependencies: [
             "PrecisRuntime", "PrecisCore", "PrecisStore",
             .product(name: "Hummingbird", package: "hummingbird"),
