@@ -54,7 +54,7 @@ let package = Package(
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PrecisUSB", dependencies: [
-            "PrecisCore", "PrecisDrivers", "CLibUSB", "CUdev",
+            "PrecisCore", "CLibUSB", "CUdev",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
@@ -77,7 +77,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Atomics", package: "swift-atomics"),
-        ]),
+        ], plugins: ["DeviceTablePlugin"]),
+        // The family registry's USB side is generated from Firmware-Protocols/*/device.json at build time.
+        .executableTarget(name: "DeviceTableGenerator"),
+        .plugin(name: "DeviceTablePlugin", capability: .buildTool(), dependencies: ["DeviceTableGenerator"]),
         .target(name: "PrecisKiosk", dependencies: [
             "PrecisRuntime", "PrecisCore", "PrecisStore",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,8 +108,8 @@ let package = Package(
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
-                                                              "PrecisSignal", "PrecisCore"]),
-        .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisDrivers", "PrecisReplay", "PrecisCore", "PrecisFormats",
+                                                              "PrecisSignal", "PrecisFormats", "PrecisCore"]),
+        .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisCore", "PrecisFormats", "CLibUSB",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
         .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport"],

@@ -45,8 +45,9 @@ public struct DeviceIdentity: Sendable, Codable, Equatable {
 }
 
 /// What every driver offers, whatever its family. A driver is made over a transport it is
-/// given (`DriverRegistry` knows how for each family) and never opens one itself. Family-specific acquisition
-/// (a strip scan, a thermal run, a current stream) lives on the concrete driver.
+/// given (the family registry, PrecisRuntime's `Families/Registry.swift`, names how for each
+/// family) and never opens one itself. Family-specific acquisition (a strip scan, a thermal
+/// run, a current stream) lives on the concrete driver.
 public protocol Driver: Actor {
     /// The family this driver speaks.
     static var family: DeviceFamily { get }

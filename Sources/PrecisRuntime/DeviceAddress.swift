@@ -55,10 +55,13 @@ public struct DeviceAddress: Sendable, Equatable, CustomStringConvertible {
     public var files: [(path: String?, role: String)] {
         switch scheme {
         case .replay: [(target, "replay:")]
-        case .sim: options.filter { SimulatorSetup.fileOptions.contains($0.key) }.map { ($0.value, "\($0.key)=") }
+        case .sim: options.filter { simulatorFileOptions.contains($0.key) }.map { ($0.value, "\($0.key)=") }
         case .usb: []
         }
     }
+
+    /// The options of this address's simulator whose value is a file (its family's, `FamilyRegistry`).
+    private var simulatorFileOptions: Set<String> { FamilyRegistry.entry(for: DeviceFamily(target))?.simulator.fileOptions ?? [] }
 
     /// The address as typed, normalised.
     public var description: String {

@@ -61,7 +61,7 @@ public enum Doctor {
 
     static func instruments() -> [DoctorCheck] {
         let devices: [DiscoveredDevice]
-        do { devices = try UdevDiscovery.enumerate() } catch {
+        do { devices = try UdevDiscovery.enumerate(matching: FamilyRegistry.devices) } catch {
             return [DoctorCheck(name: "instruments", ok: false, detail: error.asPrecisError.message, fix: "check that udev runs")]
         }
         guard !devices.isEmpty else { return [DoctorCheck(name: "instruments", ok: true, detail: "none plugged in")] }

@@ -46,7 +46,7 @@ enum Instruments {
         var transport: any Transport
         switch address.scheme {
         case .sim:
-            let simulator = try SimulatorSetup.transport(address)
+            let simulator = try FamilyRegistry.simulator(address)
             guard address.target == family.name else {
                 throw PrecisError(.input, "this needs a \(family) device, \(address) is a \(address.target) device")
             }

@@ -41,6 +41,7 @@ public final class DeviceWatcher: Sendable {
 extension Runtime {
     /// Starts following instruments as they are plugged in and out.
     public static func watchDevices() throws -> DeviceWatcher {
-        DeviceWatcher(monitor: try UdevMonitor(present: (try? UdevDiscovery.enumerate()) ?? []))
+        let devices = FamilyRegistry.devices
+        return DeviceWatcher(monitor: try UdevMonitor(matching: devices, present: (try? UdevDiscovery.enumerate(matching: devices)) ?? []))
     }
 }

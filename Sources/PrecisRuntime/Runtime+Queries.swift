@@ -186,14 +186,11 @@ extension Runtime {
     /// The instruments Precis can reach now: the simulators, and (with USB support) what is plugged in.
     public static func devices() async -> [DeviceListing] {
         var list: [DeviceListing] = []
-        for family in SimulatorSetup.families {
-            let registration = DriverRegistry.registration(for: family)
-            var entry = DeviceListing(address: "sim:\(family)", family: family.name, kind: "simulated", busPath: nil,
-                                      description: registration?.displayName ?? family.name,
-                                      serial: nil, firmware: nil, state: "ready")
+        for family in FamilyRegistry.families {
+            var entry = DeviceListing(address: "sim:\(family.family)", family: family.family.name, kind: "simulated", busPath: nil,
+                                      description: family.displayName, serial: nil, firmware: nil, state: "ready")
             do {
-                guard let registration else { throw PrecisError(.other, "no driver for \(family)") }
-                let driver = registration.makeDriver(try SimulatorSetup.transport(try DeviceAddress(entry.address)))
+                let driver = family.driver(try FamilyRegistry.simulator(try DeviceAddress(entry.address)))
                 let identity = try await driver.identify()
                 await driver.close()
                 entry.serial = identity.serial
@@ -203,14 +200,14 @@ extension Runtime {
             }
             list.append(entry)
         }
-        return list + ((try? UdevDiscovery.enumerate()) ?? []).map(listing)
+        return list + ((try? UdevDiscovery.enumerate(matching: FamilyRegistry.devices)) ?? []).map(listing)
     }
 
     /// A plugged-in instrument as `devices` lists it (not opened: it may be busy with a run).
     public static func listing(_ device: DiscoveredDevice) -> DeviceListing {
         DeviceListing(address: device.address, family: device.family.name, kind: device.kind,
                       busPath: "\(device.busPath) \(device.devnode)",
-                      description: DriverRegistry.registration(for: device.family)?.displayName ?? device.family.name,
+                      description: FamilyRegistry.entry(for: device.family)?.displayName ?? device.family.name,
                       serial: device.serial.isEmpty ? nil : device.serial, firmware: nil,
                       state: device.accessible ? "ready" : "no permission: install the udev rules (precis doctor)")
     }

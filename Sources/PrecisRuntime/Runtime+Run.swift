@@ -95,13 +95,17 @@ extension Runtime {
     public func run(_ request: RunRequest, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
         _ = try Identifiers.validate(request.operatorID, as: "operator id")
         let assay = try catalog.assay(request.assay)
-        if assay.family == QPCRDriver.family { return try await runQPCRAssay(request, assay: assay, events: events) }
-        if assay.family == NPSDriver.family { return try await runSequencingAssay(request, assay: assay, events: events) }
+        guard let procedure = FamilyRegistry.entry(for: assay.family)?.procedure else {
+            throw PrecisError(.input, "no runtime support for assays on \(assay.family) devices yet")
+        }
+        return try await procedure(self, request, assay, events)
+    }
+
+    /// The lfr family's procedure: a strip scanned and analysed into one result.
+    func runStripAssay(_ request: RunRequest, assay: AssayDefinition, events: @escaping @Sendable (RunEvent) -> Void) async throws
+        -> RunReport {
         let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
         let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
-        if assay.family == MethodSCRIPTDriver.family {
-            return try await runStrippingAssay(request, assay: assay, sample: sample, patient: patient, events: events)
-        }
         if request.layout != nil || request.layoutText != nil { throw PrecisError(.input, "--layout is for qPCR assays; \(assay.id) runs on \(assay.family)") }
         let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
                                               recording: request.recording, files: files)

@@ -1,6 +1,5 @@
 import Foundation
 import PrecisCore
-import PrecisDrivers
 import PrecisUSB
 
 /// Real instruments: `usb:<serial>` or `usb:<bus path>` found through udev, opened through
@@ -23,15 +22,20 @@ enum USBInstruments {
         guard device.accessible else {
             throw PrecisError(.permission, "no permission to open \(address) (\(device.devnode))", hint: UdevRules.installHint)
         }
+        guard let description = FamilyRegistry.description(of: family, vendorID: device.vendorID, productID: device.productID) else {
+            throw PrecisError(.input, "\(address) is not a \(family) device Precis knows")
+        }
         let name = "\(address) (\(device.busPath))"
         let transport: any Transport
-        switch device.kind {
-        case "serial":
-            let baud = DriverRegistry.registration(for: family)?.baudRate ?? 115_200
-            transport = try SerialTransport.open(path: device.devnode, baud: baud, name: name)
-        default:
+        switch description.connection {
+        case .serial:
+            transport = try SerialTransport.open(path: device.devnode, baud: description.baudRate ?? 115_200, name: name)
+        case .usbBulk:
             var options = LibUSBTransport.Options()
-            if let stream = DriverRegistry.registration(for: family)?.streamEndpoint { options.streamEndpoint = stream }
+            if let interface = description.interface { options.interface = Int32(interface) }
+            if let out = description.endpointOut { options.endpointOut = out }
+            if let input = description.endpointIn { options.endpointIn = input }
+            options.streamEndpoint = description.endpointStream
             transport = try LibUSBTransport.open(bus: device.busNumber, address: device.deviceAddress, name: name, options: options)
         }
         let stop = watch(device, transport: transport, address: address)
@@ -40,7 +44,7 @@ enum USBInstruments {
 
     /// The instrument `address` names among those plugged in.
     static func find(_ address: DeviceAddress) throws -> DiscoveredDevice {
-        let devices = try UdevDiscovery.enumerate()
+        let devices = try UdevDiscovery.enumerate(matching: FamilyRegistry.devices)
         if let match = devices.first(where: { $0.serial == address.target || $0.busPath == address.target }) { return match }
         let present = devices.map(\.address).joined(separator: ", ")
         throw PrecisError(.disconnected, "no instrument \(address) is plugged in",
@@ -50,7 +54,7 @@ enum USBInstruments {
 
     /// Watches udev for `device` leaving and fails the transport when it does.
     private static func watch(_ device: DiscoveredDevice, transport: any Transport, address: DeviceAddress) -> @Sendable () -> Void {
-        guard let monitor = try? UdevMonitor(present: [device]) else { return {} }
+        guard let monitor = try? UdevMonitor(matching: FamilyRegistry.devices, present: [device]) else { return {} }
         let usb = transport as? LibUSBTransport
         let task = Task {
             for await event in monitor.events {

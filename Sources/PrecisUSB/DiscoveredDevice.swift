@@ -1,5 +1,4 @@
 import PrecisCore
-import PrecisDrivers
 
 /// An instrument found on the system through udev.
 public struct DiscoveredDevice: Sendable, Codable, Equatable {

@@ -1,11 +1,11 @@
 import CUdev
 import Foundation
 import PrecisCore
-import PrecisDrivers
 
 /// Finds instruments through libudev: an enumeration of the `usb` and `tty` subsystems now,
-/// and a monitor of add and remove events after. Devices are matched to families by their
-/// USB ids in `DriverRegistry` (which a test checks against every device.json).
+/// and a monitor of add and remove events after. Devices are matched to families by the
+/// table of descriptions the caller hands over (PrecisRuntime's family registry, generated
+/// from every `Firmware-Protocols/*/device.json`); this module knows no family itself.
 public enum UdevDiscovery {
     /// The libudev version, from its pkg-config file (libudev has no runtime version call).
     public static var libudevVersion: String {
@@ -14,8 +14,8 @@ public enum UdevDiscovery {
             .map { $0.dropFirst(8).trimmingCharacters(in: .whitespaces) } ?? "unknown"
     }
 
-    /// Every instrument present now.
-    public static func enumerate() throws -> [DiscoveredDevice] {
+    /// Every instrument present now that one of `descriptions` matches.
+    public static func enumerate(matching descriptions: [DeviceDescription]) throws -> [DiscoveredDevice] {
         guard let udev = udev_new() else { throw PrecisError(.other, "libudev could not start") }
         defer { udev_unref(udev) }
         guard let enumerator = udev_enumerate_new(udev) else { throw PrecisError(.other, "libudev could not enumerate") }
@@ -27,7 +27,7 @@ public enum UdevDiscovery {
         var entry = udev_enumerate_get_list_entry(enumerator)
         while let current = entry {
             if let path = udev_list_entry_get_name(current), let device = udev_device_new_from_syspath(udev, path) {
-                if let instrument = describe(device) { found.append(instrument) }
+                if let instrument = describe(device, matching: descriptions) { found.append(instrument) }
                 udev_device_unref(device)
             }
             entry = udev_list_entry_get_next(current)
@@ -35,8 +35,8 @@ public enum UdevDiscovery {
         return found.sorted { ($0.family.name, $0.busPath) < ($1.family.name, $1.busPath) }
     }
 
-    /// The instrument a udev device is, or nil when it is not one of ours.
-    static func describe(_ device: OpaquePointer) -> DiscoveredDevice? {
+    /// The instrument a udev device is, or nil when none of `descriptions` matches it.
+    static func describe(_ device: OpaquePointer, matching descriptions: [DeviceDescription]) -> DiscoveredDevice? {
         let subsystem = string(udev_device_get_subsystem(device))
         let usb: OpaquePointer?
         switch subsystem {
@@ -46,14 +46,14 @@ public enum UdevDiscovery {
         }
         guard let usb, let vid = UInt16(attribute(usb, "idVendor"), radix: 16),
               let pid = UInt16(attribute(usb, "idProduct"), radix: 16),
-              let registration = DriverRegistry.registration(vendorID: vid, productID: pid, product: attribute(usb, "product"))
+              let match = descriptions.first(where: { $0.matches(vendorID: vid, productID: pid, product: attribute(usb, "product")) })
         else { return nil }
-        let wantsTTY = registration.connection == .serial
+        let wantsTTY = match.connection == .serial
         guard wantsTTY == (subsystem == "tty") else { return nil }
         guard let node = udev_device_get_devnode(device).map(String.init(cString:)) else { return nil }
         let serial = attribute(usb, "serial").isEmpty ? property(usb, "ID_SERIAL_SHORT") : attribute(usb, "serial")
         return DiscoveredDevice(
-            family: registration.family, kind: wantsTTY ? "serial" : "usb", serial: serial, vendorID: vid, productID: pid,
+            family: match.family, kind: wantsTTY ? "serial" : "usb", serial: serial, vendorID: vid, productID: pid,
             busNumber: Int(attribute(usb, "busnum")) ?? 0, deviceAddress: Int(attribute(usb, "devnum")) ?? 0,
             busPath: string(udev_device_get_sysname(usb)), devnode: node,
             syspath: string(udev_device_get_syspath(device)), accessible: access(node, R_OK | W_OK) == 0)

@@ -13,9 +13,12 @@ public final class UdevMonitor: @unchecked Sendable {
     private var running = true
     private var known: [String: DiscoveredDevice] = [:]
     private var thread: Thread?
+    private let descriptions: [DeviceDescription]
 
-    /// Starts watching; `present` seeds what is already plugged in, so its departures are named.
-    public init(present: [DiscoveredDevice] = []) throws {
+    /// Starts watching for devices that one of `descriptions` matches; `present` seeds what is
+    /// already plugged in, so its departures are named.
+    public init(matching descriptions: [DeviceDescription], present: [DiscoveredDevice] = []) throws {
+        self.descriptions = descriptions
         (events, sink) = AsyncStream.makeStream(of: DeviceEvent.self)
         for device in present { known[device.syspath] = device }
         guard let udev = udev_new() else { throw PrecisError(.other, "libudev could not start") }
@@ -66,7 +69,7 @@ public final class UdevMonitor: @unchecked Sendable {
         let syspath = UdevDiscovery.string(udev_device_get_syspath(device))
         switch action {
         case "add", "bind":
-            guard let found = UdevDiscovery.describe(device) else { return }
+            guard let found = UdevDiscovery.describe(device, matching: descriptions) else { return }
             let isNew = lock.withLock { () -> Bool in
                 defer { known[syspath] = found }
                 return known[syspath] == nil

@@ -1,6 +1,6 @@
 import Foundation
-import PrecisDrivers
-import PrecisRuntime
+import PrecisCore
+@testable import PrecisRuntime
 import Testing
 
 @Suite struct UdevRulesTests {
@@ -11,7 +11,7 @@ import Testing
 
     @Test func everyFamilyHasOneWellFormedRule() throws {
         let rules = UdevRules.text().split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        #expect(rules.count == DriverRegistry.families.count)
+        #expect(rules.count == FamilyRegistry.devices.count)
         // KEY, KEY{attr}, then ==, !=, =, += or :=, then a quoted value; pairs joined by ", ".
         let pair = #/^[A-Z]+(\{[A-Za-z_]+\})?(==|!=|\+=|:=|=)"[^"]*"$/#
         for rule in rules {
@@ -22,8 +22,8 @@ import Testing
             #expect(pairs.contains { $0 == "TAG+=\"uaccess\"" })
             #expect(pairs.contains { $0.hasPrefix("SYMLINK+=\"precis/") })
         }
-        for family in DriverRegistry.families {
-            #expect(rules.contains { $0.contains(String(format: "%04x", family.usbProductID)) && $0.contains("precis/\(family.family)-") })
+        for device in FamilyRegistry.devices {
+            #expect(rules.contains { $0.contains("\"\(String(format: "%04x", device.productID))\"") && $0.contains("precis/\(device.family)-") })
         }
     }
 }

@@ -28,7 +28,8 @@ import Testing
         let report = try #require(try run.json() as? [String: Any])
         let stored = try #require(report["run"] as? [String: Any])
         #expect(stored["status"] as? String == "COMPLETED")
-        let totals = try #require(stored["totals"] as? [String: Any])
+        #expect(stored["kind"] as? String == "sequencing" && stored["resultId"] as? Int != nil)
+        let totals = try #require((report["outcome"] as? [String: Any])?["totals"] as? [String: Any])
         #expect(totals["samples"] as? Int == 160 * 8 * 4)   // every packet of the stream, none lost
         #expect(totals["lostPackets"] as? Int == 0 && totals["ringOverflows"] as? Int == 0)
         #expect((report["instrument"] as? [String: Any])?["serial"] as? String == "NPS-0042")

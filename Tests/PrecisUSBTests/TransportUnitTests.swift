@@ -107,4 +107,17 @@ import Testing
             }
         }
     }
+
+    /// PrecisUSB matches devices by the table it is handed and knows no family: it imports no driver or simulator.
+    @Test func usbImportsNoDriversOrSimulators() throws {
+        let root = TestPaths.root.appendingPathComponent("Sources/PrecisUSB")
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".swift") }
+        #expect(files.count >= 5)
+        for file in files {
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            for module in ["PrecisDrivers", "PrecisReplay", "PrecisRuntime"] {
+                #expect(!text.contains("import \(module)"), "PrecisUSB/\(file) imports \(module)")
+            }
+        }
+    }
 }

@@ -1,57 +1,64 @@
 import Foundation
 import PrecisCore
-import PrecisDrivers
 import PrecisFormats
 import PrecisReplay
 
-extension SimulatorSetup {
-    /// A simulated sequencer. Options:
-    ///
-    /// | option | meaning |
-    /// |---|---|
-    /// | `input=FILE` | a SLOW5/BLOW5 file whose reads are played, read i on channel i mod channels (its header becomes RUN_INFO, its sampling rate the rate) |
-    /// | `reads=N`, `length=N`, `seed=N` | without input: N synthetic reads per channel of about `length` samples (default 2 × 4000) |
-    /// | `channels=N`, `rate=HZ`, `frames=N` | the sequencer's shape (default 512 channels, 5000 Hz, 8 frames per packet) |
-    /// | `gap=N` | open-pore samples before each read (default 1000) |
-    /// | `fast` | as fast as the host takes packets, not at the sampling rate |
-    /// | `drop=3,9` | lose those stream packets (by sequence number) |
-    /// | `unplug-after=N` | pull the cable after N stream packets |
-    /// | `fault=asic|flowcell` | refuse START_ACQUISITION with that error |
-    /// | `no-pore=N`, `saturated=N` | that many channels (from the last) without a pore, or at an ADC rail |
-    static func nps(_ address: DeviceAddress) throws -> SimulatedNPS {
+/// `sim:nps`'s options (all optional), a simulated sequencer:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `input=FILE` | a SLOW5/BLOW5 file whose reads are played, read i on channel i mod channels (its header becomes RUN_INFO, its sampling rate the rate) |
+/// | `reads=N`, `length=N`, `seed=N` | without input: N synthetic reads per channel of about `length` samples (default 2 × 4000) |
+/// | `channels=N`, `rate=HZ`, `frames=N` | the sequencer's shape (default 512 channels, 5000 Hz, 8 frames per packet) |
+/// | `gap=N` | open-pore samples before each read (default 1000) |
+/// | `fast` | as fast as the host takes packets, not at the sampling rate |
+/// | `drop=3,9` | lose those stream packets (by sequence number) |
+/// | `unplug-after=N` | pull the cable after N stream packets |
+/// | `fault=asic|flowcell` | refuse START_ACQUISITION with that error |
+/// | `no-pore=N`, `saturated=N` | that many channels (from the last) without a pore, or at an ADC rail |
+struct NPSSimulatorOptions: FamilySimulatorOptions {
+    /// The device errors `fault=` can make START_ACQUISITION answer (protocol.md's error codes).
+    static let faults: [String: UInt16] = ["asic": 0x0005, "flowcell": 0x0004]
+    static let known: [String: SimulatorOption] = [
+        "input": .file, "reads": .count, "length": .count, "seed": .count, "channels": .positive, "rate": .positive,
+        "frames": .positive, "serial": .text, "gap": .count, "fast": .flag, "drop": .counts, "unplug-after": .count,
+        "fault": .choice(faults.keys.sorted()), "no-pore": .count, "saturated": .count,
+    ]
+
+    /// The simulated sequencer's settings.
+    var configuration = SimulatedNPS.Configuration()
+
+    init(_ options: SimulatorOptions) throws {
         var config = SimulatedNPS.Configuration()
-        if let n = address.option("channels") { config.identity.channels = try int(n, "channels") }
-        if let n = address.option("frames") { config.identity.framesPerPacket = try int(n, "frames") }
-        if let serial = address.option("serial") { config.identity.serial = serial }
+        if let n = options.count("channels") { config.identity.channels = n }
+        if let n = options.count("frames") { config.identity.framesPerPacket = n }
+        if let serial = options.text("serial") { config.identity.serial = serial }
         guard (1...4096).contains(config.identity.channels), (1...1024).contains(config.identity.framesPerPacket) else {
             throw PrecisError(.input, "sim:nps needs 1–4096 channels and 1–1024 frames per packet")
         }
-        if let path = address.option("input") {
-            try playFile(URL(fileURLWithPath: path), into: &config)
+        if let path = options.text("input") {
+            try Self.playFile(URL(fileURLWithPath: path), into: &config)
         } else {
-            synthetic(&config, reads: try address.option("reads").map { try int($0, "reads") } ?? 2,
-                      length: try address.option("length").map { try int($0, "length") } ?? 4000,
-                      seed: UInt64(try address.option("seed").map { try int($0, "seed") } ?? 1))
+            Self.synthetic(&config, reads: options.count("reads") ?? 2, length: options.count("length") ?? 4000,
+                           seed: UInt64(options.count("seed") ?? 1))
         }
-        if let hz = address.option("rate") { config.identity.sampleRate = try int(hz, "rate") }
-        if let gap = address.option("gap") { config.gapSamples = try int(gap, "gap") }
-        config.realTime = !address.flag("fast")
-        config.faults.dropSequences = Set(try list(address.option("drop"), "drop").map { UInt32($0) })
-        config.faults.unplugAfterPackets = try address.option("unplug-after").map { try int($0, "unplug-after") }
-        if let fault = address.option("fault") {
-            let codes: [String: UInt16] = ["asic": 0x0005, "flowcell": 0x0004]
-            guard let code = codes[fault] else { throw PrecisError(.input, "unknown simulated fault '\(fault)' (asic, flowcell)") }
-            config.faults.startError = code
-        }
+        if let hz = options.count("rate") { config.identity.sampleRate = hz }
+        if let gap = options.count("gap") { config.gapSamples = gap }
+        config.realTime = !options.flag("fast")
+        config.faults.dropSequences = Set(options.counts("drop").map { UInt32($0) })
+        config.faults.unplugAfterPackets = options.count("unplug-after")
+        config.faults.startError = options.text("fault").flatMap { Self.faults[$0] }
         let channels = config.identity.channels
         for (option, kind) in [("no-pore", NPSChannelScript.Kind.noPore), ("saturated", .saturated)] {
-            guard let n = try address.option(option).map({ try int($0, option) }), n > 0 else { continue }
+            guard let n = options.count(option), n > 0 else { continue }
             while config.scripts.count < channels { config.scripts.append(NPSChannelScript()) }
-            let start = kind == .noPore ? channels - n : channels - n - (try address.option("no-pore").map { try int($0, "no-pore") } ?? 0)
+            let start = kind == .noPore ? channels - n : channels - n - (options.count("no-pore") ?? 0)
             for c in max(0, start)..<min(channels, start + n) where config.scripts[c].reads.isEmpty { config.scripts[c].kind = kind }
         }
-        return SimulatedNPS(config, name: address.description)
+        configuration = config
     }
+
+    func simulator(name: String) throws -> any Transport { SimulatedNPS(configuration, name: name) }
 
     /// Plays a SLOW5/BLOW5 file: read i on channel (i mod channels) + 1, each channel taking the
     /// calibration of its first read (later reads with another calibration are re-quantised to it).
