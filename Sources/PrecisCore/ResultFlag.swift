@@ -70,3 +70,42 @@ public struct Concentration: Sendable, Codable, Equatable {
         self.unit = unit
     }
 }
+
+/// Where a run stands. The store keeps the raw value (`runs.status`), the API and `--json` print it.
+public enum RunStatus: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// Begun and not yet ended (or its process died: recovered as ABORTED on the next start).
+    case running = "RUNNING"
+    /// Ended with at least one valid result.
+    case completed = "COMPLETED"
+    /// Ended with no valid result (no control line, a failed plate control).
+    case invalid = "INVALID"
+    /// Stopped before its outcome: an unplugged instrument, a fault, a kill; its raw data so far kept.
+    case aborted = "ABORTED"
+    /// Its name as stored and printed.
+    public var description: String { rawValue }
+}
+
+/// What a stored result is. A result is never changed: a correction or a void is a new
+/// record that supersedes it.
+public enum ResultStatus: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// A released value.
+    case final = "FINAL"
+    /// No value could be given (the reason says why); sent as cancelled, never as a value.
+    case invalid = "INVALID"
+    /// A value that replaces an earlier record of the same sample.
+    case corrected = "CORRECTED"
+    /// The earlier record is withdrawn by a supervisor, with a reason.
+    case void = "VOID"
+    /// Its name as stored and printed.
+    public var description: String { rawValue }
+}
+
+/// Where one delivery of one result to one destination stands (`outbox.state`).
+public enum OutboxState: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case pending
+    case inFlight = "in_flight"
+    case delivered
+    case failed
+    /// Its name as stored and printed.
+    public var description: String { rawValue }
+}

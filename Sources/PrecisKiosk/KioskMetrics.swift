@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import PrecisCore
 import PrecisRuntime
 import PrecisStore
 
@@ -31,7 +32,7 @@ final class KioskMetrics: @unchecked Sendable {
 
     /// Counts a finished run by status.
     func runFinished(_ report: RunReport, seconds: Double) {
-        registry.makeCounter(name: "precis_runs_finished_total", labels: [("status", report.status)],
+        registry.makeCounter(name: "precis_runs_finished_total", labels: [("status", report.status.rawValue)],
                              help: "Runs this process finished, by status.").increment()
         if report.error?.cause == .receiveOverflow { overflows.increment() }
     }
@@ -39,7 +40,7 @@ final class KioskMetrics: @unchecked Sendable {
     /// The exposition text, refreshing the store-derived gauges first.
     func render(store: Store, activeRuns: Int, eventClients: Int) -> String {
         if let counts = try? store.counts() {
-            for status in ["RUNNING", "COMPLETED", "INVALID", "ABORTED"] {
+            for status in RunStatus.allCases.map(\.rawValue) {
                 gauge("precis_runs", "Runs in the store, by status.", ("status", status)).set(Int64(counts.runsByStatus[status] ?? 0))
             }
             for (flag, n) in counts.resultsByFlag {
@@ -48,16 +49,16 @@ final class KioskMetrics: @unchecked Sendable {
             for (status, n) in counts.resultsByStatus {
                 gauge("precis_results_by_status", "Current results in the store, by status.", ("status", status)).set(Int64(n))
             }
-            for state in ["pending", "in_flight", "delivered", "failed"] {
+            for state in OutboxState.allCases.map(\.rawValue) {
                 gauge("precis_upload_queue", "Outbox entries, by state.", ("state", state)).set(Int64(counts.outboxByState[state] ?? 0))
             }
-            let waiting = ["pending", "in_flight", "failed"].reduce(0) { $0 + (counts.outboxByState[$1] ?? 0) }
+            let waiting = [OutboxState.pending, .inFlight, .failed].reduce(0) { $0 + (counts.outboxByState[$1.rawValue] ?? 0) }
             registry.makeGauge(name: "precis_upload_queue_depth", help: "Outbox entries not yet delivered.").set(Int64(waiting))
             registry.makeGauge(name: "precis_upload_failures", help: "Failed delivery attempts recorded in the audit log.")
                 .set(Int64(counts.uploadFailures))
         }
         if let sequencing = try? store.sequencingSummary() {
-            for status in ["RUNNING", "COMPLETED", "ABORTED"] {
+            for status in [RunStatus.running, .completed, .aborted].map(\.rawValue) {
                 gauge("precis_sequencing_runs", "Sequencing runs in the store, by status.", ("status", status))
                     .set(Int64(sequencing.runsByStatus[status] ?? 0))
             }

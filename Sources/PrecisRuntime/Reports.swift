@@ -17,7 +17,7 @@ public struct RunReport: Sendable, Codable, Equatable {
     /// The analyte's name.
     public var analyte: String?
     /// COMPLETED, INVALID or ABORTED.
-    public var status: String
+    public var status: RunStatus
     /// The result's flags (`HIGH`, `BELOW_LOD`, `NO_CONTROL_LINE`, …).
     public var flags: [String]
     /// The reported concentration, rounded to the assay's decimals; nil when invalid or aborted.
@@ -64,7 +64,7 @@ public struct SampleResultSummary: Sendable, Codable, Equatable {
     public var sample: String
     public var patient: String?
     /// FINAL or INVALID.
-    public var status: String
+    public var status: ResultStatus
     /// As printed: `4 210 copies/mL`, `< 20 copies/mL`, `Detected`.
     public var display: String?
     public var concentration: Concentration?
@@ -115,7 +115,7 @@ public struct OutboxSummary: Sendable, Codable, Equatable {
     public var id: Int64
     public var destination: String
     /// pending, in_flight, delivered, failed.
-    public var state: String
+    public var state: OutboxState
     public var attempts: Int
     public var lastError: String?
 
@@ -130,14 +130,14 @@ public struct OutboxSummary: Sendable, Codable, Equatable {
 
 /// An error in a report: its kind, message and next step.
 public struct ErrorSummary: Sendable, Codable, Equatable {
-    public var kind: String
+    public var kind: ErrorKind
     public var message: String
     public var hint: String?
     /// What exactly went wrong, when it is counted (`receive-overflow`).
     public var cause: ErrorCause?
 
     init(_ error: PrecisError) {
-        kind = error.kind.rawValue
+        kind = error.kind
         message = error.message
         hint = error.hint
         cause = error.cause

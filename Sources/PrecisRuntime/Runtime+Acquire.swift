@@ -56,7 +56,7 @@ extension Runtime {
             try store.abortRun(context.record.id, error: failure, partial: trace, linkReport: Self.json(link),
                                at: clock(), actor: context.operatorID)
             logger.error("run \(context.record.id) aborted: \(failure.message)")
-            return report(context, status: "ABORTED", raw: RawSummary(readings: trace?.profile.count ?? 0,
+            return report(context, status: .aborted, raw: RawSummary(readings: trace?.profile.count ?? 0,
                           expected: context.assay.scan?.sampleCount, complete: false), link: link, error: failure)
         }
         events(.analysing)
@@ -73,7 +73,7 @@ extension Runtime {
                                     ratio: analysis.ratio, invalidity: analysis.invalidity?.rawValue,
                                     lot: context.lotSummary, model: context.lot.lot.model)
         let result = NewResult(
-            status: valid ? "FINAL" : "INVALID", analyte: context.assay.analyte, loinc: context.assay.loinc,
+            status: valid ? .final : .invalid, analyte: context.assay.analyte, loinc: context.assay.loinc,
             concentration: quantitation.concentration, unit: context.assay.unit.ucum, decimals: context.assay.decimals,
             flags: quantitation.flags, response: analysis.ratio, analysisJSON: Self.json(stored) ?? "{}",
             referenceRange: context.assay.referenceRange?.text,
@@ -82,7 +82,7 @@ extension Runtime {
         let completed = try store.completeRun(context.record.id, raw: raw, result: result,
                                               destinations: context.qc == nil ? destinations : [],
                                               linkReport: Self.json(link), at: clock(), actor: context.operatorID)
-        var report = report(context, status: valid ? "COMPLETED" : "INVALID",
+        var report = report(context, status: valid ? .completed : .invalid,
                             raw: RawSummary(readings: profile.count, expected: profile.count, complete: true), link: link, error: nil)
         report.resultId = completed.result.id
         report.flags = quantitation.flags.map(\.rawValue)
@@ -106,7 +106,7 @@ extension Runtime {
         return report
     }
 
-    func report(_ context: RunContext, status: String, raw: RawSummary, link: LinkSummary?, error: PrecisError?) -> RunReport {
+    func report(_ context: RunContext, status: RunStatus, raw: RawSummary, link: LinkSummary?, error: PrecisError?) -> RunReport {
         RunReport(runId: context.record.id, runUid: context.record.uid, sample: context.record.sampleID,
                   patient: context.record.patientID, assay: context.assay.id, analyte: context.assay.analyte, status: status,
                   flags: [], concentration: nil, display: nil, tcRatio: nil, referenceRange: nil, interpretation: [],

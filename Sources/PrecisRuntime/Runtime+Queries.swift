@@ -14,13 +14,13 @@ public struct ResultSummary: Sendable, Codable, Equatable {
     public var patient: String?
     public var assay: String
     /// The run's status: RUNNING, COMPLETED, INVALID, ABORTED.
-    public var status: String
+    public var status: RunStatus
     public var startedAt: String
     public var endedAt: String?
     public var instrument: String
     public var resultId: Int64?
     /// The result's status: FINAL, INVALID, CORRECTED.
-    public var resultStatus: String?
+    public var resultStatus: ResultStatus?
     public var concentration: Concentration?
     public var display: String?
     public var flags: [String]
@@ -95,7 +95,7 @@ public struct QueueItem: Sendable, Codable, Equatable {
     public var resultId: Int64
     public var sample: String
     public var destination: String
-    public var state: String
+    public var state: OutboxState
     public var attempts: Int
     /// When it was queued.
     public var since: String
@@ -176,7 +176,7 @@ extension Runtime {
 
     /// What waits in the outbox (everything not yet delivered), oldest first.
     public func queue(includeDelivered: Bool = false) throws -> [QueueItem] {
-        try store.outbox(states: includeDelivered ? nil : ["pending", "in_flight", "failed"]).map {
+        try store.outbox(states: includeDelivered ? nil : [.pending, .inFlight, .failed]).map {
             QueueItem(id: $0.id, runId: $0.runID, resultId: $0.resultID, sample: $0.sampleID, destination: $0.destination,
                       state: $0.state, attempts: $0.attempts, since: $0.createdAt, nextAttemptAt: $0.nextAttemptAt,
                       lastError: $0.lastError, training: $0.training)
@@ -223,7 +223,7 @@ extension Runtime {
         }
         return try order.compactMap { newest[$0] }.map { r in
             let stored = try? JSONDecoder().decode(StoredPlateCall.self, from: Data(r.analysisJSON.utf8))
-            let display: String? = r.status == "INVALID" ? nil : r.coded?.display ?? r.concentration.map { c in
+            let display: String? = r.status == .invalid ? nil : r.coded?.display ?? r.concentration.map { c in
                 unit.map { Format.concentration(c, decimals: r.decimals, shownIn: $0) } ?? Format.concentration(c, decimals: r.decimals)
             }
             return SampleResultSummary(
@@ -290,7 +290,7 @@ extension Runtime {
             flags: result?.flags.map(\.rawValue) ?? [], tcRatio: result?.response,
             rawProfile: raw.map { RawSummary(readings: $0.profile.count, expected: $0.expectedCount, complete: $0.complete) },
             outbox: outbox.map(OutboxSummary.init),
-            error: run.errorMessage.map { ErrorSummary(PrecisError(ErrorKind(rawValue: run.errorKind ?? "") ?? .other, $0)) },
+            error: run.errorMessage.map { ErrorSummary(PrecisError(run.errorKind ?? .other, $0)) },
             training: run.training)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PrecisCore
 
 /// What a run is, by the family that ran it: one `runs` table holds them all.
@@ -128,11 +129,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var cartridgeID: String?
     public var operatorID: String
     public var owner: String
-    /// RUNNING, COMPLETED, INVALID or ABORTED.
-    public var status: String
+    public var status: RunStatus
     public var startedAt: String
     public var endedAt: String?
-    public var errorKind: String?
+    public var errorKind: ErrorKind?
     public var errorMessage: String?
     public var linkReport: String?
     /// A run on a simulator or a replayed trace (never a patient's result).
@@ -144,7 +144,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
 /// A result about to be stored.
 public struct NewResult: Sendable {
     /// FINAL or INVALID.
-    public var status: String
+    public var status: ResultStatus
     public var analyte: String
     public var loinc: Coding
     public var concentration: Concentration?
@@ -174,7 +174,7 @@ public struct NewResult: Sendable {
     public var components: [ResultComponent]?
 
     /// Makes a result.
-    public init(status: String, analyte: String, loinc: Coding, concentration: Concentration?, unit: String,
+    public init(status: ResultStatus, analyte: String, loinc: Coding, concentration: Concentration?, unit: String,
                 decimals: Int, flags: [ResultFlag], response: Double?, analysisJSON: String,
                 referenceRange: String?, reason: String?, sampleID: String? = nil, patientID: String? = nil,
                 coded: CodedValue? = nil, method: String? = nil, rawDataIndex: Int? = nil, specimen: SpecimenType? = nil,
@@ -206,7 +206,7 @@ public struct ResultRecord: Sendable, Codable, Equatable {
     public var uid: String
     public var runID: Int64
     public var supersedesID: Int64?
-    public var status: String
+    public var status: ResultStatus
     public var analyte: String
     public var loincCode: String
     public var loincDisplay: String
@@ -239,8 +239,7 @@ public struct OutboxEntry: Sendable, Codable, Equatable {
     public var runID: Int64
     public var sampleID: String
     public var destination: String
-    /// pending, in_flight, delivered or failed.
-    public var state: String
+    public var state: OutboxState
     public var attempts: Int
     public var nextAttemptAt: String
     public var lastError: String?
@@ -264,3 +263,9 @@ public struct SignInLocked: Error, Sendable {
     /// When sign-in opens again.
     public var until: Date
 }
+
+// The vocabulary the store keeps by name: each enum's raw value is the column's text.
+extension RunStatus: DatabaseValueConvertible {}
+extension ResultStatus: DatabaseValueConvertible {}
+extension OutboxState: DatabaseValueConvertible {}
+extension ErrorKind: DatabaseValueConvertible {}

@@ -92,23 +92,23 @@ extension Store {
     /// (false) when `owner` no longer holds the lease.
     @discardableResult
     public func markDelivered(_ id: Int64, owner: String, at: Date, note: String, head: AuditHead? = nil) throws -> Bool {
-        try settle(id, owner: owner, at: at, state: "delivered", nextAttempt: nil, error: nil, action: "delivered", note: note,
+        try settle(id, owner: owner, at: at, state: .delivered, nextAttempt: nil, error: nil, action: "delivered", note: note,
                    head: head)
     }
 
     /// The attempt failed for now: back to pending, due again at `next`.
     @discardableResult
     public func markRetry(_ id: Int64, owner: String, at: Date, error: String, next: Date) throws -> Bool {
-        try settle(id, owner: owner, at: at, state: "pending", nextAttempt: next, error: error, action: "retry later", note: error)
+        try settle(id, owner: owner, at: at, state: .pending, nextAttempt: next, error: error, action: "retry later", note: error)
     }
 
     /// The destination refused the result for good (a 4xx other than 408/429): failed.
     @discardableResult
     public func markFailed(_ id: Int64, owner: String, at: Date, error: String) throws -> Bool {
-        try settle(id, owner: owner, at: at, state: "failed", nextAttempt: nil, error: error, action: "failed permanently", note: error)
+        try settle(id, owner: owner, at: at, state: .failed, nextAttempt: nil, error: error, action: "failed permanently", note: error)
     }
 
-    private func settle(_ id: Int64, owner: String, at: Date, state: String, nextAttempt: Date?, error: String?,
+    private func settle(_ id: Int64, owner: String, at: Date, state: OutboxState, nextAttempt: Date?, error: String?,
                         action: String, note: String, head: AuditHead? = nil) throws -> Bool {
         try write { db in
             let when = Timestamp.string(at)
@@ -135,7 +135,7 @@ extension Store {
             guard let entry = try Self.fetchOutbox(db, where: "o.id = ?", [id]).first else {
                 throw PrecisError(.notFound, "no outbox entry \(id)", hint: "`precis queue --all` lists them")
             }
-            guard entry.state == "failed" || entry.state == "pending" else {
+            guard entry.state == .failed || entry.state == .pending else {
                 throw PrecisError(.conflict, "outbox entry \(id) is \(entry.state); only failed or pending entries are retried")
             }
             let voided = try Int64.fetchOne(db, sql: "SELECT id FROM results WHERE supersedes_id = ? AND status = 'VOID'",
@@ -172,7 +172,7 @@ extension Store {
     /// The head a delivered entry carried when it was delivered (so that `precis export` and
     /// a resend show exactly what was sent); nil for an entry not delivered.
     static func sentHead(_ db: Database, outboxID: Int64) throws -> AuditHead? {
-        guard try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [outboxID]) == "delivered",
+        guard try OutboxState.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [outboxID]) == .delivered,
               let detail = try String.fetchOne(db, sql: """
                   SELECT detail FROM audit_log WHERE entity = 'outbox' AND entity_id = ? AND action = 'delivered'
                   ORDER BY id DESC LIMIT 1
@@ -197,7 +197,7 @@ extension Store {
         }
         let entries = try outbox(forResult: result.id)
         let entry = entries.first { $0.destination == destination } ?? entries.first ?? OutboxEntry(
-            id: 0, resultID: result.id, runID: runID, sampleID: run.sampleID, destination: "export", state: "pending", attempts: 0,
+            id: 0, resultID: result.id, runID: runID, sampleID: run.sampleID, destination: "export", state: .pending, attempts: 0,
             nextAttemptAt: result.createdAt, lastError: nil, createdAt: result.createdAt, updatedAt: result.createdAt, deliveredAt: nil,
             training: run.training)
         return try package(for: entry)

@@ -157,11 +157,11 @@ extension Store {
                 }
                 current = newest
             }
-            guard current.status != "VOID" else { throw PrecisError(.conflict, "result \(current.id) of run \(runID) is already void") }
+            guard current.status != .void else { throw PrecisError(.conflict, "result \(current.id) of run \(runID) is already void") }
             // The void names the same sample, patient, method and specimen: on a plate it replaces
             // that sample's result, no other.
-            let void = NewResult(status: "VOID", analyte: current.analyte,
-                                 loinc: Coding(code: current.loincCode, display: current.loincDisplay), concentration: nil,
+            let void = NewResult(status: .void, analyte: current.analyte,
+                                 loinc: Coding(code: current.loincCode, display: current.loincDisplay, system: current.codeSystem), concentration: nil,
                                  unit: current.unit, decimals: current.decimals, flags: current.flags, response: current.response,
                                  analysisJSON: current.analysisJSON, referenceRange: current.referenceRange, reason: reason,
                                  sampleID: current.sampleID, patientID: current.patientID, method: current.method,

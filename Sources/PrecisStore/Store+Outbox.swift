@@ -19,11 +19,11 @@ extension Store {
     }
 
     /// Outbox entries, oldest first; all of them, or those in `states`.
-    public func outbox(states: [String]? = nil) throws -> [OutboxEntry] {
+    public func outbox(states: [OutboxState]? = nil) throws -> [OutboxEntry] {
         try read { db in
             guard let states else { return try Self.fetchOutbox(db, where: "1", []) }
             let marks = states.map { _ in "?" }.joined(separator: ",")
-            return try Self.fetchOutbox(db, where: "o.state IN (\(marks))", states)
+            return try Self.fetchOutbox(db, where: "o.state IN (\(marks))", states.map(\.rawValue))
         }
     }
 

@@ -38,7 +38,7 @@ extension Store {
                                  sample_id, patient_id, value_system, value_code, value_display, method, specimen_type, raw_data_id,
                                  code_system, components)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [uid, runID, supersedes, result.status, result.analyte, result.loinc.code, result.loinc.display,
+            """, arguments: [uid, runID, supersedes, result.status.rawValue, result.analyte, result.loinc.code, result.loinc.display,
                              result.concentration?.value, result.concentration?.comparator, result.unit, result.decimals,
                              result.flags.map(\.rawValue).joined(separator: ","), result.response, result.analysisJSON,
                              result.referenceRange, result.reason, Timestamp.string(at),
@@ -46,7 +46,7 @@ extension Store {
                              result.method, result.specimen.map { "\($0.system)|\($0.code)|\($0.display)" }, rawDataID,
                              result.loinc.system, try result.components.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
         let id = db.lastInsertedRowID
-        var detail = ["run": String(runID), "status": result.status,
+        var detail = ["run": String(runID), "status": result.status.rawValue,
                       "flags": result.flags.map(\.rawValue).joined(separator: ",")]
         if let c = result.concentration { detail["value"] = "\(c.comparator ?? "")\(c.value) \(c.unit)" }
         if let coded = result.coded { detail["value"] = coded.display }
@@ -148,7 +148,7 @@ extension Store {
                   assay: row["assay"], instrumentID: row["instrument_id"], endpoint: row["endpoint"],
                   calibrationID: row["calibration_id"], cartridgeID: row["cartridge_id"], operatorID: row["operator"],
                   owner: row["owner"], status: row["status"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                  errorKind: row["error_kind"], errorMessage: row["error_message"], linkReport: row["link_report"],
+                  errorKind: (row["error_kind"] as String?).flatMap(ErrorKind.init(rawValue:)), errorMessage: row["error_message"], linkReport: row["link_report"],
                   training: row["training"], kind: RunKind(rawValue: row["kind"] ?? "strip") ?? .strip)
     }
 

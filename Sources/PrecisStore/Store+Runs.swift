@@ -77,7 +77,7 @@ extension Store {
                          actor: String = "system") throws {
         try write { db in
             if let partial { try Self.insertTrace(db, runID: id, trace: partial, at: at, actor: actor) }
-            try Self.setStatus(db, runID: id, to: "ABORTED", at: at, actor: actor, error: error, linkReport: linkReport,
+            try Self.setStatus(db, runID: id, to: .aborted, at: at, actor: actor, error: error, linkReport: linkReport,
                                detail: ["readings": String(partial?.profile.count ?? 0)])
         }
     }
@@ -90,7 +90,7 @@ extension Store {
             try Self.insertTrace(db, runID: id, trace: raw, at: at, actor: actor)
             let completed = try Self.insertQueued(db, runID: id, result: result, rawDataID: nil, destinations: destinations,
                                                   at: at, actor: actor)
-            try Self.setStatus(db, runID: id, to: result.status == "INVALID" ? "INVALID" : "COMPLETED", at: at,
+            try Self.setStatus(db, runID: id, to: result.status == .invalid ? .invalid : .completed, at: at,
                                actor: actor, error: nil, linkReport: linkReport, detail: ["result": String(completed.result.id)])
             return completed
         }
@@ -112,8 +112,8 @@ extension Store {
                 return try Self.insertQueued(db, runID: id, result: result, rawDataID: rawID, destinations: destinations,
                                              at: at, actor: actor)
             }
-            let valid = results.contains { $0.status != "INVALID" }
-            try Self.setStatus(db, runID: id, to: valid ? "COMPLETED" : "INVALID", at: at, actor: actor, error: nil,
+            let valid = results.contains { $0.status != .invalid }
+            try Self.setStatus(db, runID: id, to: valid ? .completed : .invalid, at: at, actor: actor, error: nil,
                                linkReport: linkReport, detail: ["results": String(results.count), "raw data": String(raw.count)])
             return completed
         }
@@ -133,15 +133,15 @@ extension Store {
                          actor: String = "system") throws {
         try write { db in
             for data in partial { _ = try Self.insertRawData(db, runID: id, data: data, at: at, actor: actor) }
-            try Self.setStatus(db, runID: id, to: "ABORTED", at: at, actor: actor, error: error, linkReport: linkReport,
+            try Self.setStatus(db, runID: id, to: .aborted, at: at, actor: actor, error: error, linkReport: linkReport,
                                detail: ["raw data": String(partial.count)])
         }
     }
 
-    static func setStatus(_ db: Database, runID: Int64, to status: String, at: Date, actor: String,
+    static func setStatus(_ db: Database, runID: Int64, to status: RunStatus, at: Date, actor: String,
                           error: PrecisError?, linkReport: String?, detail: [String: String]) throws {
         guard let run = try fetchRun(db, id: runID) else { throw PrecisError(.storage, "no run \(runID)") }
-        guard run.status == "RUNNING" else {
+        guard run.status == .running else {
             throw PrecisError(.storage, "run \(runID) already ended as \(run.status)")
         }
         try db.execute(sql: """

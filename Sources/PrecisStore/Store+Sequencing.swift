@@ -157,7 +157,7 @@ extension Store {
         let actor = "migration v9"
         for old in try Row.fetchAll(db, sql: "SELECT * FROM sequencing_runs ORDER BY id") {
             let oldID: Int64 = old["id"]
-            let status: String = old["status"]
+            let status = RunStatus(rawValue: old["status"]) ?? .aborted   // CHECK (status IN ('RUNNING','COMPLETED','ABORTED'))
             try db.execute(sql: """
                 INSERT INTO runs (uid, sample_id, patient_id, assay, instrument_id, endpoint, calibration_id, cartridge_id,
                                   operator, owner, status, started_at, ended_at, error_kind, error_message, link_report,
@@ -168,13 +168,13 @@ extension Store {
                                  old["error_message"], old["training"]])
             let runID = db.lastInsertedRowID
             try audit(db, at: at, actor: actor, entity: "run", entityID: String(runID),
-                      action: "migrated from sequencing run \(oldID)", detail: ["sample": old["sample_id"], "status": status])
+                      action: "migrated from sequencing run \(oldID)", detail: ["sample": old["sample_id"], "status": status.rawValue])
             let path: String = old["reads_path"]
             try insertSequencingDetail(db, runID: runID, SequencingDetail(
                 flowCellID: old["flow_cell_id"], channels: old["channels"], sampleRate: old["sample_rate"], readsPath: path,
                 migratedFrom: oldID), at: at, actor: actor, action: "migrated from sequencing run \(oldID)")
             // A run still RUNNING has no finished file yet: recovery finishes it and stores the raw data then.
-            if status != "RUNNING" {
+            if status != .running {
                 var summary = ReadsSummary(format: path.hasSuffix(".slow5") ? "slow5" : "blow5", totals: totals(old),
                                            seconds: nil)
                 let digest = try FileDigest.sha256(path: path)
@@ -182,7 +182,7 @@ extension Store {
                 let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
                 _ = try insertRawData(db, runID: runID, data: NewRawData(
                     kind: .reads, mediaType: "application/octet-stream", content: nil, path: path, size: digest?.size ?? 0,
-                    sha256: digest?.sha256 ?? "", complete: status == "COMPLETED" && digest != nil, summaryJSON: json),
+                    sha256: digest?.sha256 ?? "", complete: status == .completed && digest != nil, summaryJSON: json),
                     at: at, actor: actor)
             }
             try audit(db, at: at, actor: actor, entity: "sequencing-run", entityID: String(oldID),

@@ -9,7 +9,7 @@ extension FHIRMapping {
     static let interpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
     /// FHIR's status of a result: an invalid one is `cancelled` (no value could be given), never final.
-    static func status(_ r: ResultRecord) -> JSONValue { r.status == "INVALID" ? "cancelled" : "final" }
+    static func status(_ r: ResultRecord) -> JSONValue { r.status == .invalid ? "cancelled" : "final" }
 
     /// The Observation: the value in UCUM with its comparator, a coded value (SNOMED CT
     /// Detected / Not detected), or, for an invalid result, a data-absent reason and why.
@@ -36,7 +36,7 @@ extension FHIRMapping {
             ("interpretation", interpretation(r.flags)),
             ("referenceRange", r.referenceRange.map { [["text": .string($0)]] }),
         ]
-        if let coded = r.coded, r.status != "INVALID" {
+        if let coded = r.coded, r.status != .invalid {
             members.append(("valueCodeableConcept", [
                 "coding": [["system": .string(coded.system), "code": .string(coded.code), "display": .string(coded.display)]],
                 "text": .string(coded.display),
@@ -53,7 +53,7 @@ extension FHIRMapping {
                 "text": .string(r.reason ?? "no valid result"),
             ]))
         }
-        if let components = r.components, !components.isEmpty, r.status != "INVALID" {
+        if let components = r.components, !components.isEmpty, r.status != .invalid {
             members.append(("component", .array(components.map(component))))
         }
         if readsFile(p) != nil {
@@ -95,7 +95,7 @@ extension FHIRMapping {
         .object([
             ("resourceType", "DiagnosticReport"),
             ("identifier", [["system": .string(system(sender, "run")), "value": .string(reportIdentifier(p))]]),
-            ("status", p.result.status == "INVALID" ? "cancelled" : "final"),
+            ("status", p.result.status == .invalid ? "cancelled" : "final"),
             ("category", [["coding": [["system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "LAB"]]]]),
             ("code", ["coding": [["system": .string(p.result.codeSystem ?? loinc), "code": .string(p.result.loincCode),
                                   "display": .string(p.result.loincDisplay)]],

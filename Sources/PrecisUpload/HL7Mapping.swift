@@ -18,16 +18,16 @@ public enum HL7Mapping {
                 + "\(escape(receiver.facility))|\(time)||ORU^R01^ORU_R01|\(controlID(package))|\(processingID(package))|2.5.1|||AL|NE",
             "PID|1||\(escape(package.patientID ?? "UNKNOWN"))^^^PRECIS^PN||PSEUDONYMIZED^^^^^^U",
             "OBR|1||\(escape(FHIRMapping.reportIdentifier(package)))^PRECIS|\(code)|||\(observed)|||||||\(observed)||||||||"
-                + "\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|\(r.status == "INVALID" ? "X" : "F")",
+                + "\(stamp(Timestamp.date(r.createdAt) ?? at))||CH|\(r.status == .invalid ? "X" : "F")",
             obx(r, code: code, observed: observed, instrument: package.instrument.id),
         ]
-        if r.status != "INVALID" {
+        if r.status != .invalid {
             for (index, c) in (r.components ?? []).enumerated() {
                 segments.append("OBX|\(index + 2)|NM|\(Self.code(c.code))||\(String(format: "%.\(c.decimals)f", c.value))|"
                                 + "\(escape(c.unit))^\(escape(c.unit))^UCUM|||||F|||\(observed)||||\(escape(package.instrument.id))")
             }
         }
-        if let reason = r.reason, r.concentration == nil || r.status == "INVALID" { segments.append("NTE|1|L|\(escape(reason))") }
+        if let reason = r.reason, r.concentration == nil || r.status == .invalid { segments.append("NTE|1|L|\(escape(reason))") }
         if !r.flags.isEmpty { segments.append("NTE|2|L|Precis flags: \(escape(r.flags.map(\.rawValue).joined(separator: ", ")))") }
         // SPM-4 specimen type: the assay's (HL7 table 0487 or SNOMED CT), serum when it names none.
         let specimen = r.specimen ?? .serum
@@ -60,7 +60,7 @@ public enum HL7Mapping {
         let unit = "\(escape(r.unit))^\(escape(r.unit))^UCUM"
         let flags = abnormalFlags(r.flags)
         let range = escape(r.referenceRange ?? "")
-        if r.status == "INVALID" { return "OBX|1|ST|\(code)||||||||X|||\(observed)||||\(escape(instrument))" }
+        if r.status == .invalid { return "OBX|1|ST|\(code)||||||||X|||\(observed)||||\(escape(instrument))" }
         if let coded = r.coded {
             let system = coded.system == CodedValue.snomed ? "SCT" : escape(coded.system)
             return "OBX|1|CWE|\(code)||\(escape(coded.code))^\(escape(coded.display))^\(system)||||||F|||\(observed)||||\(escape(instrument))"

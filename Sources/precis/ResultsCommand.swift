@@ -26,7 +26,7 @@ struct ResultsCommand: AsyncParsableCommand {
                 rows: runs.map { r in
                     let t = r.sequencingTotals
                     return ["\(r.runId)", Table.time(r.startedAt), r.training ? "\(r.sample) (training)" : r.sample, r.instrument,
-                            r.status, t.map { "\($0.reads)" } ?? "—", r.sequencing.map { "\($0.readN50)" } ?? "—",
+                            r.status.rawValue, t.map { "\($0.reads)" } ?? "—", r.sequencing.map { "\($0.readN50)" } ?? "—",
                             t.map { "\($0.lostPackets)" } ?? "—", t.map { "\($0.ringOverflows)" } ?? "—",
                             Self.flagCell(t?.flags.map(\.rawValue) ?? r.flags),
                             r.sequencingDetail?.readsPath ?? "—"]
@@ -52,18 +52,22 @@ struct ResultsCommand: AsyncParsableCommand {
             guard !results.isEmpty else { return print("No runs in \(runtime.store.path) yet.") }
             print(Table.render(
                 header: ["RUN", "STARTED", "SAMPLE", "ASSAY", "STATUS", "RESULT", "FLAGS", "RAW", "UPLOAD"],
-                rows: results.map { r in
-                    ["\(r.runId)", Table.time(r.startedAt), r.training ? "\(r.sample) (training)" : r.sample, r.assay,
-                     r.status, r.display ?? r.results.map { Self.plateCell($0) } ?? "—", r.flags.isEmpty ? "—" : r.flags.joined(separator: ","),
-                     r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" }
-                        ?? r.rawData?.first.map { "\($0.kind) \(BoundedFile.describe($0.size))" } ?? "—",
-                     r.outbox.isEmpty ? "—" : r.outbox.map(\.state).joined(separator: ",")]
-                }))
+                rows: results.map(Self.row)))
+        }
+
+        /// One run's line in the list.
+        static func row(_ r: ResultSummary) -> [String] {
+            let result: String = r.display ?? r.results.map { Self.plateCell($0) } ?? "—"
+            let raw: String = r.rawProfile.map { "\($0.readings)/\($0.expected.map(String.init) ?? "?")" }
+                ?? r.rawData?.first.map { "\($0.kind) \(BoundedFile.describe($0.size))" } ?? "—"
+            let upload: String = r.outbox.isEmpty ? "—" : r.outbox.map(\.state.rawValue).joined(separator: ",")
+            return ["\(r.runId)", Table.time(r.startedAt), r.training ? "\(r.sample) (training)" : r.sample, r.assay,
+                    r.status.rawValue, result, r.flags.isEmpty ? "—" : r.flags.joined(separator: ","), raw, upload]
         }
 
         /// A plate's results in one cell: `4 results (1 invalid)`.
         static func plateCell(_ results: [SampleResultSummary]) -> String {
-            let invalid = results.filter { $0.status == "INVALID" }.count
+            let invalid = results.filter { $0.status == .invalid }.count
             return "\(results.count) result\(results.count == 1 ? "" : "s")" + (invalid > 0 ? " (\(invalid) invalid)" : "")
         }
     }
@@ -97,7 +101,7 @@ enum ResultPrinter {
         Swift.print("Run \(s.runId) · sample \(s.sample) · \(s.assay) · \(s.status) · \(s.instrument) · started \(s.startedAt)")
         if let display = s.display {
             Swift.print("  result  \(display)  \(s.flags.isEmpty ? "no flags" : s.flags.joined(separator: " "))")
-        } else if s.status == "INVALID" {
+        } else if s.status == .invalid {
             Swift.print("  result  INVALID (\(s.flags.joined(separator: " ")))")
         }
         if let error = s.error { Swift.print("  stopped: \(error.message)") }
@@ -142,10 +146,10 @@ enum ResultPrinter {
         }
         for r in s.results ?? [] {
             let cq = r.meanCq.map { "Cq " + fmt($0, 2) + (r.cqSD.map { " ± " + fmt($0, 2) } ?? "") } ?? "no Cq"
-            Swift.print("  \(r.sample.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.status == "INVALID" ? "INVALID" : r.display ?? "—")"
+            Swift.print("  \(r.sample.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.status == .invalid ? "INVALID" : r.display ?? "—")"
                         + "   \(cq) (\(r.wells.joined(separator: ",")))  \(r.flags.joined(separator: " "))"
                         + "  upload: " + r.outbox.map { "\($0.destination) \($0.state)" }.joined(separator: ", "))
-            if let reason = r.reason, r.status == "INVALID" { Swift.print("               \(reason)") }
+            if let reason = r.reason, r.status == .invalid { Swift.print("               \(reason)") }
         }
         for raw in s.rawData ?? [] {
             Swift.print("  raw data: \(raw.kind), \(BoundedFile.describe(raw.size)), SHA-256 \(raw.sha256)\(raw.complete ? "" : " (incomplete)")")

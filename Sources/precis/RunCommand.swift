@@ -90,8 +90,8 @@ struct RunOptions: ParsableArguments {
         if global.json { try Terminal.printJSON(report) } else { RunPrinter.report(report) }
         if let recording, !global.json { Terminal.errorLine("Recorded the session to \(recording.path) (replay:\(recording.path))") }
         switch report.status {
-        case "ABORTED": throw ExitCode(6)
-        case "INVALID": throw ExitCode(7)
+        case .aborted: throw ExitCode(6)
+        case .invalid: throw ExitCode(7)
         default: break
         }
     }
@@ -155,11 +155,11 @@ enum RunPrinter {
                   + "(tagged as test data; production destinations refuse it)")
         }
         switch r.status {
-        case "ABORTED":
+        case .aborted:
             print(Terminal.style("  ABORTED", "1;31") + ": \(r.error?.message ?? "unknown")")
             if let hint = r.error?.hint { print("  what to do: \(hint)") }
             print("  kept \(r.raw.readings) of \(r.raw.expected.map(String.init) ?? "?") readings in the store")
-        case "INVALID":
+        case .invalid:
             print(Terminal.style("  INVALID", "1;31") + " — no number is reported")
             for line in r.interpretation { print("  \(line)") }
         default:
@@ -193,7 +193,7 @@ enum RunPrinter {
             print(Terminal.style("  TRAINING", "1;33") + ": a simulated or replayed cycler, not a patient's result "
                   + "(tagged as test data; production destinations refuse it)")
         }
-        if r.status == "ABORTED" {
+        if r.status == .aborted {
             print(Terminal.style("  ABORTED", "1;31") + ": \(r.error?.message ?? "unknown")")
             if let hint = r.error?.hint { print("  what to do: \(hint)") }
             print("  kept the \(r.raw.readings) readings that arrived in the store (RDML)")
@@ -207,12 +207,12 @@ enum RunPrinter {
             print(Terminal.style("  PLATE INVALID", "1;31") + " — no patient result of this plate is released")
         }
         for s in r.results ?? [] {
-            let value = s.status == "INVALID" ? Terminal.style("INVALID", "1;31") : Terminal.style(s.display ?? "—", "1")
+            let value = s.status == .invalid ? Terminal.style("INVALID", "1;31") : Terminal.style(s.display ?? "—", "1")
             let cq = s.meanCq.map { String(format: "Cq %.2f", $0) + (s.cqSD.map { String(format: " ± %.2f", $0) } ?? "") } ?? "no Cq"
             let flags = s.flags.filter { $0 != "PLATE_CONTROL_FAILED" }.joined(separator: " ")
             print("  \(s.sample.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)   \(cq) (\(s.wells.joined(separator: ",")))"
                   + (flags.isEmpty ? "" : "  " + Terminal.style(flags, "1;33")))
-            if let reason = s.reason, s.status == "INVALID", r.plate?.valid != false { print("               \(reason)") }
+            if let reason = s.reason, s.status == .invalid, r.plate?.valid != false { print("               \(reason)") }
         }
         let entries = (r.results ?? []).flatMap(\.outbox)
         if !entries.isEmpty {

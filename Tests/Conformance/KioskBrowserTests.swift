@@ -22,7 +22,7 @@ struct KioskBrowserTests {
 
         let store = try Store(path: kiosk.database)
         let run = try #require(try store.runs(limit: 1).first)
-        #expect(run.sampleID == "S-7001" && run.status == "COMPLETED" && run.operatorID == "op1")
+        #expect(run.sampleID == "S-7001" && run.status == .completed && run.operatorID == "op1")
         let result = try #require(try store.result(forRun: run.id))
         let value = try #require(result.concentration)
         let concentration = try #require(page["concentration"] as? String)

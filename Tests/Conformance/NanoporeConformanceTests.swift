@@ -137,7 +137,7 @@ private func scrappieEvents(_ name: String) throws -> [NanoporeEvent] {
     @Test func theRealReadComesBackIdentical() async throws {
         let input = realRead.appendingPathComponent("one_fast5_exp_1_default.blow5")
         let (out, report) = try await run(input, channels: 512)
-        #expect(report.run.status == "COMPLETED" && report.outcome.totals.reads == 1)
+        #expect(report.run.status == .completed && report.outcome.totals.reads == 1)
         // The live detector, fed packet by packet, finds scrappie's 11,907 events in the read.
         #expect(report.outcome.totals.events == Int64(try scrappieEvents("scrappie_events_r94_defaults.tsv").count))
         try check(input, out, reads: 1)
@@ -149,7 +149,7 @@ private func scrappieEvents(_ name: String) throws -> [NanoporeEvent] {
         let input = try temporary("synthetic.blow5")
         _ = try runReference("slow5_reference.py", ["write", input.path, "512", "4", "3000", "11"])
         let (out, report) = try await run(input, channels: 512)
-        #expect(report.run.status == "COMPLETED" && !report.run.flags.contains("DATA_LOSS") && !report.run.flags.contains("RING_OVERFLOW"))
+        #expect(report.run.status == .completed && !report.run.flags.contains("DATA_LOSS") && !report.run.flags.contains("RING_OVERFLOW"))
         #expect(report.outcome.totals.reads == 2048)
         try check(input, out, reads: 2048)
     }

@@ -36,7 +36,7 @@ extension KioskTests {
             let store = try Store(path: kiosk.database)
             #expect(try store.runsStillRunning().isEmpty)
             let run = try #require(try store.runs(limit: 1).first)
-            #expect(run.status == "ABORTED")
+            #expect(run.status == .aborted)
             #expect(run.errorMessage?.contains("interrupted") == true, "\(run.errorMessage ?? "")")
             let trace = try #require(try store.rawTrace(forRun: run.id))
             #expect(trace.profile.count >= 40 && trace.profile.count < 501 && !trace.complete)
@@ -55,8 +55,8 @@ extension KioskTests {
             #expect(status == 0, "stderr: \(kiosk.stderr)")
             let store = try Store(path: kiosk.database)
             let run = try #require(try store.runs(limit: 1).first)
-            #expect(run.status == "COMPLETED")
-            #expect(try store.result(forRun: run.id)?.status == "FINAL")
+            #expect(run.status == .completed)
+            #expect(try store.result(forRun: run.id)?.status == .final)
             #expect(try store.outbox().count == 1)
             #expect(try store.verifyAudit().intact)
         }
@@ -70,7 +70,7 @@ extension KioskTests {
             defer { second.kill() }
             let store = try Store(path: first.database)
             #expect(try store.runsStillRunning().isEmpty)
-            #expect(try store.runs(limit: 1).first?.status == "ABORTED")
+            #expect(try store.runs(limit: 1).first?.status == .aborted)
         }
 
         @Test("sd_notify: READY=1 once listening, WATCHDOG=1 while alive, STOPPING=1 on SIGTERM")

@@ -56,7 +56,7 @@ extension KioskTests {
 
             let after = try Store(path: store)
             let stored = try #require(try after.run(runID), "run \(runID), answered 202 and finished, is in the store")
-            #expect(stored.sampleID == "S-0902" && stored.status == "COMPLETED")
+            #expect(stored.sampleID == "S-0902" && stored.status == .completed)
             #expect(try after.result(forRun: runID) != nil)
         }
     }

@@ -45,7 +45,7 @@ import Testing
         _ = try runtime.acknowledgeLockout(id: lockout.id, supervisor: "sup1", reason: "recalibrated optics, repeated QC in range")
         #expect(try runtime.qcStatus().lockouts.isEmpty)
         let after = try await runtime.run(RunRequest(device: fastSim, assay: "crp", sample: "S-2"))
-        #expect(after.status == "COMPLETED")
+        #expect(after.status == .completed)
         let audit = try runtime.store.auditEntries(entity: "qc-lockout")
         #expect(audit.map(\.action) == ["locked", "acknowledged"])
         #expect(audit.last?.actor == "sup1")
@@ -62,7 +62,7 @@ import Testing
                                  values: [1: 2.0], operatorID: "t")
         #expect(try runtime.qcStatus().lockouts.count == 1)
         let report = try await runtime.run(RunRequest(device: fastSim, assay: "crp", sample: "S-3"))
-        #expect(report.status == "COMPLETED")
+        #expect(report.status == .completed)
     }
 
     @Test func unknownLevelsAndLotsAreRefused() throws {

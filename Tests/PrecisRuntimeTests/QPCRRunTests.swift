@@ -29,7 +29,7 @@ import Testing
     @Test func aViralLoadPlateGivesEachSampleItsCopiesPerMillilitre() async throws {
         let runtime = try makeRuntime()
         let report = try await Self.hivRun(runtime)
-        #expect(report.status == "COMPLETED")
+        #expect(report.status == .completed)
         #expect(report.kind == "plate")
         #expect(report.plate?.valid == true)
         #expect(report.plate?.checks.map(\.control) == ["standard curve", "no-template control", "positive control"])
@@ -40,7 +40,7 @@ import Testing
         // 0.4 copies per reaction per copy/mL makes those 50 000, none, 250 and 2 000 000 copies/mL.
         let truth: [Double?] = [50_000, nil, 250, 2_000_000]
         for (result, expected) in zip(results, truth) {
-            #expect(result.status == "FINAL")
+            #expect(result.status == .final)
             if let expected {
                 let value = try #require(result.concentration?.value)
                 #expect(abs(log10(value) - log10(expected)) < 0.1, "\(result.sample): \(value) copies/mL, not ≈ \(expected)")
@@ -51,7 +51,7 @@ import Testing
                 #expect(result.flags == ["BELOW_LOD"])
             }
         }
-        #expect(results.allSatisfy { $0.outbox.count == 1 && $0.outbox[0].state == "pending" })
+        #expect(results.allSatisfy { $0.outbox.count == 1 && $0.outbox[0].state == .pending })
         let stored = try runtime.store.results(forRun: report.runId)
         #expect(stored.count == 4)
         #expect(stored.allSatisfy { $0.rawDataID != nil && $0.specimen?.code == "PLAS" && $0.method?.contains("standard curve") == true })
@@ -67,17 +67,17 @@ import Testing
     @Test func aContaminatedNTCInvalidatesEveryPatientResultAndIsReported() async throws {
         let runtime = try makeRuntime()
         let report = try await Self.hivRun(runtime, wells: Self.replace("A12", with: "A12,50,2e4"))
-        #expect(report.status == "INVALID")
+        #expect(report.status == .invalid)
         #expect(report.plate?.valid == false)
         let ntc = try #require(report.plate?.checks.first { $0.control == "no-template control" })
         #expect(!ntc.passed)
         #expect(ntc.detail.hasPrefix("NTC A12 amplified (Cq "))
         let results = try #require(report.results)
         #expect(results.count == 4)
-        #expect(results.allSatisfy { $0.status == "INVALID" && $0.concentration == nil && $0.flags == ["PLATE_CONTROL_FAILED"] })
+        #expect(results.allSatisfy { $0.status == .invalid && $0.concentration == nil && $0.flags == ["PLATE_CONTROL_FAILED"] })
         #expect(results.allSatisfy { $0.reason?.contains("NTC A12 amplified") == true })
         // Stored and queued as invalid results: the centre learns the plate failed, never a number.
-        #expect(try runtime.store.results(forRun: report.runId).allSatisfy { $0.status == "INVALID" && $0.concentration == nil })
+        #expect(try runtime.store.results(forRun: report.runId).allSatisfy { $0.status == .invalid && $0.concentration == nil })
         #expect(results.allSatisfy { $0.outbox.count == 1 })
     }
 
@@ -91,7 +91,7 @@ import Testing
         let positive = try #require(report.plate?.checks.first { $0.control == "positive control" })
         #expect(!positive.passed)
         #expect(positive.detail.contains("expected 3.64–4.36"))
-        #expect(report.results?.allSatisfy { $0.status == "INVALID" } == true)
+        #expect(report.results?.allSatisfy { $0.status == .invalid } == true)
     }
 
     @Test func replicatesThatDisagreeInvalidateOnlyTheirSample() async throws {
@@ -99,11 +99,11 @@ import Testing
         let report = try await Self.hivRun(runtime, wells: Self.replace("C2", with: "C2,,2e4"))
         #expect(report.plate?.valid == true)
         let results = try #require(report.results)
-        #expect(results[0].status == "INVALID")
+        #expect(results[0].status == .invalid)
         #expect(results[0].flags == ["REPLICATE_SPREAD"])
         #expect(results[0].reason?.contains("1 of 2 wells amplified") == true)
-        #expect(results.dropFirst().allSatisfy { $0.status == "FINAL" })
-        #expect(report.status == "COMPLETED")
+        #expect(results.dropFirst().allSatisfy { $0.status == .final })
+        #expect(report.status == .completed)
     }
 
     @Test func theQualitativeAssayCallsDetectedNotDetectedAndInvalid() async throws {
@@ -115,7 +115,7 @@ import Testing
         #expect(report.plate?.valid == true)
         let results = try #require(report.results)
         #expect(results.map(\.coded) == [.detected, .notDetected, nil, .detected])
-        #expect(results.map(\.status) == ["FINAL", "FINAL", "INVALID", "FINAL"])
+        #expect(results.map(\.status) == [.final, .final, .invalid, .final])
         #expect(results[2].flags == ["IC_FAILED"])
         #expect(results.allSatisfy { $0.concentration == nil })
         let stored = try runtime.store.results(forRun: report.runId)
@@ -127,13 +127,13 @@ import Testing
         let report = try await runtime.run(RunRequest(
             device: "sim:qpcr?cycle-ms=0&lid-after=30&wells=\(Self.plates.appendingPathComponent("hiv1-vl-sim-wells.csv").path)",
             assay: "hiv1-vl", sample: "PLATE-T3", lot: "HIV26B01", layout: Self.plates.appendingPathComponent("hiv1-vl-plate.csv")))
-        #expect(report.status == "ABORTED")
+        #expect(report.status == .aborted)
         #expect(report.error?.message.isEmpty == false)
         let raw = try runtime.store.rawData(forRun: report.runId)
         #expect(raw.count == 1)
         #expect(raw.first?.complete == false)
         #expect(try runtime.store.results(forRun: report.runId).isEmpty)
-        #expect(try runtime.store.run(report.runId)?.status == "ABORTED")
+        #expect(try runtime.store.run(report.runId)?.status == .aborted)
     }
 
     @Test func whatAPlateNeedsIsAskedForBeforeAnythingRuns() async throws {
@@ -169,17 +169,17 @@ import Testing
             #expect(error.message.contains("name the result"))
         }
         let void = try runtime.voidResult(runID: report.runId, resultID: results[1].resultId, supervisor: "sup1", reason: "mislabelled tube")
-        #expect(void.status == "VOID")
+        #expect(void.status == .void)
         #expect(void.sampleID == "S-1002")
         #expect(void.patientID == "P-2002")
         #expect(void.supersedesID == results[1].resultId)
         let listed = try #require(try runtime.results().first?.results)
         #expect(listed.map(\.sample) == ["S-1001", "S-1002", "S-1003", "S-1004"])
-        #expect(listed.map(\.status) == ["FINAL", "VOID", "FINAL", "FINAL"])
+        #expect(listed.map(\.status) == [.final, .void, .final, .final])
         let queue = try runtime.queue()
-        #expect(queue.first { $0.sample == "S-1002" }?.state == "failed")       // held: never sent
+        #expect(queue.first { $0.sample == "S-1002" }?.state == .failed)       // held: never sent
         #expect(queue.first { $0.sample == "S-1002" }?.lastError?.contains("voided") == true)
-        #expect(queue.filter { $0.state == "pending" }.map(\.sample) == ["S-1001", "S-1003", "S-1004"])
+        #expect(queue.filter { $0.state == .pending }.map(\.sample) == ["S-1001", "S-1003", "S-1004"])
         do {
             _ = try runtime.voidResult(runID: report.runId, resultID: results[1].resultId, supervisor: "sup1", reason: "again")
             Issue.record("voided twice")

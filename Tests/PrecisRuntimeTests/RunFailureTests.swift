@@ -8,13 +8,13 @@ import Testing
     @Test func disconnectMidScanAbortsAndKeepsPartialData() async throws {
         let runtime = try makeRuntime()
         let report = try await runtime.run(RunRequest(device: fastSim + "&disconnect-after=5", assay: "crp", sample: "S-0002"))
-        #expect(report.status == "ABORTED")
-        #expect(report.error?.kind == "disconnected")
+        #expect(report.status == .aborted)
+        #expect(report.error?.kind == .disconnected)
         #expect(report.error?.message.contains("went away") == true)
         #expect(report.raw.readings == 160)
         #expect(report.outbox.isEmpty)
         let run = try #require(try runtime.store.run(report.runId))
-        #expect(run.status == "ABORTED")
+        #expect(run.status == .aborted)
         let raw = try #require(try runtime.store.rawTrace(forRun: report.runId))
         #expect(raw.profile.count == 160)
         #expect(!raw.complete)
@@ -25,8 +25,8 @@ import Testing
     @Test func cartridgePulledMidScanAborts() async throws {
         let runtime = try makeRuntime()
         let report = try await runtime.run(RunRequest(device: fastSim + "&remove-after=3", assay: "crp", sample: "S-0003"))
-        #expect(report.status == "ABORTED")
-        #expect(report.error?.kind == "deviceFault")
+        #expect(report.status == .aborted)
+        #expect(report.error?.kind == .deviceFault)
         #expect(report.raw.readings == 96)
     }
 
@@ -46,8 +46,8 @@ import Testing
     @Test func aReaderFaultAbortsTheStartedRunWithTheReadersWords() async throws {
         let runtime = try makeRuntime()
         let report = try await runtime.run(RunRequest(device: fastSim + "&fault=lamp", assay: "crp", sample: "S-4"))
-        #expect(report.status == "ABORTED")
-        #expect(report.error?.kind == "deviceFault")
+        #expect(report.status == .aborted)
+        #expect(report.error?.kind == .deviceFault)
         #expect(report.error?.message.contains("LAMP_FAULT") == true)
         #expect(report.error?.hint == "the reader needs service (lamp)")
         #expect(report.raw.readings == 0)
@@ -112,8 +112,8 @@ import Testing
         let alive = try runtime.store.beginRun(NewRun(sampleID: "S-10", patientID: nil, assay: "crp", instrument: reader,
             endpoint: "sim:lfr", calibrationID: nil, cartridgeID: nil, operatorID: "t", owner: runtime.owner), at: Date())
         try runtime.recoverInterruptedRuns()
-        #expect(try runtime.store.run(dead.id)?.status == "ABORTED")
+        #expect(try runtime.store.run(dead.id)?.status == .aborted)
         #expect(try runtime.store.run(dead.id)?.errorMessage?.contains("Precis stopped during the run") == true)
-        #expect(try runtime.store.run(alive.id)?.status == "RUNNING")
+        #expect(try runtime.store.run(alive.id)?.status == .running)
     }
 }

@@ -17,7 +17,7 @@ import Testing
             NewRun(sampleID: "S-0001", patientID: nil, assay: "crp", instrument: reader, endpoint: "sim:lfr", calibrationID: nil,
                    cartridgeID: "CRP26A07:1", operatorID: "tech1", owner: owner), at: runtime.clock())
         try runtime.recoverInterruptedRuns()
-        return try #require(try runtime.store.run(run.id)).status
+        return try #require(try runtime.store.run(run.id)).status.rawValue
     }
 
     var host: String { ProcessInfo.processInfo.hostName }

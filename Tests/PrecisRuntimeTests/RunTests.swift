@@ -11,7 +11,7 @@ import Testing
     @Test func aSimulatedCRPRunEndsAsAQueuedResult() async throws {
         let runtime = try makeRuntime()
         let report = try await runtime.run(RunRequest(device: fastSim, assay: "crp", sample: "S-0001", patient: "P-17"))
-        #expect(report.status == "COMPLETED")
+        #expect(report.status == .completed)
         #expect(report.sample == "S-0001")
         #expect(report.flags == ["HIGH"])
         let ratio = try #require(report.tcRatio)
@@ -21,7 +21,7 @@ import Testing
         #expect(report.concentration?.unit == "mg/L")
         #expect(abs((report.concentration?.value ?? 0) - expected) <= 0.05)   // rounded to one decimal
         #expect(report.display == Format.concentration(Concentration(value: expected, unit: "mg/L"), decimals: 1))
-        #expect(report.outbox.map(\.state) == ["pending"])
+        #expect(report.outbox.map(\.state) == [.pending])
         #expect(report.raw.readings == 501 && report.raw.expected == 501 && report.raw.complete)
 
         let stored = try #require(try runtime.store.result(forRun: report.runId))
@@ -41,7 +41,7 @@ import Testing
     func flagsFollowTheLotAndTheReferenceRange(option: String, display: String, flags: [String]) async throws {
         let runtime = try makeRuntime()
         let report = try await runtime.run(RunRequest(device: fastSim + "&" + option, assay: "crp", sample: "S-1"))
-        #expect(report.status == "COMPLETED")
+        #expect(report.status == .completed)
         #expect(report.display == display)
         #expect(report.flags == flags)
     }
@@ -49,11 +49,11 @@ import Testing
     @Test func noControlLineIsInvalidAndCarriesNoNumber() async throws {
         let runtime = try makeRuntime()
         let report = try await runtime.run(RunRequest(device: fastSim + "&control=0", assay: "crp", sample: "S-2"))
-        #expect(report.status == "INVALID")
+        #expect(report.status == .invalid)
         #expect(report.concentration == nil)
         #expect(report.flags == ["NO_CONTROL_LINE"])
         let stored = try #require(try runtime.store.result(forRun: report.runId))
-        #expect(stored.status == "INVALID")
+        #expect(stored.status == .invalid)
         #expect(stored.concentration == nil)
         #expect(report.outbox.count == 1)   // an invalid result is reported too, as invalid
     }
@@ -63,7 +63,7 @@ import Testing
         let clean = try await runtime.run(RunRequest(device: fastSim, assay: "crp", sample: "S-3"))
         let damaged = try await runtime.run(RunRequest(device: fastSim + "&corrupt=2,9&drop=4&drop-done", assay: "crp",
                                                        sample: "S-4"))
-        #expect(damaged.status == "COMPLETED")
+        #expect(damaged.status == .completed)
         #expect(damaged.tcRatio == clean.tcRatio)
         #expect(damaged.concentration == clean.concentration)
         #expect(damaged.link?.rejectedFrames == 2)
@@ -85,7 +85,7 @@ import Testing
         let runtime = try makeRuntime()
         let live = try await runtime.run(RunRequest(device: fastSim, assay: "crp", sample: "S-5"))
         let replayed = try await runtime.run(RunRequest(device: "replay:\(trace.path)", assay: "crp", sample: "S-6"))
-        #expect(replayed.status == "COMPLETED")
+        #expect(replayed.status == .completed)
         #expect(replayed.instrument.endpoint == "replay:\(trace.path)")
         #expect(replayed.tcRatio == live.tcRatio)
     }

@@ -20,7 +20,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         let runtime = try makeRuntime()
         let out = try output()
         let report = try await runtime.sequence(SequencingRequest(device: small(), sample: "S-0101", output: out))
-        #expect(report.run.status == "COMPLETED")
+        #expect(report.run.status == .completed)
         #expect(!report.run.flags.contains("DATA_LOSS") && !report.run.flags.contains("RING_OVERFLOW"))
         #expect(report.outcome.totals.reads == 48 && report.outcome.reads == 48)
         #expect(report.outcome.totals.lostPackets == 0 && report.outcome.totals.ringOverflows == 0)
@@ -42,7 +42,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         #expect(occupancy > 0 && occupancy < 1)
         // One run of kind sequencing, its reads file as raw data with the file's digest, one result queued.
         let stored = try sequencingRuns(runtime)
-        #expect(stored.map(\.id) == [report.run.runId] && stored[0].status == "COMPLETED")
+        #expect(stored.map(\.id) == [report.run.runId] && stored[0].status == .completed)
         #expect(try runtime.store.sequencingDetail(runID: report.run.runId)?.readsPath == out.path)
         let raw = try runtime.store.rawData(forRun: report.run.runId)
         let digest = try #require(try FileDigest.sha256(path: out.path))
@@ -90,11 +90,11 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
             Issue.record("the run should have failed")
         } catch let aborted as SequencingAborted {
             #expect(aborted.error.kind == .disconnected)
-            #expect(aborted.report.run.status == "ABORTED")
+            #expect(aborted.report.run.status == .aborted)
             let (_, reads) = try SLOW5Reader.readAll(out)
             #expect(reads.count == aborted.report.outcome.reads && reads.count > 0)
             let run = try #require(try sequencingRuns(runtime).first)
-            #expect(run.status == "ABORTED" && run.errorKind == "disconnected")
+            #expect(run.status == .aborted && run.errorKind == .disconnected)
             #expect(try runtime.store.results(forRun: run.id).isEmpty, "an aborted run has no result to send")
             let raw = try runtime.store.rawData(forRun: run.id)
             #expect(raw.count == 1 && raw[0].kind == .reads && !raw[0].complete)
@@ -108,7 +108,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
             _ = try await runtime.sequence(SequencingRequest(device: small("&fault=flowcell"), sample: "S-0105", output: try output()))
         }
         #expect(error?.kind == .deviceFault && error?.message.contains("NO_FLOW_CELL") == true)
-        #expect(try sequencingRuns(runtime).first?.status == "ABORTED")
+        #expect(try sequencingRuns(runtime).first?.status == .aborted)
     }
 
     @Test func namesAreRefusedAsSampleIDs() async throws {
@@ -126,7 +126,7 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         var request = RunRequest(device: small(), assay: "nanopore-run", sample: "S-0106")
         request.duration = 60
         let report = try await runtime.run(request) { events.add($0) }
-        #expect(report.kind == "sequencing" && report.status == "COMPLETED" && report.sequencing?.reads == 48)
+        #expect(report.kind == "sequencing" && report.status == .completed && report.sequencing?.reads == 48)
         #expect(report.outbox.count == runtime.destinations.count && report.resultId != nil)
         #expect(events.channelSnapshots > 0)
         await #expect(throws: PrecisError.self) {

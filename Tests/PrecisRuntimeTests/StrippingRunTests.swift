@@ -15,7 +15,7 @@ import Testing
     func theStrippingPeakGivesBackTheLeadInTheCell(truth: Double) async throws {
         let runtime = try makeRuntime()
         let report = try await Self.run(runtime, "lead=\(truth)")
-        #expect(report.status == "COMPLETED")
+        #expect(report.status == .completed)
         #expect(report.kind == "voltammetry")
         let value = try #require(report.concentration?.value)
         #expect(abs(value - truth) <= 0.05 * truth, "\(value) µg/dL for \(truth)")
@@ -46,8 +46,8 @@ import Testing
     @Test func aSensorUnpluggedMidSweepIsAbortedWithThePointsThatCame() async throws {
         let runtime = try makeRuntime()
         let report = try await Self.run(runtime, "lead=12&disconnect-in=40")
-        #expect(report.status == "ABORTED")
-        #expect(report.error?.kind == "disconnected")
+        #expect(report.status == .aborted)
+        #expect(report.error?.kind == .disconnected)
         let raw = try runtime.store.rawData(forRun: report.runId)
         #expect(raw.count == 1)
         #expect(raw.first?.complete == false)
@@ -55,8 +55,8 @@ import Testing
         #expect(csv.split(separator: "\n").count == 1 + 40)
         #expect(try runtime.store.result(forRun: report.runId) == nil)
         let failed = try await Self.run(runtime, "lead=12&error-before=10", sample: "S-5003")
-        #expect(failed.status == "ABORTED")
-        #expect(failed.error?.kind == "deviceFault")
+        #expect(failed.status == .aborted)
+        #expect(failed.error?.kind == .deviceFault)
     }
 
     @Test func aControlIsRecordedAgainstItsMaterial() async throws {

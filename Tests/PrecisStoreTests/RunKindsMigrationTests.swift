@@ -58,11 +58,11 @@ import Testing
             for (o, n) in zip(old, new) { #expect(n.hasPrefix(o), "\(table): \(o) became \(n)") }
         }
         #expect(try store.runs().map(\.kind) == [.sequencing, .strip, .strip, .strip, .strip])
-        #expect(try store.runs().map(\.status).sorted() == ["ABORTED", "COMPLETED", "COMPLETED", "COMPLETED", "INVALID"])
-        let delivered = try store.outbox(states: ["delivered"])
+        #expect(try store.runs().map(\.status.rawValue).sorted() == ["ABORTED", "COMPLETED", "COMPLETED", "COMPLETED", "INVALID"])
+        let delivered = try store.outbox(states: [.delivered])
         #expect(delivered.count == 1)
         #expect(delivered.first?.sampleID == "S-0001")
-        #expect(try store.outbox(states: ["pending"]).count == 1)
+        #expect(try store.outbox(states: [.pending]).count == 1)
         #expect(try store.rawTrace(forRun: 4)?.complete == false)
         #expect(try store.results(forRun: 2).first?.sampleID == nil)   // a strip's result is its run's sample
         let package = try store.package(forRun: 2)

@@ -49,7 +49,7 @@ import Testing
         #expect(runs.map(\.kind) == [.strip, .strip, .strip, .strip, .plate, .voltammetry, .sequencing, .sequencing])
         for (old, run) in zip(legacy, runs.suffix(2)) {
             #expect(run.uid == old["uid"] as String && run.sampleID == old["sample_id"] as String)
-            #expect(run.status == old["status"] as String && run.startedAt == old["started_at"] as String)
+            #expect(run.status.rawValue == old["status"] as String && run.startedAt == old["started_at"] as String)
             #expect(run.endedAt == old["ended_at"] as String? && run.errorMessage == old["error_message"] as String?)
             #expect(run.training == old["training"] as Bool && run.assay == "nanopore-run")
             let detail = try #require(try store.sequencingDetail(runID: run.id))
@@ -67,7 +67,7 @@ import Testing
         #expect(aborted.count == 1 && !aborted[0].complete && aborted[0].sha256 == "")
         #expect(try JSONDecoder().decode(ReadsSummary.self, from: Data(aborted[0].summaryJSON.utf8)).missingAtMigration == true)
         // Nothing queued changed: the plate's and the lead's results wait as they did.
-        #expect(try store.outbox(states: ["pending"]).count == 6)
+        #expect(try store.outbox(states: [.pending]).count == 6)
         let metrics = try store.sequencingSummary()
         #expect(metrics.runsByStatus == ["COMPLETED": 1, "ABORTED": 1])
         #expect(metrics.totals.reads == legacy[0]["reads"] as Int)

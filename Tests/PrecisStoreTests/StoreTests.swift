@@ -22,7 +22,7 @@ func profile(_ count: Int) -> LineProfile {
     LineProfile(positionsUM: (0..<count).map { $0 * 50 }, reflectance: (0..<count).map { UInt16(40_000 + $0) })
 }
 
-func result(status: String = "FINAL") -> NewResult {
+func result(status: ResultStatus = .final) -> NewResult {
     NewResult(status: status, analyte: "C-reactive protein", loinc: Coding(code: "1988-5", display: "CRP"),
               concentration: Concentration(value: 12.34, unit: "mg/L"), unit: "mg/L", decimals: 1, flags: [.high],
               response: 0.35, analysisJSON: "{}", referenceRange: "< 5.0 mg/L", reason: nil)
@@ -56,13 +56,13 @@ func result(status: String = "FINAL") -> NewResult {
         let done = try store.completeRun(run.id, raw: RawTrace(kind: "lfr-profile", profile: profile(501), expectedCount: 501,
                                                                complete: true),
                                          result: result(), destinations: ["centre", "lis"], linkReport: nil, at: now, actor: "tech1")
-        #expect(done.outbox.map(\.state) == ["pending", "pending"])
+        #expect(done.outbox.map(\.state) == [.pending, .pending])
         #expect(done.outbox.map(\.sampleID) == ["S-0001", "S-0001"])
         #expect(done.result.concentration == Concentration(value: 12.34, unit: "mg/L"))
         #expect(done.result.flags == [.high])
-        #expect(try store.run(run.id)?.status == "COMPLETED")
+        #expect(try store.run(run.id)?.status == .completed)
         #expect(try store.rawTrace(forRun: run.id)?.profile == profile(501))
-        #expect(try store.outbox(states: ["pending"]).count == 2)
+        #expect(try store.outbox(states: [.pending]).count == 2)
     }
 
     @Test func aFailureInsideTheTransactionLeavesNothingBehind() throws {
@@ -72,7 +72,7 @@ func result(status: String = "FINAL") -> NewResult {
             try store.completeRun(run.id, raw: RawTrace(kind: "lfr-profile", profile: profile(10), expectedCount: 10, complete: true),
                                   result: result(), destinations: ["centre", "centre"], linkReport: nil, at: now, actor: "t")
         }
-        #expect(try store.run(run.id)?.status == "RUNNING")
+        #expect(try store.run(run.id)?.status == .running)
         #expect(try store.result(forRun: run.id) == nil)
         #expect(try store.rawTrace(forRun: run.id) == nil)
         #expect(try store.outbox().isEmpty)
@@ -85,8 +85,8 @@ func result(status: String = "FINAL") -> NewResult {
                            partial: RawTrace(kind: "lfr-profile", profile: profile(128), expectedCount: 501, complete: false),
                            linkReport: nil, at: now)
         let stored = try #require(try store.run(run.id))
-        #expect(stored.status == "ABORTED")
-        #expect(stored.errorKind == "disconnected")
+        #expect(stored.status == .aborted)
+        #expect(stored.errorKind == .disconnected)
         let raw = try #require(try store.rawTrace(forRun: run.id))
         #expect(raw.profile.count == 128)
         #expect(raw.complete == false)

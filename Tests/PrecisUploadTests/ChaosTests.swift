@@ -62,19 +62,19 @@ import Testing
             if process.terminationReason == .uncaughtSignal { kills += 1 }
             // A kill that left work behind interrupted an uploader that was delivering. (How many
             // do depends on how late the sleeps wake on a loaded machine, not on Precis.)
-            if try !store.outbox(states: ["pending", "in_flight"]).isEmpty { killsMidWork += 1 }
+            if try !store.outbox(states: [.pending, .inFlight]).isEmpty { killsMidWork += 1 }
         }
         #expect(kills >= rounds - 2)
         #expect(killsMidWork >= 5, "the kills interrupted delivery \(killsMidWork) times")
 
         let deadline = Date().addingTimeInterval(150)
-        while try !store.outbox(states: ["pending", "in_flight"]).isEmpty, Date() < deadline {
+        while try !store.outbox(states: [.pending, .inFlight]).isEmpty, Date() < deadline {
             let process = try uploader(["--now"], db: db, config: config)
             try await Self.exit(of: process)
             try await Task.sleep(for: .milliseconds(300))
         }
-        #expect(try store.outbox(states: ["pending", "in_flight", "failed"]).isEmpty, "the outbox did not drain")
-        #expect(try store.outbox(states: ["delivered"]).count == 500)
+        #expect(try store.outbox(states: [.pending, .inFlight, .failed]).isEmpty, "the outbox did not drain")
+        #expect(try store.outbox(states: [.delivered]).count == 500)
         let stats = try centre.stats()
         #expect(stats.observations.rows == 500, "duplicates at the centre")
         #expect(stats.observations.distinct == 500)

@@ -27,7 +27,7 @@ func centreDestination(_ url: String, _ configure: (inout FHIRServerConfiguratio
         let summary = try await uploader.runOnce()
         #expect(summary.delivered == 20)
         #expect(try await uploader.runOnce().delivered == 0)          // nothing left to send
-        #expect(try store.outbox(states: ["pending", "in_flight", "failed"]).isEmpty)
+        #expect(try store.outbox(states: [.pending, .inFlight, .failed]).isEmpty)
         // A crash after the centre stored a Bundle but before the outbox knew: the same Bundle again.
         let again = try store.package(for: try store.outbox()[0])
         _ = try await destination.deliver(again)
@@ -47,11 +47,11 @@ func centreDestination(_ url: String, _ configure: (inout FHIRServerConfiguratio
         let uploader = Uploader(store: store, destinations: [destination], owner: "1@test")
         let summary = try await uploader.runOnce()
         #expect(summary.failed == 2)
-        let failed = try store.outbox(states: ["failed"])
+        let failed = try store.outbox(states: [.failed])
         #expect(failed.count == 2)
         #expect(failed[0].lastError?.contains("400 from the centre: Specimen identifier is not registered") == true)
         let back = try store.retryOutbox(failed[0].id, actor: "tech1", at: Date())
-        #expect(back.state == "pending")
+        #expect(back.state == .pending)
         #expect(try store.auditEntries(entity: "outbox", entityID: String(failed[0].id)).map(\.action).suffix(2)
                 == ["failed permanently", "retry requested"])
         await destination.shutdown()
@@ -68,7 +68,7 @@ func centreDestination(_ url: String, _ configure: (inout FHIRServerConfiguratio
                                 policy: RetryPolicy(base: 1, cap: 60, lease: 60, random: { 0 }))
         let summary = try await uploader.runOnce()
         #expect(summary.delivered + summary.retrying == 10)
-        for entry in try store.outbox(states: ["pending"]) {
+        for entry in try store.outbox(states: [.pending]) {
             let due = Timestamp.date(entry.nextAttemptAt)!.timeIntervalSince(now)
             // (timestamps are stored to the millisecond)
             #expect(due >= 0.499 && due <= 60)

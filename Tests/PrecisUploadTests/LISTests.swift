@@ -45,7 +45,7 @@ import Testing
         #expect(received(lis).count == 2)
         #expect(received(lis).first == String(decoding: try destination.payload(first), as: UTF8.self))
         #expect(received(lis).allSatisfy { $0.contains("ORU^R01^ORU_R01") && $0.contains("OBX|1|NM|1988-5") })
-        #expect(try store.outbox(states: ["delivered"]).count == 2)
+        #expect(try store.outbox(states: [.delivered]).count == 2)
     }
 
     /// The LIS got the message but its ACK never came: the message is sent again, with the same
@@ -58,7 +58,7 @@ import Testing
         let sending = uploader(store, try mllp(lis), clock: { clock.now })
         let first = try await sending.runOnce()
         #expect(first.delivered == 1 && first.retrying == 1)
-        let waiting = try #require(try store.outbox(states: ["pending"]).first)
+        let waiting = try #require(try store.outbox(states: [.pending]).first)
         #expect(waiting.lastError?.hasPrefix("no ACK from the LIS") == true)
         clock.advance(5)
         #expect(try await sending.runOnce().delivered == 1)
@@ -84,7 +84,7 @@ import Testing
             defer { refusing.stop() }
             let other = try results(1, patient: patient)
             #expect(try await uploader(other, try mllp(refusing)).runOnce().failed == 1)
-            #expect(try other.outbox(states: ["failed"]).first?.lastError
+            #expect(try other.outbox(states: [.failed]).first?.lastError
                     == "the LIS rejected the message (AR): unknown test code for this ward")
         }
     }

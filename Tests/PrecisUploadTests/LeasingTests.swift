@@ -17,7 +17,7 @@ import Testing
         let store = try store(3)
         let claimed = try store.claimDue(destination: "centre", owner: "A", now: Date().addingTimeInterval(1), lease: 60, limit: 2)
         #expect(claimed.count == 2)
-        #expect(claimed.allSatisfy { $0.state == "in_flight" && $0.attempts == 1 })
+        #expect(claimed.allSatisfy { $0.state == .inFlight && $0.attempts == 1 })
         // Leased entries are not due for anyone else, nor for another destination's uploader.
         let rest = try store.claimDue(destination: "centre", owner: "B", now: Date().addingTimeInterval(2), lease: 60, limit: 10)
         #expect(rest.map(\.id) == [3])
@@ -37,7 +37,7 @@ import Testing
         #expect(try !store.markDelivered(first.id, owner: "A", at: now.addingTimeInterval(11), note: "too late"))
         #expect(try store.markDelivered(first.id, owner: "B", at: now.addingTimeInterval(11), note: "201"))
         let entry = try #require(try store.outbox().first)
-        #expect(entry.state == "delivered")
+        #expect(entry.state == .delivered)
         #expect(entry.deliveredAt != nil)
         // Delivered is final: no one claims it again, however late.
         #expect(try store.claimDue(destination: "centre", owner: "C", now: now.addingTimeInterval(86400), lease: 10, limit: 1).isEmpty)
@@ -49,7 +49,7 @@ import Testing
         let entry = try #require(try store.claimDue(destination: "centre", owner: "A", now: now, lease: 60, limit: 1).first)
         #expect(try store.markRetry(entry.id, owner: "A", at: now, error: "503 from the centre: maintenance", next: now.addingTimeInterval(30)))
         let waiting = try #require(try store.outbox().first)
-        #expect(waiting.state == "pending")
+        #expect(waiting.state == .pending)
         #expect(waiting.lastError == "503 from the centre: maintenance")
         #expect(Timestamp.date(waiting.nextAttemptAt).map { abs($0.timeIntervalSince(now) - 30) < 0.01 } == true)
         #expect(try store.claimDue(destination: "centre", owner: "A", now: now.addingTimeInterval(29), lease: 60, limit: 1).isEmpty)
@@ -62,9 +62,9 @@ import Testing
         let entry = try #require(try store.claimDue(destination: "centre", owner: "A", now: now, lease: 60, limit: 1).first)
         #expect(try store.markFailed(entry.id, owner: "A", at: now, error: "400 from the centre: unknown LOINC code"))
         #expect(try store.claimDue(destination: "centre", owner: "A", now: now.addingTimeInterval(30 * 86400), lease: 60, limit: 1).isEmpty)
-        #expect(try store.outbox(states: ["failed"]).first?.lastError == "400 from the centre: unknown LOINC code")
+        #expect(try store.outbox(states: [.failed]).first?.lastError == "400 from the centre: unknown LOINC code")
         let back = try store.retryOutbox(entry.id, actor: "tech1", at: now.addingTimeInterval(60))
-        #expect(back.state == "pending")
+        #expect(back.state == .pending)
         #expect(try store.claimDue(destination: "centre", owner: "A", now: now.addingTimeInterval(61), lease: 60, limit: 1).count == 1)
         #expect(try store.markDelivered(entry.id, owner: "A", at: now.addingTimeInterval(62), note: "201"))
         #expect(throws: PrecisError.self) { try store.retryOutbox(entry.id, actor: "tech1", at: now) }   // delivered: nothing to retry
@@ -133,7 +133,7 @@ import Testing
         #expect(summary.lines.first?.contains("another uploader had taken it over") == true)
         #expect(slow.sent.count == 1)
         #expect(summary.lines.filter { $0.contains("taken over by another uploader") }.count == 2)
-        #expect(try store.outbox(states: ["in_flight"]).count == 3)       // B's to send and settle: A's word no longer counts
+        #expect(try store.outbox(states: [.inFlight]).count == 3)       // B's to send and settle: A's word no longer counts
     }
 
     static func claimAll(_ store: Store, owner: String, now: Date) async throws -> [Int64] {

@@ -32,7 +32,7 @@ func storedPackage(_ result: NewResult, patient: String? = "P-0042", sample: Str
     return try store.package(for: done.outbox[0])
 }
 
-func crpResult(_ concentration: Concentration?, flags: [ResultFlag], status: String = "FINAL", reason: String? = nil) -> NewResult {
+func crpResult(_ concentration: Concentration?, flags: [ResultFlag], status: ResultStatus = .final, reason: String? = nil) -> NewResult {
     NewResult(status: status, analyte: "C-reactive protein",
               loinc: Coding(code: "1988-5", display: "C reactive protein [Mass/volume] in Serum or Plasma"),
               concentration: concentration, unit: "mg/L", decimals: 1, flags: flags, response: 0.3, analysisJSON: "{}",
@@ -84,7 +84,7 @@ func bundleResource(_ bundle: JSONValue, _ type: String) -> (resource: JSONValue
 
     @Test func anInvalidStripIsAnObservationWithoutAValueAndWithItsReason() throws {
         let reason = "no control line: the strip is invalid, repeat with a new cartridge"
-        let p = try storedPackage(crpResult(nil, flags: [.noControlLine], status: "INVALID", reason: reason))
+        let p = try storedPackage(crpResult(nil, flags: [.noControlLine], status: .invalid, reason: reason))
         let observation = try #require(bundleResource(FHIRMapping.bundle(p, sender: sender), "Observation")?.resource)
         #expect(observation["valueQuantity"] == nil)
         #expect(jsonText(jsonElements(observation["dataAbsentReason"]?["coding"]).first?["code"]) == "error")

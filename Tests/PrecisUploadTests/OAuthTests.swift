@@ -64,7 +64,7 @@ import Testing
         await wrong.shutdown()
         #expect(summary.failed == 0)
         #expect(summary.retrying == 2)
-        let waiting = try s.store.outbox(states: ["pending"])
+        let waiting = try s.store.outbox(states: [.pending])
         #expect(waiting.count == 2)
         #expect(waiting.allSatisfy { $0.lastError?.contains("the token endpoint answered 401: check the client id and secret") == true })
         #expect(!summary.lines.joined().contains("wrong"))               // the secret is never shown

@@ -46,7 +46,7 @@ final class TestClock: @unchecked Sendable {
         while clock.now < start.addingTimeInterval(7 * 86400) {
             let summary = try await uploader.runOnce()
             #expect(summary.delivered == 0)
-            let pending = try store.outbox(states: ["pending"])
+            let pending = try store.outbox(states: [.pending])
             #expect(pending.count == 10)   // nothing lost, nothing failed for good
             // Jump to when every entry is due again: each pass then tries all of them.
             let next = pending.compactMap { Timestamp.date($0.nextAttemptAt) }.max() ?? clock.now
@@ -69,7 +69,7 @@ final class TestClock: @unchecked Sendable {
         clock.set(clock.now.addingTimeInterval(policy.cap + 1))
         let back = try await uploader.runOnce()
         #expect(back.delivered == 10)
-        #expect(try store.outbox(states: ["pending", "in_flight", "failed"]).isEmpty)
+        #expect(try store.outbox(states: [.pending, .inFlight, .failed]).isEmpty)
         #expect(try centre.stats().observations.rows == 10)
         print("offline week: \(passes) passes, \(attempts.max() ?? 0) attempts per result, longest wait \(Int(longestWait)) s")
         await destination.shutdown()
@@ -83,7 +83,7 @@ final class TestClock: @unchecked Sendable {
         let summary = try await uploader.runOnce()
         #expect(summary.retrying == 6)
         #expect(summary.lines.filter { $0.contains("not tried") }.count == 5)
-        #expect(try store.outbox(states: ["pending"]).count == 6)
+        #expect(try store.outbox(states: [.pending]).count == 6)
         await destination.shutdown()
     }
 }

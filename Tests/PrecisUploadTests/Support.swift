@@ -17,7 +17,7 @@ func storeWithResults(_ count: Int, at path: String, destinations: [String] = ["
         let value = 1.0 + Double(i % 200)
         _ = try store.completeRun(run.id, raw: RawTrace(kind: "lfr-profile", profile: LineProfile(positionsUM: [0, 50],
                                   reflectance: [40000, 40001]), expectedCount: 2, complete: true),
-                                  result: NewResult(status: "FINAL", analyte: "C-reactive protein",
+                                  result: NewResult(status: .final, analyte: "C-reactive protein",
                                                     loinc: Coding(code: "1988-5", display: "C reactive protein [Mass/volume] in Serum or Plasma"),
                                                     concentration: Concentration(value: value, unit: "mg/L"), unit: "mg/L", decimals: 1,
                                                     flags: value > 5 ? [.high] : [], response: 0.3, analysisJSON: "{}",

@@ -68,7 +68,7 @@ extension Runtime {
             let raw = partial.isEmpty ? [] : [Self.voltammogram(partial, complete: false)]
             try store.abortRun(record.id, error: failure, partial: raw, linkReport: nil, at: clock(), actor: request.operatorID)
             logger.error("run \(record.id) aborted: \(failure.message)")
-            return report(context, status: "ABORTED", raw: RawSummary(readings: partial.count, expected: total, complete: false),
+            return report(context, status: .aborted, raw: RawSummary(readings: partial.count, expected: total, complete: false),
                           link: nil, error: failure)
         }
         events(.analysing)
@@ -82,14 +82,14 @@ extension Runtime {
         let quantitation = Quantifier.quantify(ratio: response, lot: loaded.lot, assay: assay)
         let stored = StoredStrippingAnalysis(method: method, peak: peak, peaks: peaks, peakCurrentNA: response, lot: lotSummary)
         let newResult = NewResult(
-            status: "FINAL", analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
+            status: .final, analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
             unit: assay.unit.ucum, decimals: assay.decimals, flags: quantitation.flags, response: response,
             analysisJSON: Self.json(stored) ?? "{}", referenceRange: assay.referenceRange?.text, reason: nil,
             method: "Anodic stripping square-wave voltammetry (peak current, nA)", rawDataIndex: 0, specimen: assay.specimen)
         let completed = try store.completeRun(record.id, raw: [Self.voltammogram(result.packages, complete: true)], results: [newResult],
                                               destinations: request.qc == nil ? destinations : [], linkReport: nil, at: clock(),
                                               actor: request.operatorID)
-        var report = report(context, status: "COMPLETED",
+        var report = report(context, status: .completed,
                             raw: RawSummary(readings: result.packages.count, expected: total, complete: true), link: nil, error: nil)
         report.kind = RunKind.voltammetry.rawValue
         report.resultId = completed.first?.result.id

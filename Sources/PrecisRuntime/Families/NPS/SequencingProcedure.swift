@@ -216,13 +216,13 @@ extension Runtime {
         if let failure {
             try store.abortRun(run.id, error: failure, partial: digest == nil ? [] : [raw], linkReport: nil, at: clock(),
                                actor: request.operatorID)
-            report = sequencingReport(run, assay: assay, device: device, endpoint: address.description, status: "ABORTED",
+            report = sequencingReport(run, assay: assay, device: device, endpoint: address.description, status: .aborted,
                                       outcome: outcome, error: failure)
         } else {
             var flags = snapshot.totals.flags
             if let o = outcome.poreOccupancy, o < method.minPoreOccupancy { flags.append(.lowOccupancy) }
             let result = NewResult(
-                status: "FINAL", analyte: assay.analyte, loinc: assay.loinc,
+                status: .final, analyte: assay.analyte, loinc: assay.loinc,
                 concentration: Concentration(value: Double(outcome.reads), unit: assay.unit.ucum), unit: assay.unit.ucum,
                 decimals: 0, flags: flags.sorted(), response: nil, analysisJSON: Self.json(outcome) ?? "{}", referenceRange: nil,
                 reason: nil, method: "Nanopore raw-signal sequencing: yield before basecalling (bases estimated at "
@@ -230,7 +230,7 @@ extension Runtime {
                 components: outcome.components)
             let completed = try store.completeRun(run.id, raw: [raw], results: [result], destinations: destinations,
                                                   linkReport: nil, at: clock(), actor: request.operatorID)
-            report = sequencingReport(run, assay: assay, device: device, endpoint: address.description, status: "COMPLETED",
+            report = sequencingReport(run, assay: assay, device: device, endpoint: address.description, status: .completed,
                                       outcome: outcome, error: nil)
             report.resultId = completed.first?.result.id
             report.flags = flags.sorted().map(\.rawValue)
@@ -254,7 +254,7 @@ extension Runtime {
                           summaryJSON: json(summary) ?? "{}")
     }
 
-    func sequencingReport(_ run: RunRecord, assay: AssayDefinition, device: DeviceIdentity, endpoint: String, status: String,
+    func sequencingReport(_ run: RunRecord, assay: AssayDefinition, device: DeviceIdentity, endpoint: String, status: RunStatus,
                           outcome: SequencingOutcome, error: PrecisError?) -> RunReport {
         var report = RunReport(
             runId: run.id, runUid: run.uid, sample: run.sampleID, patient: run.patientID, assay: assay.id,

@@ -30,7 +30,7 @@ public struct QPCRSampleCall: Sendable, Codable, Equatable {
     /// The target's wells and the internal control's.
     public var wells: [String]
     /// FINAL or INVALID.
-    public var status: String
+    public var status: ResultStatus
     public var concentration: Concentration?
     public var coded: CodedValue?
     public var flags: [ResultFlag]
@@ -135,7 +135,7 @@ public enum QPCRInterpretation {
                 return cq
             }
             let patient = layout.wells.values.first { $0.sample == sample }?.patient
-            var call = QPCRSampleCall(sample: sample, patient: patient, wells: wells.map(\.well), status: "INVALID",
+            var call = QPCRSampleCall(sample: sample, patient: patient, wells: wells.map(\.well), status: .invalid,
                                       concentration: nil, coded: nil, flags: [], reason: nil, targetCqs: cqs, meanCq: nil,
                                       cqSD: nil, copiesPerReaction: nil, internalControlCqs: icCqs)
             defer { calls.append(call) }
@@ -153,7 +153,7 @@ public enum QPCRInterpretation {
                         + ": extract the sample again"
                     continue
                 }
-                call.status = "FINAL"
+                call.status = .final
                 if quantitative {
                     call.concentration = Concentration(value: lot.limitOfDetection, comparator: "<", unit: assay.unit.ucum)
                     call.flags = [.belowLimitOfDetection]
@@ -178,7 +178,7 @@ public enum QPCRInterpretation {
                     continue
                 }
             }
-            call.status = "FINAL"
+            call.status = .final
             guard quantitative, let curve else {
                 call.coded = .detected
                 continue

@@ -88,7 +88,7 @@ extension Runtime {
             try store.abortRun(record.id, error: failure, partial: raw.map { [$0] } ?? [], linkReport: nil, at: clock(),
                                actor: request.operatorID)
             logger.error("run \(record.id) aborted: \(failure.message)")
-            return report(context, status: "ABORTED", raw: RawSummary(readings: collected.count, expected: nil, complete: false),
+            return report(context, status: .aborted, raw: RawSummary(readings: collected.count, expected: nil, complete: false),
                           link: nil, error: failure)
         }
         events(.analysing)
@@ -115,7 +115,7 @@ extension Runtime {
         }
         let completed = try store.completeRun(record.id, raw: [raw], results: results, destinations: destinations,
                                               linkReport: nil, at: clock(), actor: request.operatorID)
-        var report = report(context, status: results.contains { $0.status != "INVALID" } ? "COMPLETED" : "INVALID",
+        var report = report(context, status: results.contains { $0.status != .invalid } ? .completed : .invalid,
                             raw: RawSummary(readings: collected.count, expected: collected.count, complete: true), link: nil, error: nil)
         report.kind = RunKind.plate.rawValue
         report.plate = verdict
@@ -134,7 +134,7 @@ extension Runtime {
     /// `4210 copies/mL`, `< 20 copies/mL`, `Detected`, nil for an invalid call: the unit as
     /// people read it (the UCUM code, `{copies}/mL`, is what is sent).
     static func display(_ call: QPCRSampleCall, decimals: Int, unit: MeasureUnit) -> String? {
-        guard call.status != "INVALID" else { return nil }
+        guard call.status != .invalid else { return nil }
         if let coded = call.coded { return coded.display }
         return call.concentration.map { Format.concentration($0, decimals: decimals, shownIn: unit) }
     }
