@@ -140,7 +140,7 @@ enum RunPrinter {
             Terminal.errorLine("Cartridge  \(id) · lot \(lot.lot) v\(lot.version), expires \(lot.expiry)")
         case .started(let runID):
             Terminal.errorLine("Run        \(runID) started")
-        case .progress, .readings, .analysing:
+        case .progress, .readings, .cycle, .voltammogram, .analysing:
             break
         }
     }
