@@ -25,6 +25,8 @@ extension KioskBrowserTests {
             ["name": "plate-ntc-fails", "device": "sim:qpcr", "options": "cycle-ms=5&wells=\(failing.path)", "assay": "hiv1-vl",
              "lot": "HIV26B01", "sample": "PLATE-B2", "layout": layout],
         ]
+        let layoutWells = try String(contentsOfFile: layout, encoding: .utf8).split(separator: "\n").dropFirst()
+            .compactMap { $0.split(separator: ",").first.map(String.init) }
         let page = try await Self.families(kiosk, runs, folder: "plate")
         let shown = try #require(page["runs"] as? [[String: Any]])
         try #require(shown.count == 2)
@@ -40,6 +42,8 @@ extension KioskBrowserTests {
                     "\(name): the plot grew cycle by cycle: \(growth.prefix(5))…\(growth.suffix(2))")
             #expect(run["resultPoints"] as? Int == 22 * 45, "\(name): the result plot is the stored plate's target curves")
             #expect(run["detailPoints"] as? Int == 22 * 45, "\(name): the detail draws them too")
+            let series = run["detailSeries"] as? [String] ?? []
+            #expect(Set(series) == Set(layoutWells.map { "\($0):FAM" }), "\(name): the target's curve of every well, not the internal control's: \(series)")
 
             let sample = name == "plate" ? "PLATE-B1" : "PLATE-B2"
             let record = try #require(try store.runs(limit: 10).first { $0.sampleID == sample })

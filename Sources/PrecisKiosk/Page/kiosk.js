@@ -350,9 +350,10 @@ function showChannels(snap) {
 async function drawResultPlot(canvas, runId, which) {
   try {
     const d = await api("GET", `/api/v1/results/${runId}`);
-    let drawn = 0;
+    let drawn = 0, series = [];
     if (d.amplification && d.amplification.length) {
       const target = d.amplification.filter((c) => !d.targetDye || c.dye === d.targetDye);
+      series = target.map((c) => `${c.well}:${c.dye}`);
       drawn = plot(canvas, target.map((c) => ({ x: c.corrected.map((_, i) => i + 1), y: c.corrected,
                                                 color: wellColors[c.sampleType] || "#0b5cad", width: 1.5 })), [],
                    { x: "cycle", y: `${d.targetDye || "target"} fluorescence (baseline-corrected)`, unit: "" });
@@ -371,6 +372,7 @@ async function drawResultPlot(canvas, runId, which) {
                    { x: "position", y: "absorbance" });
     }
     state.drawn[which] = drawn;
+    state.drawn[`${which}Series`] = series;
     canvas.dataset.resultPoints = String(drawn);
   } catch (_) { /* the plot is a nicety */ }
 }

@@ -133,6 +133,7 @@ def one_run(driver, wait, run, n, shot, targets):
     wait.until(lambda d: d.find_element(By.ID, "result-detail").is_displayed())
     wait.until(lambda d: d.execute_script("return state.drawn.detail") > 0)
     detail_points = driver.execute_script("return state.drawn.detail")
+    detail_series = driver.execute_script("return state.drawn.detailSeries || []")
     detail_rows = result_rows(driver, "detail-results")
     detail_title = driver.find_element(By.ID, "detail-title").text.strip()
     shot(driver, f"{n:02d}-{name}-detail.png")
@@ -142,7 +143,7 @@ def one_run(driver, wait, run, n, shot, targets):
         "layoutShown": layout_shown, "sampleLabel": sample_label, "phasesSeen": sorted(p for p in phases if p),
         "livePoints": drawn["live"], "liveDraws": drawn["liveDraws"], "liveGrowth": drawn["growth"],
         "livePointsSeenWhileRunning": max(seen_live or [0]), "resultPoints": drawn["result"],
-        "detailPoints": detail_points, "detailRows": detail_rows, "detailTitle": detail_title,
+        "detailPoints": detail_points, "detailSeries": detail_series, "detailRows": detail_rows, "detailTitle": detail_title,
     }
 
 
