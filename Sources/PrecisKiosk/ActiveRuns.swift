@@ -29,6 +29,11 @@ public struct ActiveRun: Sendable, Codable {
     public var positionsUM: [Int]
     /// The trace so far: reflectance counts.
     public var reflectance: [Int]
+    /// A plate's cycles so far (the target dye's fluorescence per well), as sent on `plate-cycle`.
+    public var plateCycles: [PlateCycle] = []
+    /// A voltammogram so far: potentials (V) and currents (A), as sent on `voltammogram`.
+    public var potentials: [Double] = []
+    public var currents: [Double] = []
     /// The outcome, once finished.
     public var report: RunReport?
     /// Why it failed before it was stored.
@@ -47,6 +52,32 @@ struct TraceBatch: Codable, Sendable {
     var first: Int
     var positionsUM: [Int]
     var reflectance: [Int]
+    var received: Int
+    var total: Int?
+}
+
+/// A plate's cycle, as sent on the `plate-cycle` event: the target dye's fluorescence in
+/// each well of the layout.
+struct PlateCycleBatch: Codable, Sendable {
+    var ticket: String
+    var runId: Int64?
+    var cycle: Int
+    var cycles: Int
+    var dye: String
+    var wells: [String]
+    var types: [String]
+    var fluorescence: [Double]
+    var received: Int
+    var total: Int?
+}
+
+/// Points of a voltammogram, as sent on the `voltammogram` event.
+struct VoltammogramBatch: Codable, Sendable {
+    var ticket: String
+    var runId: Int64?
+    var first: Int
+    var potentials: [Double]
+    var currents: [Double]
     var received: Int
     var total: Int?
 }
@@ -107,6 +138,7 @@ final class ActiveRuns: @unchecked Sendable {
             metrics.runFinished(report, seconds: Self.seconds(ContinuousClock.now - began))
             update(ticket) { $0.phase = "finished"; $0.report = report; $0.runId = report.runId }
             hub.publish("result", report)
+            if let queue = try? runtime.queue() { hub.publish("queue", queue) }   // its results wait there now
         } catch {
             let failure = error.asPrecisError
             lock.withLock { failures[ticket] = failure }
@@ -138,6 +170,26 @@ final class ActiveRuns: @unchecked Sendable {
         case .channels(let snapshot):
             let runID = lock.withLock { runs[ticket]?.runId }
             hub.publish("channels", ChannelsBatch(ticket: ticket, runId: runID, snapshot: snapshot))
+        case .cycle(let cycle):
+            let batch: PlateCycleBatch? = lock.withLock {
+                guard var run = runs[ticket] else { return nil }
+                run.plateCycles.append(cycle)
+                runs[ticket] = run
+                return PlateCycleBatch(ticket: ticket, runId: run.runId, cycle: cycle.cycle, cycles: cycle.cycles, dye: cycle.dye,
+                                       wells: cycle.wells, types: cycle.types, fluorescence: cycle.fluorescence,
+                                       received: run.received, total: run.total)
+            }
+            if let batch { hub.publish("plate-cycle", batch) }
+        case .voltammogram(let points):
+            let batch: VoltammogramBatch? = lock.withLock {
+                guard var run = runs[ticket] else { return nil }
+                run.potentials += points.potentials
+                run.currents += points.currents
+                runs[ticket] = run
+                return VoltammogramBatch(ticket: ticket, runId: run.runId, first: points.first, potentials: points.potentials,
+                                         currents: points.currents, received: run.received, total: run.total)
+            }
+            if let batch { hub.publish("voltammogram", batch) }
         }
     }
 
@@ -151,6 +203,9 @@ final class ActiveRuns: @unchecked Sendable {
         if var run {
             run.positionsUM = []
             run.reflectance = []
+            run.plateCycles = []
+            run.potentials = []
+            run.currents = []
             hub.publish("run", run)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// One server-sent event: its name (`devices`, `run`, `trace`, `result`, `queue`, `qc`) and
+/// One server-sent event: its name (`devices`, `run`, `trace`, `plate-cycle`, `voltammogram`,
+/// `result`, `queue`, `qc`) and
 /// a JSON payload.
 public struct KioskEvent: Sendable {
     /// The SSE event name.

@@ -53,12 +53,21 @@ struct SessionView: Encodable {
     }
 }
 
-/// An assay the page offers.
+/// An assay the page offers, with what its run form needs.
 struct AssayListing: Encodable {
     var id: String
     var analyte: String
+    /// The UCUM code stored and sent.
     var unit: String
+    /// The unit as people read it (`copies/mL`, `µg/dL`).
+    var unitDisplay: String
     var family: String
+    /// A run needs the plate's layout (a qPCR assay); `sample` is then the plate's id.
+    var needsLayout: Bool
+    /// A run needs a lot (a strip's comes from its cartridge).
+    var needsLot: Bool
+    /// The lots that load and are in date.
+    var lots: [String]
 }
 
 /// A voided result, as `POST /api/v1/results/{id}/void` answers.
@@ -132,7 +141,9 @@ extension Kiosk {
     func assays() -> [AssayListing] {
         runtime.catalog.assayIDs().compactMap { id in
             (try? runtime.catalog.assay(id)).map {
-                AssayListing(id: $0.id, analyte: $0.analyte, unit: $0.unit.ucum, family: $0.family.name)
+                AssayListing(id: $0.id, analyte: $0.analyte, unit: $0.unit.ucum, unitDisplay: $0.unit.display, family: $0.family.name,
+                             needsLayout: $0.qpcr != nil, needsLot: $0.qpcr != nil || $0.voltammetry != nil,
+                             lots: runtime.lots(for: $0))
             }
         }
     }

@@ -13,7 +13,8 @@ struct Snapshot: Encodable {
 
 extension Kiosk {
     /// `GET /api/v1/events`: server-sent events. First `snapshot`, then `devices`, `run`,
-    /// `trace`, `result`, `queue`, `qc` and `void` as they happen, and a heartbeat every 16 s;
+    /// `trace` (a strip), `plate-cycle` (a plate), `voltammogram`, `result`, `queue`, `qc` and
+    /// `void` as they happen, and a heartbeat every 16 s;
     /// it ends at the first event after the session has ended.
     func events(_ request: Request) throws -> Response {
         let token = try caller(request).session.token

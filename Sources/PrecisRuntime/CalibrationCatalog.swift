@@ -66,6 +66,15 @@ public struct CalibrationCatalog: Sendable {
         return LoadedLot(lot: parsed, content: text, sha256: sha, file: url)
     }
 
+    /// The lots of `assay` that load and are in date on `today`, sorted.
+    public func lots(for assay: AssayDefinition, today: CalendarDate) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("lots").path)) ?? []
+        let lots = Set(names.filter { $0.hasSuffix(".json") }.map { name in
+            String(name.dropLast(5).split(separator: ".v", maxSplits: 1).first ?? "")
+        })
+        return lots.filter { !$0.isEmpty && (try? lot($0, for: assay, today: today)) != nil }.sorted()
+    }
+
     /// The file of the newest version of `lot`.
     func newestFile(of lot: String) throws -> URL {
         let folder = directory.appendingPathComponent("lots")
@@ -129,4 +138,11 @@ public struct CalibrationCatalog: Sendable {
         "\(directory.lastPathComponent)/\(url.deletingLastPathComponent().lastPathComponent)/\(url.lastPathComponent)"
     }
 
+}
+
+extension Runtime {
+    /// The lots of `assay` that can be run today (the kiosk offers them).
+    public func lots(for assay: AssayDefinition) -> [String] {
+        catalog.lots(for: assay, today: Self.calendarDate(clock()))
+    }
 }

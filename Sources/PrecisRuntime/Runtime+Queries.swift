@@ -84,8 +84,36 @@ public struct ResultDetail: Sendable, Codable, Equatable {
     public var plate: PlateVerdict? = nil
     /// A plate's wells, re-analysed from its stored RDML (for the curves; not in the JSON).
     public var wells: [QPCRWellResult] = []
+    /// A plate's curves as drawn: each well and target's baseline-corrected fluorescence and Cq, from `wells`.
+    public var amplification: [PlateCurve] = []
+    /// A plate's assay target's dye (the curves the results were called from; the rest are the internal control's).
+    public var targetDye: String? = nil
 
-    enum CodingKeys: String, CodingKey { case summary, analysis, curves, raw, audit, stripping, voltammogram, plate }
+    enum CodingKeys: String, CodingKey {
+        case summary, analysis, curves, raw, audit, stripping, voltammogram, plate, amplification, targetDye
+    }
+}
+
+/// One well and target of a plate as the page draws it: the baseline-corrected curve from the
+/// stored RDML (cycle 1 first) and its Cq.
+public struct PlateCurve: Sendable, Codable, Equatable {
+    public var well: String
+    public var sample: String
+    public var sampleType: String
+    public var target: String
+    public var dye: String?
+    public var cq: Double?
+    public var corrected: [Double]
+
+    init(_ w: QPCRWellResult) {
+        well = w.well
+        sample = w.sample
+        sampleType = w.sampleType
+        target = w.target
+        dye = w.dye
+        cq = w.cq
+        corrected = w.corrected
+    }
 }
 
 /// One entry of the upload queue.
@@ -171,7 +199,8 @@ extension Runtime {
             wells = (try? QPCRAnalysis.analyse(RDMLDocument(data: bytes, source: "run \(run.id)'s RDML")).0.wells) ?? []
         }
         return ResultDetail(summary: summary, analysis: nil, curves: nil, raw: nil,
-                            audit: try store.auditEntries(entity: "run", entityID: String(run.id)), plate: verdict, wells: wells)
+                            audit: try store.auditEntries(entity: "run", entityID: String(run.id)), plate: verdict, wells: wells,
+                            amplification: wells.map(PlateCurve.init), targetDye: (try? catalog.assay(run.assay))?.qpcr?.target.dye)
     }
 
     /// What waits in the outbox (everything not yet delivered), oldest first.

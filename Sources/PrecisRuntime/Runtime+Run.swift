@@ -82,10 +82,60 @@ public enum RunEvent: Sendable {
     case progress(received: Int, total: Int)
     /// The readings that just arrived (the live trace): their index, positions (µm) and reflectance.
     case readings(first: Int, positionsUM: [Int], reflectance: [UInt16])
+    /// A plate's cycle as it was read (the live curves): the target dye's fluorescence in each
+    /// well of the layout, one event per cycle.
+    case cycle(PlateCycle)
+    /// Points of a voltammogram as they arrived (the live sweep), a batch of packages at a time.
+    case voltammogram(VoltammogramPoints)
     /// The strip is read; analysing.
     case analysing
     /// A sequencing run's channel states and totals (every 100 ms).
     case channels(SequencingSnapshot)
+}
+
+/// One cycle of a plate as the cycler sent it: the target dye's raw fluorescence in each well
+/// of the layout, in plate order (A1…H12).
+public struct PlateCycle: Sendable, Codable, Equatable {
+    /// The cycle, 1-based.
+    public var cycle: Int
+    /// The cycles the profile runs (for the x axis).
+    public var cycles: Int
+    /// The dye read (the assay's target dye).
+    public var dye: String
+    /// The wells of the layout.
+    public var wells: [String]
+    /// Each well's type in the layout: `unkn`, `std`, `ntc`, `pos`, …
+    public var types: [String]
+    /// Each well's fluorescence this cycle (raw counts).
+    public var fluorescence: [Double]
+
+    /// Makes a cycle.
+    public init(cycle: Int, cycles: Int, dye: String, wells: [String], types: [String], fluorescence: [Double]) {
+        self.cycle = cycle
+        self.cycles = cycles
+        self.dye = dye
+        self.wells = wells
+        self.types = types
+        self.fluorescence = fluorescence
+    }
+}
+
+/// Points of a voltammogram as they arrived: potential (V) and current (A, the net current of a
+/// square wave), the first of them the sweep's point `first` (0-based).
+public struct VoltammogramPoints: Sendable, Codable, Equatable {
+    /// The index of the first point in the sweep.
+    public var first: Int
+    /// Potentials, V.
+    public var potentials: [Double]
+    /// Currents, A.
+    public var currents: [Double]
+
+    /// Makes a batch.
+    public init(first: Int, potentials: [Double], currents: [Double]) {
+        self.first = first
+        self.potentials = potentials
+        self.currents = currents
+    }
 }
 
 extension Runtime {

@@ -142,7 +142,7 @@ enum RunPrinter {
             Terminal.errorLine("Cartridge  \(id) · lot \(lot.lot) v\(lot.version), expires \(lot.expiry)")
         case .started(let runID):
             Terminal.errorLine("Run        \(runID) started")
-        case .progress, .readings, .analysing, .channels:
+        case .progress, .readings, .cycle, .voltammogram, .analysing, .channels:
             break
         }
     }

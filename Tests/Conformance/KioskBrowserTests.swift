@@ -4,8 +4,10 @@ import PrecisTestSupport
 import Testing
 
 /// The kiosk page in Debian's chromium, driven by selenium through chromium-driver
-/// (`python/kiosk_browser.py`), and `/metrics` read by prometheus_client's parser.
-@Suite("Kiosk in a real browser")
+/// (`python/kiosk_browser.py`; every family's runs: `KioskFamilyBrowserTests.swift`), and
+/// `/metrics` read by prometheus_client's parser. One browser at a time: on a 2-core box
+/// chromiums side by side starve the kiosks they watch.
+@Suite("Kiosk in a real browser", .serialized)
 struct KioskBrowserTests {
     /// Where the screenshots go: `.build/kiosk-screenshots/`.
     static let screenshots = Repo.root.appendingPathComponent(".build/kiosk-screenshots")
@@ -14,7 +16,10 @@ struct KioskBrowserTests {
     func browserRun() async throws {
         let kiosk = try await KioskProcess.launch(arguments: ["--training"])
         defer { kiosk.kill() }
-        try? FileManager.default.removeItem(at: Self.screenshots)
+        // this test's screenshots (the other families' are in folders of their own)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: Self.screenshots.path)) ?? [] where name.hasSuffix(".png") {
+            try? FileManager.default.removeItem(at: Self.screenshots.appendingPathComponent(name))
+        }
         let base = kiosk.baseURL, folder = Self.screenshots.path
         let output = try await offCooperativePool { try runReference("kiosk_browser.py", [base, folder, "op1", "1234", "S-7001"]) }
         print("kiosk screenshots in \(Self.screenshots.path)")

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 
 extension KioskTests.KioskRunTests {
@@ -49,4 +51,122 @@ extension KioskTests.KioskRunTests {
         #expect(noLayout.status == 400, "\(noLayout.body)")
         #expect(noLayout.body.contains("layout"))
     }
+}
+
+extension KioskTests.KioskRunTests {
+    @Test("a plate's cycles and a sweep's points arrive live as plate-cycle and voltammogram events; their details carry the curves")
+    func livePlateAndSweepEvents() async throws {
+        let kiosk = try SharedKiosk.kiosk()
+        let http = KioskClient(base: kiosk.baseURL)
+        let op = try await http.signIn("op1", "1234")
+        let assays = try await http.send(.GET, "/api/v1/assays", token: op).array()
+        let hiv = try #require(assays.first { $0["id"] as? String == "hiv1-vl" })
+        #expect(hiv["needsLayout"] as? Bool == true && hiv["needsLot"] as? Bool == true)
+        #expect((hiv["lots"] as? [String])?.contains("HIV26B01") == true, "\(hiv)")
+        let crp = try #require(assays.first { $0["id"] as? String == "crp" })
+        #expect(crp["needsLayout"] as? Bool == false && crp["needsLot"] as? Bool == false && crp["unitDisplay"] as? String == "mg/L")
+        #expect(assays.first { $0["id"] as? String == "lead" }?["needsLot"] as? Bool == true)
+
+        let events = EventTap(base: kiosk.baseURL, token: op)
+        defer { events.stop() }
+        try await events.waitFor(seconds: 10) { $0.contains("event: snapshot") }
+
+        let plates = TestPaths.root.appendingPathComponent("Calibration/plates")
+        let layout = try String(contentsOf: plates.appendingPathComponent("hiv1-vl-plate.csv"), encoding: .utf8)
+        let wells = plates.appendingPathComponent("hiv1-vl-sim-wells.csv").path
+        let started = try await http.send(.POST, "/api/v1/runs", body: try Self.body([
+            "device": "sim:qpcr?cycle-ms=0&wells=\(wells)", "assay": "hiv1-vl", "sample": "PLATE-K3", "lot": "HIV26B01", "layout": layout,
+        ]), token: op)
+        #expect(started.status == 202, "\(started.body)")
+        let plate = try await http.waitForRun(try #require(try started.json()["ticket"] as? String), token: op)
+        let plateRunID = try #require((plate["report"] as? [String: Any])?["runId"] as? Int)
+        #expect((plate["plateCycles"] as? [Any])?.count == 45, "the run keeps its cycles for a page that joins late")
+
+        let lead = try await http.send(.POST, "/api/v1/runs", body: try Self.body([
+            "device": "sim:methodscript?lead=12", "assay": "lead", "sample": "S-0202", "lot": "PB26D01",
+        ]), token: op)
+        let swept = try await http.waitForRun(try #require(try lead.json()["ticket"] as? String), token: op)
+        let leadRunID = try #require((swept["report"] as? [String: Any])?["runId"] as? Int)
+        try await events.waitFor(seconds: 10) { $0.components(separatedBy: "event: result\n").count >= 3 }
+
+        let cycles = events.payloads("plate-cycle")
+        #expect(cycles.count == 45, "one plate-cycle event per cycle of the target dye: \(cycles.count)")
+        #expect(cycles.compactMap { $0["cycle"] as? Int } == Array(1...45))
+        let first = try #require(cycles.first)
+        #expect(first["dye"] as? String == "FAM" && first["cycles"] as? Int == 45 && first["runId"] as? Int == plateRunID)
+        #expect((first["wells"] as? [String])?.count == 22 && (first["wells"] as? [String])?.first == "A1")
+        #expect((first["types"] as? [String])?.first == "std")
+        #expect((first["fluorescence"] as? [Double])?.count == 22)
+        // A1 starts with 1e6 copies: its fluorescence has risen by the last cycle
+        let a1First = try #require((first["fluorescence"] as? [Double])?.first)
+        let a1Last = try #require((cycles.last?["fluorescence"] as? [Double])?.first)
+        #expect(a1Last > a1First * 2, "A1 amplifies: \(a1First) → \(a1Last)")
+
+        let sweeps = events.payloads("voltammogram")
+        #expect(sweeps.count >= 2, "the sweep arrives in batches: \(sweeps.count)")
+        #expect(sweeps.allSatisfy { $0["runId"] as? Int == leadRunID })
+        let points = sweeps.flatMap { $0["potentials"] as? [Double] ?? [] }
+        #expect(points.count == 201, "every point of the sweep, once: \(points.count)")
+        var next = 0, contiguous = true
+        for batch in sweeps {
+            if batch["first"] as? Int != next { contiguous = false }
+            next += (batch["potentials"] as? [Any])?.count ?? 0
+        }
+        #expect(contiguous, "each batch starts where the one before ended")
+        #expect(abs((points.first ?? 0) - -1.2) < 1e-6 && abs((points.last ?? 0) - -0.2) < 1e-6)
+
+        let plateDetail = try await http.send(.GET, "/api/v1/results/\(plateRunID)", token: op).json()
+        let curves = try #require(plateDetail["amplification"] as? [[String: Any]])
+        #expect(plateDetail["targetDye"] as? String == "FAM")
+        #expect(curves.filter { $0["dye"] as? String == "FAM" }.count == 22, "a curve per well of the target")
+        #expect(curves.allSatisfy { ($0["corrected"] as? [Any])?.count == 45 })
+        #expect(curves.first { $0["well"] as? String == "A1" && $0["dye"] as? String == "FAM" }?["cq"] as? Double != nil)
+        let leadDetail = try await http.send(.GET, "/api/v1/results/\(leadRunID)", token: op).json()
+        #expect((leadDetail["voltammogram"] as? [[Double]])?.count == 201)
+        #expect(leadDetail["amplification"] as? [Any] == nil || (leadDetail["amplification"] as? [Any])?.isEmpty == true)
+    }
+}
+
+/// The kiosk's event stream read in the background: the text so far, and its events by name.
+final class EventTap: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    private var task: Task<Void, Never>?
+
+    init(base: String, token: String) {
+        task = Task {
+            var request = HTTPClientRequest(url: base + "/api/v1/events")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(120)) else { return }
+            do {
+                for try await chunk in response.body {
+                    let piece = String(buffer: chunk)
+                    self.lock.withLock { self.text += piece }
+                }
+            } catch {}
+        }
+    }
+
+    /// Waits until the text so far satisfies `condition`; throws after `seconds`.
+    func waitFor(seconds: Double, _ condition: (String) -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition(lock.withLock { text }) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw KioskProcessError(message: "the event stream did not show what was awaited in \(seconds) s")
+    }
+
+    /// The JSON payloads of every event named `name`, in order.
+    func payloads(_ name: String) -> [[String: Any]] {
+        let all = lock.withLock { text }
+        return all.components(separatedBy: "\n\n").compactMap { block -> [String: Any]? in
+            let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
+            guard lines.contains(where: { $0 == "event: \(name)" }),
+                  let data = lines.first(where: { $0.hasPrefix("data: ") }) else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(data.dropFirst(6).utf8)) as? [String: Any]
+        }
+    }
+
+    func stop() { task?.cancel() }
 }

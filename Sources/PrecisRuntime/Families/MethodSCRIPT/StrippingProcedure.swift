@@ -57,10 +57,13 @@ extension Runtime {
         do {
             result = try await driver.run(technique, settings: settings) { event in
                 guard case .package(let package) = event else { return }
-                arrived.add(package)
+                let batch = arrived.add(package)
                 events(.progress(received: arrived.count, total: total))
+                if let batch { events(.voltammogram(batch)) }
             }
+            if let rest = arrived.rest() { events(.voltammogram(rest)) }
         } catch {
+            if let rest = arrived.rest() { events(.voltammogram(rest)) }
             let failure = error is CancellationError
                 ? PrecisError(.other, "the run was interrupted before the sweep ended", hint: "repeat with a new sensor")
                 : error.asPrecisError
@@ -125,11 +128,38 @@ extension Runtime {
     }
 }
 
-/// The data packages of a running script, kept so that a run that stops stores what came.
+/// The data packages of a running script, kept so that a run that stops stores what came,
+/// and handed on to the live sweep `batch` points at a time.
 final class PackageTally: @unchecked Sendable {
     private let lock = NSLock()
     private var list: [MethodSCRIPTPackage] = []
-    func add(_ package: MethodSCRIPTPackage) { lock.withLock { list.append(package) } }
+    /// Points of the sweep (packages with a potential and a current) and how many were handed on.
+    private var potentials: [Double] = [], currents: [Double] = []
+    private var sent = 0
+    let batch: Int
+
+    init(batch: Int = 10) { self.batch = batch }
+
+    /// Keeps `package`; every `batch` points, returns those not yet handed on.
+    func add(_ package: MethodSCRIPTPackage) -> VoltammogramPoints? {
+        lock.withLock {
+            list.append(package)
+            if let e = package["da"]?.value, let i = package["ba"]?.value {
+                potentials.append(e)
+                currents.append(i)
+            }
+            return potentials.count - sent >= batch ? take() : nil
+        }
+    }
+
+    /// The points not yet handed on, if any.
+    func rest() -> VoltammogramPoints? { lock.withLock { potentials.count > sent ? take() : nil } }
+
+    private func take() -> VoltammogramPoints {
+        defer { sent = potentials.count }
+        return VoltammogramPoints(first: sent, potentials: Array(potentials[sent...]), currents: Array(currents[sent...]))
+    }
+
     var packages: [MethodSCRIPTPackage] { lock.withLock { list } }
     var count: Int { lock.withLock { list.count } }
 }

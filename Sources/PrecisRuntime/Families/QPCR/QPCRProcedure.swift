@@ -73,11 +73,21 @@ extension Runtime {
         let profile = ThermalProfile.standard(cycles: method.cycles)
         let collected = ReadingCollector(dyes: dyes, cycles: profile.cycles, meltPoints: profile.melt?.points ?? 0)
         let instrument = "\(cycler.model) \(cycler.serial) (firmware \(cycler.firmware))"
+        // The live curves: the layout's wells, in plate order, and where each sits in a reading.
+        let liveWells = QPCRPlateData.wellNames.enumerated().filter { layout.wells[$0.element] != nil }
+        let liveTypes = liveWells.map { layout.wells[$0.element]?.type ?? "" }
+        let targetDye = cycler.dyes.firstIndex(of: method.target.dye)
         let plate: QPCRPlateData
         do {
             plate = try await driver.run(profile: profile, plateID: plateID, dyes: dyes) { p in
                 collected.add(p.reading, dye: dyes.firstIndex(of: cycler.dyes[p.reading.dye]) ?? 0, melt: p.isMelt)
                 events(.progress(received: p.cycleReadings + p.meltReadings, total: p.total))
+                if !p.isMelt, p.reading.dye == targetDye {
+                    let values = p.reading.values
+                    events(.cycle(PlateCycle(cycle: p.reading.index, cycles: profile.cycles, dye: method.target.dye,
+                                             wells: liveWells.map(\.element), types: liveTypes,
+                                             fluorescence: liveWells.map { values.indices.contains($0.offset) ? Double(values[$0.offset]) : 0 })))
+                }
             }
         } catch {
             let failure = error is CancellationError
