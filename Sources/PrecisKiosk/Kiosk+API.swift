@@ -66,6 +66,8 @@ struct AssayListing: Encodable {
     var needsLayout: Bool
     /// A run needs a lot (a strip's comes from its cartridge).
     var needsLot: Bool
+    /// A run takes no lot at all (a sequencing run: its flow cell is the sequencer's to report).
+    var takesNoLot: Bool
     /// The lots that load and are in date.
     var lots: [String]
 }
@@ -143,7 +145,7 @@ extension Kiosk {
             (try? runtime.catalog.assay(id)).map {
                 AssayListing(id: $0.id, analyte: $0.analyte, unit: $0.unit.ucum, unitDisplay: $0.unit.display, family: $0.family.name,
                              needsLayout: $0.qpcr != nil, needsLot: $0.qpcr != nil || $0.voltammetry != nil,
-                             lots: runtime.lots(for: $0))
+                             takesNoLot: $0.sequencing != nil, lots: runtime.lots(for: $0))
             }
         }
     }

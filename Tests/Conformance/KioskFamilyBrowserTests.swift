@@ -122,6 +122,40 @@ extension KioskBrowserTests {
         try Self.checkScreens(page, count: 4)
     }
 
+    @Test("a sequencing run through the page: no lot asked, live pore occupancy, the reads as stored, the length histogram, the queue")
+    func sequencingThroughThePage() async throws {
+        let kiosk = try await KioskProcess.launch(arguments: ["--training"])
+        defer { kiosk.kill() }
+        // at the sampling rate, so that the page sees snapshots while it runs (about 3 s of signal)
+        let runs: [[String: String]] = [
+            ["name": "sequencing", "device": "sim:nps", "options": "channels=16&reads=4&length=3000&gap=400", "assay": "nanopore-run",
+             "sample": "S-0401"],
+        ]
+        let page = try await Self.families(kiosk, runs, folder: "sequencing")
+        let run = try #require((page["runs"] as? [[String: Any]])?.first)
+        #expect(run["layoutShown"] as? Bool == false && run["lotShown"] as? Bool == false, "a sequencing run asks for no layout and no lot")
+        let growth = run["liveGrowth"] as? [Int] ?? []
+        #expect(growth.count >= 5 && (growth.first ?? 0) < (growth.last ?? 0), "the occupancy line grew snapshot by snapshot: \(growth)")
+
+        let store = try Store(path: kiosk.database)
+        let record = try #require(try store.runs(limit: 1).first)
+        #expect(record.sampleID == "S-0401" && record.status == .completed && record.kind == .sequencing)
+        let stored = try #require(try store.result(forRun: record.id))
+        #expect(run["value"] as? String == "\(Int(stored.concentration?.value ?? -1)) reads", "\(run["value"] ?? "")")
+        let outcome = try JSONDecoder().decode(SequencingOutcomeShape.self, from: Data(stored.analysisJSON.utf8))
+        // the result and detail plots are the stored length histogram: two points per bin
+        let bins = outcome.lengthHistogram?.count ?? 0
+        #expect(bins > 0 && run["resultPoints"] as? Int == 2 * bins && run["detailPoints"] as? Int == 2 * bins,
+                "\(bins) bins; drawn \(run["resultPoints"] ?? "none") and \(run["detailPoints"] ?? "none")")
+        #expect((run["interpretation"] as? String)?.contains("read N50 \(outcome.readN50) b") == true, "\(run["interpretation"] ?? "")")
+        let queue = run["queue"] as? [String: [String]] ?? [:]
+        #expect(queue["S-0401"]?.count == (try store.outbox(forResult: stored.id)).count)
+        try Self.checkScreens(page, count: 4)
+    }
+
+    /// What the test reads of a stored sequencing result's analysis.
+    struct SequencingOutcomeShape: Decodable { let readN50: Int; let lengthHistogram: [[Int]]? }
+
     /// Runs `kiosk_families.py` for `runs`; its JSON.
     static func families(_ kiosk: KioskProcess, _ runs: [[String: String]], folder: String) async throws -> [String: Any] {
         let shots = screenshots.appendingPathComponent(folder)

@@ -155,6 +155,16 @@ private func small(_ extra: String = "") -> String { "sim:nps?channels=16&reads=
         #expect(o.components.allSatisfy { $0.code.system == Coding.sequencingSystem })
         #expect(mixed.components.first { $0.code.code == "pore-occupancy" } == nil)
     }
+
+    @Test("the read-length histogram: half-octave bins from 100 bases, empty ones between kept")
+    func lengthHistogram() {
+        let o = SequencingOutcome.of(readLengths: [500, 1200, 1500, 4000, 4000], sampleRate: 4000, basesPerSecond: 400,
+                                     occupancy: nil, totals: SequencingTotals())
+        // 50 and 120 bases in the first bin (under 141), 150 in [141, 200), 400 twice in [400, 566)
+        #expect(o.lengthHistogram == [[0, 2], [141, 1], [200, 0], [283, 0], [400, 2]])
+        #expect(SequencingOutcome.of(readLengths: [], sampleRate: 4000, basesPerSecond: 400, occupancy: nil,
+                                     totals: SequencingTotals()).lengthHistogram == nil)
+    }
 }
 
 /// The events a run sent, counted.

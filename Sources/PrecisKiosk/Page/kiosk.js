@@ -112,6 +112,7 @@ function showAssayNeeds() {
   lot.replaceChildren(...options);
   if ([...lot.options].some((o) => o.value === chosen)) lot.value = chosen;
   lot.required = !!(assay && assay.needsLot);
+  $("run-lot-row").hidden = !!(assay && assay.takesNoLot);
   const plate = !!(assay && assay.needsLayout);
   $("run-layout-row").hidden = !plate;
   $("run-layout").required = plate;
@@ -148,6 +149,7 @@ function resetLive() {
   state.plate = null;
   state.sweep = { x: [], y: [] };
   state.channels = null;
+  state.occupancy = { x: [], y: [] };
   state.drawn.live = 0; state.drawn.liveDraws = 0; state.drawn.growth = []; state.drawn.result = 0;
   $("run-channels").hidden = true;
 }
@@ -185,10 +187,19 @@ function showReport(report) {
   $("result-flags").replaceChildren(...trainingChip(report), ...flagChips(report.flags, several ? null : report.status));
   showResultRows($("run-results"), several, report.assay);
   const lines = [...(report.interpretation || [])];
+  if (report.sequencing) lines.unshift(yieldText(report.sequencing));
   if (report.error) lines.push(report.error.message + (report.error.hint ? ` — ${report.error.hint}` : ""));
   $("result-interpretation").textContent = lines.join(" ");
   $("result-range").textContent = report.referenceRange ? `Reference interval ${report.referenceRange}` : "";
   if (report.runId) drawResultPlot($("run-trace"), report.runId, "result");
+}
+
+// A sequencing run's yield in a line: estimated bases, read N50, pore occupancy, losses.
+function yieldText(o) {
+  const t = o.totals || {};
+  return `${o.estimatedBases} estimated bases · read N50 ${o.readN50} b`
+    + (o.poreOccupancy != null ? ` · pore occupancy ${(100 * o.poreOccupancy).toFixed(1)} %` : "")
+    + ` · lost packets ${t.lostPackets ?? 0}.`;
 }
 
 function trainingChip(item) {
@@ -291,6 +302,10 @@ function drawLive() {
     drawn = plot(canvas, p.wells.map((well, i) => ({ x: p.cycles.map((c) => c), y: p.values.map((v) => v[i]),
                                                      color: wellColors[p.types[i]] || "#0b5cad", width: 1.5 })), [],
                  { x: "cycle", y: `${p.dye} fluorescence (raw)`, unit: "" });
+  } else if (state.occupancy && state.occupancy.x.length) {
+    const o = state.occupancy;
+    drawn = plot(canvas, [{ x: o.x, y: o.y, color: "#0b5cad" }], [],
+                 { x: "signal time", y: "channels with a strand, of those with a pore (%)", unit: "s", decimals: 0 });
   } else if (state.sweep.x.length) {
     drawn = plot(canvas, [{ x: state.sweep.x, y: state.sweep.y.map((i) => i * 1e6), color: "#0b5cad" }], [],
                  { x: "potential", y: "current (µA)", unit: "V", decimals: 2 });
@@ -331,10 +346,17 @@ function addSweep(b) {
 }
 
 // A sequencing run's channels: a bar of the channel states and the reads so far.
-const channelColors = { strand: "#0b5cad", pore: "#1b7a3a", adapter: "#6a3fb5", unavailable: "#8796a5", saturated: "#b3261e",
+const channelColors = { strand: "#0b5cad", pore: "#1b7a3a", "no-pore": "#8796a5", other: "#4a5560", unknown: "#c9d1d9", adapter: "#6a3fb5", unavailable: "#8796a5", saturated: "#b3261e",
                         zero: "#c9d1d9", multiple: "#9a5b00" };
-function showChannels(snap) {
+function showChannels(event) {
+  const snap = event.snapshot || event;
   state.channels = snap;
+  const strand = (snap.states || {}).strand || 0, pore = (snap.states || {}).pore || 0;
+  if (strand + pore > 0 && Number.isFinite(snap.seconds)) {
+    state.occupancy.x.push(snap.seconds);
+    state.occupancy.y.push((100 * strand) / (strand + pore));
+    liveDrawn(drawLive());
+  }
   const states = Object.entries(snap.states || {}).filter(([, n]) => n > 0);
   const total = states.reduce((a, [, n]) => a + n, 0) || 1;
   $("run-channels").hidden = false;
@@ -357,6 +379,17 @@ async function drawResultPlot(canvas, runId, which) {
       drawn = plot(canvas, target.map((c) => ({ x: c.corrected.map((_, i) => i + 1), y: c.corrected,
                                                 color: wellColors[c.sampleType] || "#0b5cad", width: 1.5 })), [],
                    { x: "cycle", y: `${d.targetDye || "target"} fluorescence (baseline-corrected)`, unit: "" });
+    } else if (d.summary && d.summary.sequencing && d.summary.sequencing.lengthHistogram) {
+      // the reads' length distribution, as a step line over log-spaced bins
+      const bins = d.summary.sequencing.lengthHistogram;
+      const x = [], y = [];
+      bins.forEach(([start, n], i) => {
+        const next = i + 1 < bins.length ? bins[i + 1][0] : Math.round(start * Math.SQRT2);
+        x.push(Math.log10(Math.max(start, 50)), Math.log10(next)); y.push(n, n);
+      });
+      const n50 = d.summary.sequencing.readN50;
+      const marks = n50 ? [{ x: Math.log10(n50), label: "N50", color: "#b3261e" }] : [];
+      drawn = plot(canvas, [{ x, y, color: "#0b5cad" }], marks, { x: "read length (log10 estimated bases)", y: "reads", unit: "", decimals: 1 });
     } else if (d.voltammogram && d.voltammogram.length) {
       const marks = d.stripping && d.stripping.peak ? [{ x: d.stripping.peak.potential, label: "Pb", color: "#b3261e" }] : [];
       drawn = plot(canvas, [{ x: d.voltammogram.map((p) => p[0]), y: d.voltammogram.map((p) => p[1] * 1e6), color: "#0b5cad" }],
@@ -395,7 +428,7 @@ async function openResult(runId) {
   $("detail-value").textContent = s.resultStatus === "VOID" ? "VOID" : (s.display || (s.results ? severalText(s.status, s.results) : s.status));
   $("detail-value").classList.toggle("small", !!s.results);
   $("detail-flags").replaceChildren(...trainingChip(s), ...flagChips(s.flags, s.resultStatus || s.status));
-  $("detail-interpretation").textContent = s.error ? s.error.message : "";
+  $("detail-interpretation").textContent = [s.sequencing ? yieldText(s.sequencing) : "", s.error ? s.error.message : ""].join(" ").trim();
   $("detail-void").hidden = !(state.session.role === "supervisor" && s.resultId && s.resultStatus !== "VOID");
   showResultRows($("detail-results"), s.results || null, s.assay);
   drawResultPlot($("detail-plot"), runId, "detail");
@@ -436,7 +469,7 @@ async function acknowledge(id) {
 function showDevices(devices) {
   state.devices = devices;
   const chosen = $("run-device").value;
-  // the instruments of a family with an assay to run (a sequencer's runs are not started here yet)
+  // the instruments of a family with an assay to run
   const families = new Set(state.assays.map((a) => a.family));
   const usable = devices.filter((d) => families.has(d.family));
   $("run-device").replaceChildren(...usable.map((d) => el("option", { value: d.address }, `${d.address} · ${d.description}`)));

@@ -73,6 +73,7 @@ def one_run(driver, wait, run, n, shot, targets):
     if run.get("lot"):
         Select(driver.find_element(By.ID, "run-lot")).select_by_value(run["lot"])
     layout_shown = driver.find_element(By.ID, "run-layout").is_displayed()
+    lot_shown = driver.find_element(By.ID, "run-lot").is_displayed()
     if run.get("layout"):
         driver.find_element(By.ID, "run-layout").send_keys(run["layout"])
     sample_label = driver.find_element(By.ID, "run-sample-label").text.strip()
@@ -107,6 +108,7 @@ def one_run(driver, wait, run, n, shot, targets):
     drawn = driver.execute_script("return state.drawn")
     value = driver.find_element(By.ID, "result-value").text.strip()
     flags = driver.find_element(By.ID, "result-flags").text.strip()
+    interpretation = driver.find_element(By.ID, "result-interpretation").text.strip()
     title = driver.find_element(By.ID, "run-title").text.strip()
     rows = result_rows(driver, "run-results")
     shot(driver, f"{n:02d}-{name}-result.png")
@@ -140,7 +142,7 @@ def one_run(driver, wait, run, n, shot, targets):
     driver.find_element(By.ID, "detail-close").click()
     return {
         "name": name, "runId": run_id, "title": title, "value": value, "flags": flags, "rows": rows, "queue": queue,
-        "layoutShown": layout_shown, "sampleLabel": sample_label, "phasesSeen": sorted(p for p in phases if p),
+        "layoutShown": layout_shown, "lotShown": lot_shown, "interpretation": interpretation, "sampleLabel": sample_label, "phasesSeen": sorted(p for p in phases if p),
         "livePoints": drawn["live"], "liveDraws": drawn["liveDraws"], "liveGrowth": drawn["growth"],
         "livePointsSeenWhileRunning": max(seen_live or [0]), "resultPoints": drawn["result"],
         "detailPoints": detail_points, "detailSeries": detail_series, "detailRows": detail_rows, "detailTitle": detail_title,

@@ -59,6 +59,10 @@ public struct SequencingOutcome: Sendable, Codable, Equatable {
     public var totals: SequencingTotals
     /// The chemistry's speed used for the estimates.
     public var basesPerSecond: Double
+    /// The reads' length distribution: `[first length of the bin (estimated bases), reads]`, bins
+    /// half an octave wide from 100 bases (the first bin holds every shorter read), empty bins
+    /// between the shortest and longest kept.
+    public var lengthHistogram: [[Int]]? = nil
 
     /// The outcome of reads of `readLengths` samples each.
     public static func of(readLengths: [Int], sampleRate: Double, basesPerSecond: Double, occupancy: Double?,
@@ -71,7 +75,19 @@ public struct SequencingOutcome: Sendable, Codable, Equatable {
             if running * 2 >= total { n50 = length; break }
         }
         return SequencingOutcome(reads: readLengths.count, estimatedBases: total, readN50: total == 0 ? 0 : n50,
-                                 poreOccupancy: occupancy, totals: totals, basesPerSecond: basesPerSecond)
+                                 poreOccupancy: occupancy, totals: totals, basesPerSecond: basesPerSecond,
+                                 lengthHistogram: histogram(bases))
+    }
+
+    /// Bin k (k ≥ 1) starts at 100 × 2^(k/2) bases; bin 0 holds every read shorter than 141 bases.
+    static func histogram(_ bases: [Int]) -> [[Int]]? {
+        guard !bases.isEmpty else { return nil }
+        func bin(_ length: Int) -> Int { length < 100 ? 0 : Int((2 * log2(Double(length) / 100)).rounded(.down)) }
+        func start(_ k: Int) -> Int { k == 0 ? 0 : Int((100 * pow(2, Double(k) / 2)).rounded()) }
+        var counts: [Int: Int] = [:]
+        for length in bases { counts[bin(length), default: 0] += 1 }
+        let low = counts.keys.min()!, high = counts.keys.max()!
+        return (low...high).map { [start($0), counts[$0] ?? 0] }
     }
 
     /// The result's components, each under Precis's sequencing codes.
