@@ -49,14 +49,18 @@ import Testing
 
         var dice = Dice(state: 2026)
         var kills = 0, killsMidWork = 0, rounds = 0
-        // At least 22 kills, and on until 5 of them interrupted delivery: on a loaded machine an
-        // uploader may start too late for a short sleep to catch it working (a fresh-clone CI
-        // run beside two builds once got 3 in 22), so the rounds go on rather than the bound
-        // being loosened; 60 rounds at most.
+        // At least 22 kills, and on until 5 of them interrupted delivery (a kill waits for the
+        // uploader to lease an entry, then a random 0–400 ms); 60 rounds at most.
         while rounds < 22 || (killsMidWork < 5 && rounds < 60) {
             rounds += 1
             let process = try uploader(["--loop"], db: db, config: config)
-            try await Task.sleep(for: .milliseconds(Int(dice.uniform(300, 1200))))
+            // Kill it at a random moment once it is at work (an entry leased), so that the kills
+            // land mid-delivery however fast this machine happens to be.
+            let atWork = Date().addingTimeInterval(5)
+            while Date() < atWork, try store.outbox(states: [.inFlight]).isEmpty, process.isRunning {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(Int(dice.uniform(0, 400))))
             kill(process.processIdentifier, SIGKILL)
             try await Self.exit(of: process)
             if process.terminationReason == .uncaughtSignal { kills += 1 }
