@@ -34,13 +34,15 @@ build: deps
 
 ## A simulated CRP lateral-flow assay, from the reader's wire protocol to a queued
 ## result in the default store (~/.local/share/precis/precis.sqlite); then a blood lead
-## on the simulated potentiostat and an HIV-1 viral-load plate on the simulated cycler.
+## on the simulated potentiostat, an HIV-1 viral-load plate on the simulated cycler and a
+## sequencing run on the simulated sequencer, each result queued for the centre.
 demo: build
 	$(PRECIS) devices
 	$(PRECIS) run --device sim:lfr --assay crp --sample S-0001
 	$(PRECIS) run --device 'sim:methodscript?lead=12' --assay lead --lot PB26D01 --sample S-0002
 	$(PRECIS) run --device 'sim:qpcr?cycle-ms=5&wells=Calibration/plates/hiv1-vl-sim-wells.csv' --assay hiv1-vl \
 	  --lot HIV26B01 --layout Calibration/plates/hiv1-vl-plate.csv
+	$(PRECIS) run --device 'sim:nps?channels=16&reads=4&length=3000&gap=400&fast' --sample S-0003
 	$(PRECIS) queue
 
 test: deps venv

@@ -10,15 +10,9 @@ import Testing
     @Test func everyFamilyRunsFromTheCommandLineToTheCentreOnce() throws {
         let folder = try TestPaths.temporaryFolder("cli-families")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let centre = try TestCentre(folder: folder)
-        defer { centre.stop() }
-        let drop = folder.appendingPathComponent("lis-drop")
-        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
-        let config = folder.appendingPathComponent("config.json")
-        try JSONSerialization.data(withJSONObject: [
-            "site": "cli-bench", "centre": ["baseURL": centre.url, "production": false],
-            "lis": ["dropFolder": drop.path, "application": "LIS", "facility": "HOSP", "production": false],
-        ]).write(to: config)
+        let destinations = try TestDestinations(folder: folder, site: "cli-bench")
+        defer { destinations.stop() }
+        let centre = destinations.centre, config = destinations.config
         let env = ["PRECIS_CONFIG": config.path], db = newDatabase()
         let plates = repoRoot.appendingPathComponent("Calibration/plates")
         let runs: [(arguments: [String], kind: String, results: Int)] = [
@@ -68,11 +62,11 @@ import Testing
         #expect(try centre.stats().observations == (7, 7))
         let counts = try centre.resourceCounts()
         #expect(counts["DocumentReference"] == 1 && counts["Device"] == 4)
-        let messages = try FileManager.default.contentsOfDirectory(atPath: drop.path).filter { $0.hasSuffix(".hl7") }
+        let messages = try destinations.messages()
         #expect(messages.count == 7, "\(messages)")
         _ = try precis(["upload", "--now"], db: db, environment: env)            // nothing is due: nothing is sent again
         #expect(try centre.stats().observations == (7, 7))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: drop.path).filter { $0.hasSuffix(".hl7") }.count == 7)
+        #expect(try destinations.messages().count == 7)
         #expect((try precis(["queue", "--json"], db: db, environment: env).json() as? [[String: Any]])?.isEmpty == true)
         #expect(try precis(["audit", "verify"], db: db, environment: env).status == 0)
     }

@@ -12,15 +12,9 @@ extension KioskTests {
         @Test func everyFamilyRunsThroughTheAPIToTheCentreOnce() async throws {
             let folder = try TestPaths.temporaryFolder("kiosk-families")
             defer { try? FileManager.default.removeItem(at: folder) }
-            let centre = try TestCentre(folder: folder)
-            defer { centre.stop() }
-            let drop = folder.appendingPathComponent("lis-drop")
-            try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
-            let config = folder.appendingPathComponent("config.json")
-            try JSONSerialization.data(withJSONObject: [
-                "site": "kiosk-bench", "centre": ["baseURL": centre.url, "production": false],
-                "lis": ["dropFolder": drop.path, "application": "LIS", "facility": "HOSP", "production": false],
-            ]).write(to: config)
+            let destinations = try TestDestinations(folder: folder, site: "kiosk-bench")
+            defer { destinations.stop() }
+            let centre = destinations.centre, config = destinations.config
             let kiosk = try await KioskProcess.launch(arguments: ["--training"], environment: ["PRECIS_CONFIG": config.path])
             defer { kiosk.kill() }
             let http = KioskClient(base: kiosk.baseURL)
@@ -78,7 +72,7 @@ extension KioskTests {
             #expect(try await http.send(.GET, "/api/v1/queue", token: op).array().isEmpty)
             #expect(try centre.stats().observations == (7, 7))
             #expect(try centre.resourceCounts()["DocumentReference"] == 1)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: drop.path).filter { $0.hasSuffix(".hl7") }.count == 7)
+            #expect(try destinations.messages().count == 7)
         }
     }
 }

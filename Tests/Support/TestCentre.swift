@@ -80,3 +80,32 @@ public final class TestCentre: @unchecked Sendable {
 
     deinit { if process.isRunning { stop() } }
 }
+
+/// A test centre and a LIS drop folder for a store's results, and the configuration file that
+/// names both as training (non-production) destinations: the two destinations every result
+/// is queued for.
+public struct TestDestinations: Sendable {
+    public let centre: TestCentre
+    /// Where the LIS destination writes one ORU^R01 file per result.
+    public let drop: URL
+    /// The configuration file (`PRECIS_CONFIG`).
+    public let config: URL
+
+    public init(folder: URL, site: String) throws {
+        centre = try TestCentre(folder: folder)
+        drop = folder.appendingPathComponent("lis-drop")
+        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+        config = folder.appendingPathComponent("config.json")
+        try JSONSerialization.data(withJSONObject: [
+            "site": site, "centre": ["baseURL": centre.url, "production": false],
+            "lis": ["dropFolder": drop.path, "application": "LIS", "facility": "HOSP", "production": false],
+        ]).write(to: config)
+    }
+
+    /// The ORU files the LIS destination wrote.
+    public func messages() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: drop.path).filter { $0.hasSuffix(".hl7") }
+    }
+
+    public func stop() { centre.stop() }
+}
