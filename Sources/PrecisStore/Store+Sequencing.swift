@@ -74,6 +74,26 @@ public struct ReadsSummary: Sendable, Codable, Equatable {
     }
 }
 
+extension ReadsSummary {
+    /// The format a reads file's name says: `slow5` for `.slow5`, else `blow5`.
+    public static func format(ofPath path: String) -> String { path.hasSuffix(".slow5") ? "slow5" : "blow5" }
+}
+
+extension NewRawData {
+    /// A sequencing run's reads file as raw data: by path, with its size and SHA-256 (`digest`
+    /// nil: no file there, stored with size 0 and no digest, never complete) and the run's totals.
+    public static func reads(path: String, digest: (size: Int, sha256: String)?, totals: SequencingTotals, seconds: Double?,
+                             complete: Bool, missingAtMigration: Bool = false) throws -> NewRawData {
+        var summary = ReadsSummary(format: ReadsSummary.format(ofPath: path), totals: totals, seconds: seconds)
+        if missingAtMigration { summary.missingAtMigration = true }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return NewRawData(kind: .reads, mediaType: "application/octet-stream", content: nil, path: path,
+                          size: digest?.size ?? 0, sha256: digest?.sha256 ?? "", complete: complete && digest != nil,
+                          summaryJSON: String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+}
+
 /// A file's size and SHA-256, read in 1 MiB pieces (a reads file may be tens of gigabytes).
 public enum FileDigest {
     /// The size and hex SHA-256 of the file at `path`, or nil when there is no such file.
@@ -175,15 +195,10 @@ extension Store {
                 migratedFrom: oldID), at: at, actor: actor, action: "migrated from sequencing run \(oldID)")
             // A run still RUNNING has no finished file yet: recovery finishes it and stores the raw data then.
             if status != .running {
-                var summary = ReadsSummary(format: path.hasSuffix(".slow5") ? "slow5" : "blow5", totals: totals(old),
-                                           seconds: nil)
                 let digest = try FileDigest.sha256(path: path)
-                if digest == nil { summary.missingAtMigration = true }
-                let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-                _ = try insertRawData(db, runID: runID, data: NewRawData(
-                    kind: .reads, mediaType: "application/octet-stream", content: nil, path: path, size: digest?.size ?? 0,
-                    sha256: digest?.sha256 ?? "", complete: status == .completed && digest != nil, summaryJSON: json),
-                    at: at, actor: actor)
+                _ = try insertRawData(db, runID: runID, data: try .reads(
+                    path: path, digest: digest, totals: totals(old), seconds: nil, complete: status == .completed,
+                    missingAtMigration: digest == nil), at: at, actor: actor)
             }
             try audit(db, at: at, actor: actor, entity: "sequencing-run", entityID: String(oldID),
                       action: "copied to run \(runID)", detail: ["run": String(runID)])

@@ -154,8 +154,9 @@ extension FHIRMapping {
     /// unsignedInt (2^31 − 1 bytes) and in the description always.
     static func documentReference(_ p: ResultPackage, _ raw: RawDataRecord, sender: Sender, ids: ResourceIDs) -> JSONValue {
         let name = raw.path.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "reads"
-        let format = name.hasSuffix(".slow5") ? ("slow5", "SLOW5 (raw nanopore signal, text)")
-            : ("blow5", "BLOW5 (raw nanopore signal, binary; svb-zd signal, zlib records)")
+        let code = ReadsSummary.format(ofPath: raw.path ?? name)
+        let format = (code, code == "slow5" ? "SLOW5 (raw nanopore signal, text)"
+                                            : "BLOW5 (raw nanopore signal, binary; svb-zd signal, zlib records)")
         var attachment: [(String, JSONValue?)] = [("contentType", .string(raw.mediaType)), ("title", .string(name))]
         if raw.size <= Int(Int32.max) { attachment.append(("size", .number(Double(raw.size)))) }
         return .object([

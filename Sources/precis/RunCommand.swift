@@ -64,7 +64,7 @@ struct RunOptions: ParsableArguments {
     func perform(_ global: GlobalOptions, recording: URL?) async throws {
         let runtime = try global.runtime()
         guard let assay, (try? runtime.catalog.assay(assay))?.family != "nps" else {
-            return try await SequencingRun(options: self).perform(global, recording: recording)
+            return try await SequencingRun(options: self).perform(global, runtime: runtime, recording: recording)
         }
         let bar = ProgressBar(label: layout == nil ? "Reading strip" : "Cycling")
         let human = !global.json && Terminal.stderrIsTTY   // stage lines are progress: terminals only

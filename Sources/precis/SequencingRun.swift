@@ -8,9 +8,8 @@ import PrecisRuntime
 struct SequencingRun {
     let options: RunOptions
 
-    func perform(_ global: GlobalOptions, recording: URL?) async throws {
+    func perform(_ global: GlobalOptions, runtime: Runtime, recording: URL?) async throws {
         guard let sample = options.sample else { throw fail(PrecisError(.input, "give --sample ID for the sequencing run")) }
-        let runtime = try global.runtime()
         var request = SequencingRequest(device: options.device, sample: sample,
                                         output: options.output.map { URL(fileURLWithPath: $0) }, duration: options.duration)
         request.biasMillivolts = options.bias

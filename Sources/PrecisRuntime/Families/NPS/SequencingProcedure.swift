@@ -226,8 +226,8 @@ extension Runtime {
                                            basesPerSecond: method.basesPerSecond, occupancy: occupancy.mean,
                                            totals: snapshot.totals)
         let digest = try FileDigest.sha256(path: output.path)
-        let raw = try Self.readsData(path: output.path, digest: digest, totals: snapshot.totals, seconds: snapshot.seconds,
-                                     complete: failure == nil)
+        let raw = try NewRawData.reads(path: output.path, digest: digest, totals: snapshot.totals, seconds: snapshot.seconds,
+                                       complete: failure == nil)
         var report: RunReport
         if let failure {
             try store.abortRun(run.id, error: failure, partial: digest == nil ? [] : [raw], linkReport: nil, at: clock(),
@@ -237,10 +237,11 @@ extension Runtime {
         } else {
             var flags = snapshot.totals.flags
             if let o = outcome.poreOccupancy, o < method.minPoreOccupancy { flags.append(.lowOccupancy) }
+            flags.sort()
             let result = NewResult(
                 status: .final, analyte: assay.analyte, loinc: assay.loinc,
                 concentration: Concentration(value: Double(outcome.reads), unit: assay.unit.ucum), unit: assay.unit.ucum,
-                decimals: 0, flags: flags.sorted(), response: nil, analysisJSON: Self.json(outcome) ?? "{}", referenceRange: nil,
+                decimals: 0, flags: flags, response: nil, analysisJSON: Self.json(outcome) ?? "{}", referenceRange: nil,
                 reason: nil, method: "Nanopore raw-signal sequencing: yield before basecalling (bases estimated at "
                     + "\(Int(method.basesPerSecond)) b/s)", rawDataIndex: 0, specimen: assay.specimen,
                 components: outcome.components)
@@ -249,8 +250,8 @@ extension Runtime {
             report = sequencingReport(run, assay: assay, device: device, endpoint: address.description, status: .completed,
                                       outcome: outcome, error: nil)
             report.resultId = completed.first?.result.id
-            report.flags = flags.sorted().map(\.rawValue)
-            report.interpretation = flags.sorted().map(\.explanation)
+            report.flags = flags.map(\.rawValue)
+            report.interpretation = flags.map(\.explanation)
             report.outbox = completed.first?.outbox.map(OutboxSummary.init) ?? []
         }
         if let failure, written.reads == 0 && snapshot.totals.samples == 0 { throw failure }
@@ -259,15 +260,6 @@ extension Runtime {
                                      realTimeFactor: wall > 0 ? snapshot.seconds / wall : 0)
         if let failure { throw SequencingAborted(error: failure, report: whole) }
         return whole
-    }
-
-    /// The reads file as raw data: by path, with its size and SHA-256 and the run's totals.
-    static func readsData(path: String, digest: (size: Int, sha256: String)?, totals: SequencingTotals, seconds: Double?,
-                          complete: Bool) throws -> NewRawData {
-        let summary = ReadsSummary(format: path.hasSuffix(".slow5") ? "slow5" : "blow5", totals: totals, seconds: seconds)
-        return NewRawData(kind: .reads, mediaType: "application/octet-stream", content: nil, path: path,
-                          size: digest?.size ?? 0, sha256: digest?.sha256 ?? "", complete: complete && digest != nil,
-                          summaryJSON: json(summary) ?? "{}")
     }
 
     func sequencingReport(_ run: RunRecord, assay: AssayDefinition, device: DeviceIdentity, endpoint: String, status: RunStatus,
@@ -400,7 +392,7 @@ extension Runtime {
                 }
             }
             let digest = try FileDigest.sha256(path: final.path)
-            let raw = try Self.readsData(path: final.path, digest: digest, totals: totals, seconds: nil, complete: false)
+            let raw = try NewRawData.reads(path: final.path, digest: digest, totals: totals, seconds: nil, complete: false)
             try store.abortRun(run.id, error: PrecisError(.other, note), partial: digest == nil ? [] : [raw], linkReport: nil,
                                at: clock())
             logger.warning("sequencing run \(run.id) was left RUNNING by \(run.owner); recorded as ABORTED")
