@@ -50,8 +50,13 @@ public enum LineProfileFile {
 
     /// Writes a profile in the same form.
     public static func write(_ profile: LineProfile, to url: URL) throws {
+        try text(profile).write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// A profile in the same form, as text.
+    public static func text(_ profile: LineProfile) -> String {
         var text = "# full_scale=\(profile.fullScale)\nposition_um,reflectance\n"
         for (p, v) in zip(profile.positionsUM, profile.reflectance) { text += "\(p),\(v)\n" }
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        return text
     }
 }

@@ -157,7 +157,8 @@ public enum QPCRAnalysis {
                         if nCopy < 10 { result.notes.append("Ncopy < 10") }
                     }
                     let threshold = thresholds[result.target]
-                    let fileExclusion = (data.excluded ?? "").isEmpty ? [] : [data.excluded!]
+                    // A file this analysis wrote already holds its exclusions: each is listed once.
+                    let fileExclusion = Self.exclusions(data.excluded)
                     runWells.append(QPCRWellResult(
                         experiment: experiment.id, run: run.id, well: result.well, sample: reaction.sampleID, sampleType: input[k].sampleType,
                         target: result.target, dye: document.dye(ofTarget: result.target)?.id, cq: cq,
@@ -170,7 +171,7 @@ public enum QPCRAnalysis {
                         baseline: result.baseline, logWindowEnd: result.lastLogCycle > 0 ? result.lastLogCycle : nil,
                         logWindowCycles: result.cyclesIncluded > 0 ? result.cyclesIncluded : nil, amplification: result.amplification,
                         plateau: result.plateau, baselineError: result.baselineError, usedForMeanEfficiency: result.usedForMeanEfficiency,
-                        meltPeaks: peaks, flags: fileExclusion + result.exclusions + result.notes,
+                        meltPeaks: peaks, flags: Self.unique(fileExclusion + result.exclusions) + result.notes,
                         excluded: !fileExclusion.isEmpty || !result.exclusions.isEmpty, corrected: result.corrected))
                     write(result, copies: copies, into: &annotated.experiments[e].runs[r].reactions[positions[k].reaction].data[positions[k].data])
                 }
@@ -221,6 +222,17 @@ public enum QPCRAnalysis {
     }
 
     /// Writes LinRegPCR's results into the reaction's data, as the reference implementation does.
+    /// An RDML `excl` element's reasons (`;`-separated).
+    static func exclusions(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `reasons` with each one once, in their first order.
+    static func unique(_ reasons: [String]) -> [String] {
+        var seen = Set<String>()
+        return reasons.filter { seen.insert($0).inserted }
+    }
+
     static func write(_ result: LinRegPCRResult, copies: CopyNumberModel, into data: inout RDMLDocument.ReactionData) {
         data.cq = result.td0 > 0 && result.td0 < 1000 ? (result.td0 * 1000).rounded() / 1000 : -1
         data.n0 = nil
@@ -230,8 +242,7 @@ public enum QPCRAnalysis {
         data.efficiencySE = result.meanEfficiencySD.isFinite ? (result.meanEfficiencySD * 1000).rounded() / 1000 : -1
         data.backgroundFluorescence = (result.baseline * 1000).rounded() / 1000
         data.quantificationFluorescence = (result.td0Fluorescence * 1000).rounded() / 1000
-        let exclusions = result.exclusions.joined(separator: ";")
-        if !exclusions.isEmpty { data.excluded = [data.excluded, exclusions].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ";") }
+        if !result.exclusions.isEmpty { data.excluded = unique(exclusions(data.excluded) + result.exclusions).joined(separator: ";") }
         data.note = result.notes.isEmpty ? data.note : result.notes.joined(separator: ";")
     }
 

@@ -14,7 +14,7 @@ struct Precis: AsyncParsableCommand {
             Exit codes: 0 done, 2 bad input, 3 calibration problem, 4 store problem, 5 instrument problem,
             6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
-        subcommands: [DevicesCommand.self, RunCommand.self, PlateCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
+        subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
                       UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self, EventsCommand.self,
                       KioskCommand.self, OperatorCommand.self])
 

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import PrecisCore
 import PrecisRuntime
@@ -6,7 +7,7 @@ import PrecisRuntime
 struct ResultsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "results", abstract: "List stored runs and results, or show one with its profile.",
-        subcommands: [List.self, Show.self, Sequencing.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Show.self, Raw.self, Sequencing.self], defaultSubcommand: List.self)
 
     /// Sequencing runs, newest first: status, reads, losses, flags and the reads file.
     struct Sequencing: AsyncParsableCommand {
@@ -89,6 +90,31 @@ struct ResultsCommand: AsyncParsableCommand {
             let detail = try guarded { try runtime.resultDetail(runID: id) }
             if global.json { return try Terminal.printJSON(detail) }
             ResultPrinter.print(detail, width: max(40, width))
+        }
+    }
+
+    /// A run's raw data written to a file as it was stored: a plate's RDML for LinRegPCR or
+    /// `precis analyze qpcr`, a strip's profile for `precis analyze lfa`, a voltammogram's CSV.
+    struct Raw: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "raw", abstract: "Write a run's raw data to a file (a plate's RDML, a strip's profile, a voltammogram).",
+            discussion: "The bytes are checked against the SHA-256 they were stored with before anything is written.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run's number (from `precis results`).") var id: Int64
+        @Option(help: "Where to write it.") var out: String
+
+        mutating func validate() throws { try Check.whole(id, "the run's number", in: 1...Int64.max) }
+
+        func run() async throws {
+            let runtime = try global.runtime()
+            let export = try guarded { try runtime.exportRawData(runID: id, to: URL(fileURLWithPath: out)) }
+            let note = export.complete ? "" : " (incomplete: the run stopped before all of it arrived)"
+            if global.json {
+                struct Written: Encodable { let run: Int64, kind: String, mediaType: String, size: Int, sha256: String?, complete: Bool, path: String }
+                return try Terminal.printJSON(Written(run: id, kind: export.kind, mediaType: export.mediaType, size: export.bytes.count,
+                                                      sha256: export.sha256, complete: export.complete, path: out))
+            }
+            print("run \(id): \(export.kind), \(export.bytes.count) bytes\(export.sha256.map { ", SHA-256 \($0)" } ?? "")\(note) → \(out)")
         }
     }
 }

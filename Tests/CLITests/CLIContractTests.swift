@@ -44,7 +44,6 @@ import Testing
         (["kiosk", "install-unit", "--port", "99999", "--prefix", NSTemporaryDirectory()], "--port takes a whole number from 1 to 65535"),
         (["upload", "--seconds", "-1"], "--seconds takes a finite number at least 0"),
         (["results", "--limit", "0"], "--limit takes a whole number"),
-        (["plate", "--device", "sim:qpcr", "--out", "x.rdml", "--cycles", "1000"], "--cycles takes a whole number from 1 to 100"),
         (["results", "show", "abc"], "'abc' is invalid"),
         (["run"], "missing expected argument '--device"),
         (["frobnicate"], "unexpected argument 'frobnicate'"),
@@ -87,7 +86,8 @@ import Testing
     }
 
     @Test func theOtherSimulatorsRefuseUnknownOptionsToo() throws {
-        let plate = try precis(["plate", "--device", "sim:qpcr?lid-afterr=3", "--out", newDatabase() + ".rdml"])
+        let layout = repoRoot.appendingPathComponent("Calibration/plates/hiv1-vl-plate.csv").path
+        let plate = try precis(["run", "--device", "sim:qpcr?lid-afterr=3", "--assay", "hiv1-vl", "--lot", "HIV26B01", "--layout", layout])
         expectOneLine(plate, "sim:qpcr has no option 'lid-afterr'")
         #expect(plate.stderr.contains("lid-after"))
         let nps = try precis(["run", "--device", "sim:nps?fast&chanels=4", "--sample", "S-0001"])

@@ -132,7 +132,7 @@ import Testing
     @Test(arguments: [
         (["analyze", "lfa", "FILE", "--assay", "crp", "--lot", "CRP26A07"], 4 << 20, "at most 4194304 bytes"),
         (["fit", "linear", "FILE", "--x", "x", "--y", "y"], 8 << 20, "at most 8388608 bytes"),
-        (["plate", "--device", "sim:qpcr", "--layout", "FILE", "--out", "OUT"], 8 << 20, "at most 8388608 bytes"),
+        (["run", "--device", "sim:qpcr", "--assay", "hiv1-vl", "--lot", "HIV26B01", "--layout", "FILE"], 8 << 20, "at most 8388608 bytes"),
         (["analyze", "methodscript", "FILE"], 16 << 20, "at most 16777216 bytes"),
         (["analyze", "qpcr", "FILE"], 64 << 20, "at most 67108864 bytes"),
         (["results", "--config", "FILE"], 64 << 10, "at most 65536 bytes"),

@@ -30,7 +30,7 @@ import Testing
             ["run", "--device", "\(fast)&profile=\(db)", "--assay", "crp", "--sample", "S-0002"],
             ["run", "--device", "sim:nps?fast&input=\(db)", "--sample", "S-0002", "--output", blow5 + ".out.blow5"],
             ["run", "--device", "sim:nps?fast&reads=1&channels=4", "--sample", "S-0002", "--output", db + "-shm"],
-            ["plate", "--device", "sim:qpcr?cycle-ms=0", "--out", db],
+            ["results", "raw", "1", "--out", db],
             ["results", "--config", db],
             ["results", "--config", config.path],
         ]

@@ -66,10 +66,9 @@ extension Runtime {
         let record = context.record, lotSummary = context.lotSummary
 
         let dyes = [method.target.dye, method.internalControl.dye]
-        let plateRequest = PlateRequest(device: request.device, dyes: dyes,
-                                        targets: [method.target.dye: method.target.name, method.internalControl.dye: method.internalControl.name],
-                                        chemistry: "hydrolysis probe", layout: layout, plateID: plateID, cycles: method.cycles,
-                                        output: URL(fileURLWithPath: "/dev/null"))
+        let description = PlateDescription(plateID: plateID, layout: layout,
+                                           targets: [method.target.dye: method.target.name, method.internalControl.dye: method.internalControl.name],
+                                           chemistry: "hydrolysis probe")
         let profile = ThermalProfile.standard(cycles: method.cycles)
         let collected = ReadingCollector(dyes: dyes, cycles: profile.cycles, meltPoints: profile.melt?.points ?? 0)
         let instrument = "\(cycler.model) \(cycler.serial) (firmware \(cycler.firmware))"
@@ -93,7 +92,7 @@ extension Runtime {
             let failure = error is CancellationError
                 ? PrecisError(.other, "the run was interrupted before the plate was read", hint: "run the plate again")
                 : error.asPrecisError
-            let partial = Self.rdml(collected.plate(), request: plateRequest, instrument: instrument, profile: profile, partial: true)
+            let partial = Self.rdml(collected.plate(), description: description, instrument: instrument, profile: profile, partial: true)
             let raw = try? Self.rawData(partial, complete: false, summary: ["readings": String(collected.count)])
             try store.abortRun(record.id, error: failure, partial: raw.map { [$0] } ?? [], linkReport: nil, at: clock(),
                                actor: request.operatorID)
@@ -102,7 +101,7 @@ extension Runtime {
                           link: nil, error: failure)
         }
         events(.analysing)
-        let document = Self.rdml(plate, request: plateRequest, instrument: instrument, profile: profile, partial: false)
+        let document = Self.rdml(plate, description: description, instrument: instrument, profile: profile, partial: false)
         let (analysis, annotated) = try QPCRAnalysis.analyse(document)
         let (verdict, calls) = try QPCRInterpretation.interpret(analysis, layout: layout, assay: assay, lot: loaded.lot,
                                                                 positiveControl: level)

@@ -2,103 +2,27 @@ import Foundation
 import PrecisCore
 import PrecisDrivers
 import PrecisFormats
-import PrecisSignal
 
-/// A plate to run on a real-time PCR cycler.
-public struct PlateRequest: Sendable {
-    public var device: String
-    /// Dye channels to read (default: the cycler's first).
-    public var dyes: [String]?
-    /// Target names by dye (default: the dye's name).
-    public var targets: [String: String]
-    /// The dyes' chemistry, for copy numbers.
-    public var chemistry: String
-    public var layout: PlateLayout?
-    public var plateID: String
-    public var cycles: Int
-    /// Where the RDML goes.
-    public var output: URL
-    public var recording: URL?
-    public var options: QPCRAnalysisOptions
-
-    public init(device: String, dyes: [String]? = nil, targets: [String: String] = [:], chemistry: String = "non-saturating DNA binding dye",
-                layout: PlateLayout? = nil, plateID: String, cycles: Int = 45, output: URL, recording: URL? = nil,
-                options: QPCRAnalysisOptions = .init()) {
-        self.device = device
-        self.dyes = dyes
-        self.targets = targets
-        self.chemistry = chemistry
-        self.layout = layout
-        self.plateID = plateID
-        self.cycles = cycles
-        self.output = output
-        self.recording = recording
-        self.options = options
-    }
-}
-
-/// A plate run: where its RDML is, and the analysis.
-public struct PlateReport: Sendable, Codable, Equatable {
-    public var plateID: String
-    public var instrument: String
-    public var rdml: String
-    public var analysis: QPCRAnalysisReport
+/// What names a plate's data in its RDML: its id and layout, the target read in each dye, and
+/// the dyes' chemistry.
+struct PlateDescription: Sendable {
+    var plateID: String
+    var layout: PlateLayout
+    /// Target names by dye.
+    var targets: [String: String]
+    var chemistry: String
 }
 
 extension Runtime {
-    /// Runs a plate on a cycler (thermal profile uploaded, every cycle and melt reading of the
-    /// chosen dyes collected, lost frames fetched again), writes the raw data and the analysis as
-    /// RDML 1.4 to `request.output` (whole or not at all), and returns the analysis. A run that
-    /// stops half way still writes what arrived to `OUTPUT.partial.rdml`, and the error says so.
-    public func runPlate(_ request: PlateRequest, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> PlateReport {
-        guard (1...100).contains(request.cycles) else { throw PrecisError(.input, "--cycles must be 1 to 100, not \(request.cycles)") }
-        try files.admit(request.output, as: "--out")
-        let opened = try Instruments.open(try DeviceAddress(request.device), family: QPCRDriver.family, recording: request.recording,
-                                          files: files)
-        defer { opened.stopWatching() }
-        let driver = QPCRDriver(transport: opened.transport)
-        let identity: QPCRIdentity
-        do { identity = try await driver.qpcrIdentity() } catch {
-            await driver.close()
-            throw error
-        }
-        let dyes = request.dyes ?? Array(identity.dyes.prefix(1))
-        let profile = ThermalProfile.standard(cycles: request.cycles)
-        let collected = ReadingCollector(dyes: dyes, cycles: profile.cycles, meltPoints: profile.melt?.points ?? 0)
-        let instrument = "\(identity.model) \(identity.serial) (firmware \(identity.firmware))"
-        let plate: QPCRPlateData
-        do {
-            plate = try await driver.run(profile: profile, plateID: request.plateID, dyes: dyes) { p in
-                collected.add(p.reading, dye: dyes.firstIndex(of: identity.dyes[p.reading.dye]) ?? 0, melt: p.isMelt)
-                progress(p.cycleReadings + p.meltReadings, p.total)
-            }
-            await driver.close()
-        } catch {
-            await driver.close()
-            let partial = request.output.deletingPathExtension().appendingPathExtension("partial.rdml")
-            let document = Self.rdml(collected.plate(), request: request, instrument: instrument, profile: profile, partial: true)
-            if (try? DurableFile.write(try document.rdmlFile(), to: partial)) != nil {
-                let e = error.asPrecisError
-                throw PrecisError(e.kind, "\(e.message); the \(collected.count) readings that arrived are in \(partial.path)", hint: e.hint)
-            }
-            throw error
-        }
-        let document = Self.rdml(plate, request: request, instrument: instrument, profile: profile, partial: false)
-        var (analysis, annotated) = try QPCRAnalysis.analyse(document, options: request.options)
-        analysis.file = request.output.lastPathComponent
-        try DurableFile.write(try annotated.rdmlFile(), to: request.output)
-        return PlateReport(plateID: request.plateID, instrument: instrument, rdml: request.output.path, analysis: analysis)
-    }
-
-    /// The plate's data as an RDML 1.4 document: one target per dye, the layout's samples (every
-    /// well an unknown named PLATE-WELL without a layout), the thermal profile, raw fluorescence.
-    static func rdml(_ plate: QPCRPlateData, request: PlateRequest, instrument: String, profile: ThermalProfile, partial: Bool) -> RDMLDocument {
+    /// The plate's data as an RDML 1.4 document: one target per dye, the layout's samples, the
+    /// thermal profile, raw fluorescence.
+    static func rdml(_ plate: QPCRPlateData, description request: PlateDescription, instrument: String, profile: ThermalProfile,
+                     partial: Bool) -> RDMLDocument {
         let now = ISO8601DateFormatter().string(from: Date())
         var samples: [RDMLDocument.Sample] = [], reactions: [RDMLDocument.Reaction] = []
         let temperatures = plate.meltTemperatures
         for (index, well) in QPCRPlateData.wellNames.enumerated() {
-            let entry = request.layout.map { $0.wells[well] } ?? PlateLayout.Entry(sample: "\(request.plateID)-\(well)", type: "unkn")
-            guard let entry else { continue }                                  // an empty well
+            guard let entry = request.layout.wells[well] else { continue }     // an empty well
             if let i = samples.firstIndex(where: { $0.id == entry.sample }) {
                 if !samples[i].types.contains(where: { $0.value == entry.type }) { samples[i].types.append(.init(entry.type)) }
             } else {
