@@ -6,7 +6,9 @@ import PrecisUpload
 
 extension Runtime {
     /// Who this bench box is, as messages name it.
-    public var sender: Sender { Sender(site: configuration.siteName, software: PrecisVersion.current) }
+    public var sender: Sender {
+        Sender(site: configuration.siteName, software: PrecisVersion.current, deviceTypes: FamilyRegistry.deviceTypes)
+    }
 
     /// The destinations the configuration sets up (none when it names none).
     public func makeDestinations() throws -> [any Destination] {

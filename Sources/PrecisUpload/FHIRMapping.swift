@@ -9,11 +9,14 @@ public struct Sender: Sendable, Equatable {
     public var site: String
     /// Precis' version.
     public var software: String
+    /// What each family's instruments are, by family (`device.json`'s `name`): a Device's type.
+    public var deviceTypes: [String: String]
 
     /// Makes a sender.
-    public init(site: String, software: String) {
+    public init(site: String, software: String, deviceTypes: [String: String] = [:]) {
         self.site = site
         self.software = software
+        self.deviceTypes = deviceTypes
     }
 }
 
@@ -66,9 +69,6 @@ public enum FHIRMapping {
     }
 
     /// What each family's instrument is, for Device.type.
-    static let deviceKinds = ["lfr": "lfr reader", "qpcr": "real-time PCR cycler", "methodscript": "potentiostat",
-                              "nps": "nanopore sequencer"]
-
     static func device(_ package: ResultPackage, sender: Sender) -> JSONValue {
         let i = package.instrument
         return .object([
@@ -76,7 +76,7 @@ public enum FHIRMapping {
             ("identifier", [["system": .string(system(sender, "instrument")), "value": .string(i.id)]]),
             ("serialNumber", .string(i.serial)),
             ("deviceName", i.model.map { [["name": .string($0), "type": "model-name"]] }),
-            ("type", ["text": .string(deviceKinds[i.family] ?? "\(i.family) reader")]),
+            ("type", ["text": .string(sender.deviceTypes[i.family] ?? "\(i.family) instrument")]),
             ("version", [["value": .string(i.firmware)]]),
             ("status", "active"),
         ])

@@ -62,6 +62,14 @@ import Testing
         #expect(try centre.stats().observations == (7, 7))
         let counts = try centre.resourceCounts()
         #expect(counts["DocumentReference"] == 1 && counts["Device"] == 4)
+        // Each instrument is named what its family's device.json says it is.
+        let types = try runProcess("/usr/bin/sqlite3", [centre.db, "SELECT json_extract(body, '$.type.text') FROM resources WHERE type = 'Device'"])
+            .stdout.split(separator: "\n").map(String.init)
+        let names = try ["lfr", "methodscript", "qpcr", "nps"].map { family in
+            let url = repoRoot.appendingPathComponent("Firmware-Protocols/\(family)/device.json")
+            return try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])?["name"] as? String)
+        }
+        #expect(Set(types) == Set(names), "\(types)")
         let messages = try destinations.messages()
         #expect(messages.count == 7, "\(messages)")
         _ = try precis(["upload", "--now"], db: db, environment: env)            // nothing is due: nothing is sent again

@@ -16,6 +16,11 @@ enum FamilyRegistry {
     /// What discovery matches instruments against (handed to PrecisUSB, which knows no family).
     static var devices: [DeviceDescription] { families.flatMap(\.devices) }
 
+    /// What each family's instruments are (`device.json`'s `name`), by family: a FHIR Device's type.
+    static var deviceTypes: [String: String] {
+        Dictionary(families.compactMap { f in f.devices.first.map { (f.family.name, $0.name) } }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// The description `device` was matched by (its family's, with its ids).
     static func description(of family: DeviceFamily, vendorID: UInt16, productID: UInt16) -> DeviceDescription? {
         entry(for: family)?.devices.first { $0.vendorID == vendorID && $0.productID == productID }
