@@ -33,6 +33,58 @@ public struct AssayDefinition: Sendable, Codable, Equatable {
     public var voltammetry: StrippingVoltammetryMethod?
     /// What a sequencing run's outcome is computed with (sequencing assays).
     public var sequencing: SequencingAssayMethod?
+    /// How a spectrometer reads the cuvette and which wavelengths are the result (absorbance assays).
+    public var absorbance: AbsorbanceMethod?
+}
+
+/// A two-wavelength (bichromatic) absorbance measurement on a spectrometer, as a photometer
+/// such as the HemoCue Hb 201+ reads haemoglobin: the mean absorbance of a band around the
+/// analytical wavelength, less the mean absorbance of a band around a baseline wavelength
+/// where the analyte barely absorbs (turbidity and scatter absorb at both):
+/// A_corr = Ā(analyticalNM ± bandHalfWidthNM) − Ā(baselineNM ± bandHalfWidthNM), in
+/// absorbance units (AU). The lot's line turns A_corr into a concentration.
+public struct AbsorbanceMethod: Sendable, Codable, Equatable {
+    /// The wavelength the analyte is read at, nm.
+    public var analyticalNM: Double
+    /// The wavelength the sample's non-specific absorbance (turbidity) is read at, nm.
+    public var baselineNM: Double
+    /// Half the width of each band averaged, nm (0: the spectrum at the wavelength itself).
+    public var bandHalfWidthNM: Double
+    /// The detector's integration time per scan, µs (dark, reference and sample alike).
+    public var integrationUS: Int
+    /// Scans averaged into each spectrum.
+    public var scansToAverage: Int
+    /// Boxcar smoothing of each spectrum over ±k pixels (0: none).
+    public var boxcarHalfWidth: Int
+    /// The largest absorbance read as a number, AU: above it stray light bends the
+    /// absorbance below Beer–Lambert's line, so the reading is flagged, never extrapolated.
+    public var linearLimit: Double
+    /// The least light through the blank, as a fraction of the detector's maximum count
+    /// (reference − dark); below it at a pixel read the reference is unusable.
+    public var minReferenceFraction: Double
+
+    /// Makes a method.
+    public init(analyticalNM: Double, baselineNM: Double, bandHalfWidthNM: Double, integrationUS: Int,
+                scansToAverage: Int, boxcarHalfWidth: Int, linearLimit: Double, minReferenceFraction: Double) {
+        self.analyticalNM = analyticalNM
+        self.baselineNM = baselineNM
+        self.bandHalfWidthNM = bandHalfWidthNM
+        self.integrationUS = integrationUS
+        self.scansToAverage = scansToAverage
+        self.boxcarHalfWidth = boxcarHalfWidth
+        self.linearLimit = linearLimit
+        self.minReferenceFraction = minReferenceFraction
+    }
+
+    /// The analytical band, nm.
+    public var analyticalBand: ValueRange {
+        ValueRange(low: analyticalNM - bandHalfWidthNM, high: analyticalNM + bandHalfWidthNM)
+    }
+
+    /// The baseline band, nm.
+    public var baselineBand: ValueRange {
+        ValueRange(low: baselineNM - bandHalfWidthNM, high: baselineNM + bandHalfWidthNM)
+    }
 }
 
 /// A sequencing run's chemistry, as far as a run's outcome needs it before basecalling: the

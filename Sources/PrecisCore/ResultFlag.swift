@@ -28,6 +28,12 @@ public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
     case corruptPackets = "CORRUPT_PACKETS"
     /// Few channels held a strand while they had a pore: a library or flow-cell problem.
     case lowOccupancy = "LOW_OCCUPANCY"
+    /// A spectrometer's detector saturated at a wavelength the result is read at: no number.
+    case saturated = "SATURATED"
+    /// Too little light came through the blank (reference) at a wavelength read: no number.
+    case referenceUnusable = "REFERENCE_UNUSABLE"
+    /// An absorbance read is above the assay's linear limit (stray light): no number, never extrapolated.
+    case aboveLinearLimit = "ABOVE_LINEAR_LIMIT"
 
     /// Orders flags by their declaration, so lists print the same way every time.
     public static func < (lhs: ResultFlag, rhs: ResultFlag) -> Bool {
@@ -50,6 +56,9 @@ public enum ResultFlag: String, Sendable, Codable, CaseIterable, Comparable {
         case .ringOverflow: "the box could not keep up with the sequencer: samples were dropped"
         case .corruptPackets: "corrupt stream packets were discarded: check the USB cable"
         case .lowOccupancy: "pore occupancy was low: check the library's concentration and the flow cell"
+        case .saturated: "the detector saturated: check the lamp and the integration time, then repeat"
+        case .referenceUnusable: "the blank let too little light through: check the light path and read the blank again"
+        case .aboveLinearLimit: "the absorbance is above the photometer's linear range: dilute the sample and repeat"
         }
     }
 }
