@@ -50,7 +50,8 @@ public struct LateralFlowResult: Sendable, Codable, Equatable {
 
 /// A concentration read off a calibration curve, with the flags that qualify it.
 public struct Quantitation: Sendable, Codable, Equatable {
-    /// The reported concentration; nil only for an invalid strip.
+    /// The reported concentration; nil only when nothing could be read (an invalid strip, a
+    /// spectrum that is saturated, without a usable reference or above its linear limit).
     public var concentration: Concentration?
     /// The flags, sorted.
     public var flags: [ResultFlag]
