@@ -14,6 +14,7 @@ enum AssayValidation {
         case "qpcr-standard-curve", "qpcr-qualitative": return try checkQPCR(assay, fail: fail)
         case "stripping-peak-current": return try checkStripping(assay, fail: fail)
         case "sequencing-run-yield": return try checkSequencing(assay, fail: fail)
+        case "baseline-corrected-absorbance": return try checkAbsorbance(assay, fail: fail)
         default: throw fail("unknown algorithm '\(assay.algorithm)'")
         }
         guard let scan = assay.scan, let method = assay.lateralFlow else {
@@ -86,7 +87,8 @@ enum AssayValidation {
             throw fail("limitOfDetection must lie between 0 and the measuring range's low end")
         }
         let expected = ["lateral-flow-tc-ratio": "tc-ratio", "qpcr-standard-curve": "copies-per-reaction",
-                        "qpcr-qualitative": "presence", "stripping-peak-current": "peak-current-nA"][assay.algorithm]
+                        "qpcr-qualitative": "presence", "stripping-peak-current": "peak-current-nA",
+                        "baseline-corrected-absorbance": "corrected-absorbance"][assay.algorithm]
         guard lot.response == expected else {
             throw fail("response is '\(lot.response)'; assay \(assay.id) (\(assay.algorithm)) reads '\(expected ?? "?")'")
         }
@@ -102,5 +104,6 @@ enum AssayValidation {
                 throw fail("the \(lot.model.typeName) curve cannot be inverted at \(x) \(assay.unit.ucum)")
             }
         }
+        if lot.response == "corrected-absorbance" { try checkAbsorbance(lot, for: assay, fail: fail) }
     }
 }
