@@ -25,17 +25,36 @@ public struct FitReport: Sendable, Codable, Equatable {
     public var iterations: Int
 }
 
+/// Which calibration curve to fit, by the name `precis fit` takes.
+public enum FitKind: String, Sendable, Codable, Equatable, CaseIterable {
+    /// Four-parameter logistic.
+    case fourPL = "4pl"
+    /// Five-parameter logistic.
+    case fivePL = "5pl"
+    /// Straight line.
+    case linear
+
+    /// The fitter's own kind.
+    var fitter: CalibrationFitter.Kind {
+        switch self {
+        case .fourPL: .fourPL
+        case .fivePL: .fivePL
+        case .linear: .linear
+        }
+    }
+}
+
 /// Curve fitting from files: standards read from CSV, weights named on the command line.
 public enum Fitting {
     /// Reads `x` and `y` columns (and the weights `weights` names) from a CSV file and fits.
     ///
     /// `weights`: `none`, `1/y2`, `1/x`, a column of weights, or `sd:COLUMN` (weights 1/SD²).
-    public static func fit(_ kind: CalibrationFitter.Kind, file: URL, x: String, y: String,
-                           weights: String = "none") throws -> (report: FitReport, fit: CurveFit) {
+    public static func fit(_ kind: FitKind, file: URL, x: String, y: String,
+                           weights: String = "none") throws -> (report: FitReport, model: CalibrationModel) {
         let table = try CSVTable(contentsOf: file)
         let xs = try table.numbers(x), ys = try table.numbers(y)
         let weighting = try weightingOption(weights, table: table)
-        let fit = try CalibrationFitter.fit(kind, x: xs, y: ys, weighting: weighting)
+        let fit = try CalibrationFitter.fit(kind.fitter, x: xs, y: ys, weighting: weighting)
         let names = fit.model.parameters.map(\.name)
         let report = FitReport(
             model: fit.model.typeName,
@@ -43,7 +62,7 @@ public enum Fitting {
             standardErrors: Dictionary(uniqueKeysWithValues: zip(names, fit.standardErrors).map { ($0, $1) }),
             order: names, residualStandardError: fit.residualStandardError, degreesOfFreedom: fit.degreesOfFreedom,
             points: xs.count, weighting: weights, iterations: fit.iterations)
-        return (report, fit)
+        return (report, fit.model)
     }
 
     static func weightingOption(_ option: String, table: CSVTable) throws -> FitWeighting {

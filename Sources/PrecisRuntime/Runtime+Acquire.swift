@@ -69,7 +69,8 @@ extension Runtime {
         let analysis = LateralFlowAnalyzer(method: method).analyze(profile)
         let quantitation = Quantifier.quantify(ratio: analysis.ratio, lot: context.lot.lot, assay: context.assay)
         let valid = analysis.invalidity == nil
-        let stored = StoredAnalysis(method: method, control: analysis.control, test: analysis.test, noise: analysis.noise,
+        let stored = StoredAnalysis(method: method, control: analysis.control.map(PeakSummary.init),
+                                    test: analysis.test.map(PeakSummary.init), noise: analysis.noise,
                                     ratio: analysis.ratio, invalidity: analysis.invalidity?.rawValue,
                                     lot: context.lotSummary, model: context.lot.lot.model)
         let result = NewResult(
@@ -137,9 +138,9 @@ public struct StoredAnalysis: Sendable, Codable, Equatable {
     /// The method used.
     public var method: LateralFlowMethod
     /// The control line.
-    public var control: LinePeak?
+    public var control: PeakSummary?
     /// The test line.
-    public var test: LinePeak?
+    public var test: PeakSummary?
     /// Baseline noise.
     public var noise: Double
     /// T/C ratio.
@@ -150,4 +151,29 @@ public struct StoredAnalysis: Sendable, Codable, Equatable {
     public var lot: LotSummary
     /// The curve.
     public var model: CalibrationModel
+}
+
+/// One line (control or test) found on a strip, in absorbance over the baseline.
+public struct PeakSummary: Sendable, Codable, Equatable {
+    /// Position of the maximum, mm along the strip.
+    public var positionMM: Double
+    /// Height of the maximum over the baseline, absorbance units.
+    public var height: Double
+    /// Area over the baseline between `startMM` and `endMM`, absorbance·mm.
+    public var area: Double
+    /// Where the integration started, mm.
+    public var startMM: Double
+    /// Where the integration ended, mm.
+    public var endMM: Double
+    /// Height divided by the baseline noise (robust standard deviation).
+    public var signalToNoise: Double
+
+    init(_ peak: LinePeak) {
+        positionMM = peak.positionMM
+        height = peak.height
+        area = peak.area
+        startMM = peak.startMM
+        endMM = peak.endMM
+        signalToNoise = peak.signalToNoise
+    }
 }

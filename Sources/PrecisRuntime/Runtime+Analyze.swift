@@ -22,9 +22,9 @@ public struct ProfileAnalysisReport: Sendable, Codable, Equatable {
     /// T/C.
     public var tcRatio: Double?
     /// The control line.
-    public var control: LinePeak?
+    public var control: PeakSummary?
     /// The test line.
-    public var test: LinePeak?
+    public var test: PeakSummary?
     /// Baseline noise.
     public var noise: Double
 }
@@ -47,7 +47,7 @@ extension Runtime {
             status: analysis.invalidity == nil ? "VALID" : "INVALID",
             concentration: quantitation.concentration.map { Format.rounded($0, decimals: assay.decimals) },
             display: quantitation.concentration.map { Format.concentration($0, decimals: assay.decimals) },
-            flags: quantitation.flags.map(\.rawValue), tcRatio: analysis.ratio, control: analysis.control, test: analysis.test,
-            noise: analysis.noise)
+            flags: quantitation.flags.map(\.rawValue), tcRatio: analysis.ratio,
+            control: analysis.control.map(PeakSummary.init), test: analysis.test.map(PeakSummary.init), noise: analysis.noise)
     }
 }

@@ -24,17 +24,17 @@ extension Runtime {
     /// The fit must converge and every standard's concentration must lie on the new curve's
     /// invertible range, or nothing is written.
     public func recalibrate(assay assayID: String, lot lotNumber: String, standards: URL, x: String, y: String,
-                            model: CalibrationFitter.Kind = .fourPL, weights: String = "none",
+                            model: FitKind = .fourPL, weights: String = "none",
                             operatorID: String) throws -> RecalibrationReport {
         _ = try Identifiers.validate(operatorID, as: "operator id")
         let assay = try catalog.assay(assayID)
         let current = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
         try files.admit(standards, as: "--standards")
-        let (report, fit) = try Fitting.fit(model, file: standards, x: x, y: y, weights: weights)
+        let (report, fitted) = try Fitting.fit(model, file: standards, x: x, y: y, weights: weights)
         var next = current.lot
         next.version += 1
         next.source = "recalibration"
-        next.model = fit.model
+        next.model = fitted
         let file = catalog.directory.appendingPathComponent("lots/\(lotNumber).v\(next.version).json")
         guard !FileManager.default.fileExists(atPath: file.path) else {
             throw PrecisError(.calibration, "\(file.lastPathComponent) exists already: versions are never overwritten")

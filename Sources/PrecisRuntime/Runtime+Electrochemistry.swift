@@ -24,9 +24,24 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
     /// Every data package's variables, in order.
     public var packages: [[Variable]]
     /// Peaks of potential/current data (`da` with `ba`), per sweep.
-    public var peaks: [VoltammetricPeak]
+    public var peaks: [VoltammetricPeakSummary]
     /// The steady state of time/current data (`eb` with `ba`).
-    public var steadyState: SteadyStateResult?
+    public var steadyState: SteadyStateSummary?
+}
+
+/// Whether a chronoamperometric current settled, and where.
+public enum SteadyStateSummary: Sendable, Codable, Equatable {
+    /// The current settled at `time` (s) and stayed within tolerance; `current` is the mean from there to the end, A.
+    case settled(current: Double, time: Double)
+    /// It never settled for good; `drift` is the last window's drift and `tolerance` what it had to meet, A.
+    case notSettled(drift: Double, tolerance: Double)
+
+    init(_ result: SteadyStateResult) {
+        switch result {
+        case let .settled(current, time): self = .settled(current: current, time: time)
+        case let .notSettled(drift, tolerance): self = .notSettled(drift: drift, tolerance: tolerance)
+        }
+    }
 }
 
 extension Runtime {
@@ -54,6 +69,6 @@ extension Runtime {
                 MethodSCRIPTAnalysis.Variable(type: v.type.code, value: v.value, unit: v.type.unit,
                                               status: v.status.map { "\($0)" }, range: v.rangeCode)
             } },
-            peaks: peaks, steadyState: steady)
+            peaks: peaks.map(VoltammetricPeakSummary.init), steadyState: steady.map(SteadyStateSummary.init))
     }
 }

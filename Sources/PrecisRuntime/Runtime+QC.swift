@@ -18,9 +18,71 @@ public struct QCReport: Sendable, Codable, Equatable {
     /// False when a rule rejected the run.
     public var accepted: Bool
     /// Every rule the run broke (warnings too).
-    public var violations: [WestgardViolation]
+    public var violations: [QCRuleViolation]
     /// The lockout it set, if it rejected.
     public var lockout: QCLockout?
+}
+
+/// A Westgard rule a QC run broke, and which values broke it.
+public struct QCRuleViolation: Sendable, Codable, Equatable {
+    /// The rule.
+    public var rule: QCRule
+    /// Whether the run is rejected (patient results held) or only warned.
+    public var rejects: Bool
+    /// The values involved, oldest first.
+    public var observations: [QCMeasurement]
+    /// How the rule was read: "within run across levels", "across runs, level 1", …
+    public var scope: String
+
+    init(_ violation: WestgardViolation) {
+        rule = QCRule(violation.rule)
+        rejects = violation.rejects
+        observations = violation.observations.map(QCMeasurement.init)
+        scope = violation.scope
+    }
+}
+
+/// A Westgard rule, by its usual name (`1-2s`, `1-3s`, …).
+public enum QCRule: String, Sendable, Codable, Equatable, CaseIterable {
+    /// One value beyond ±2 SD: a warning.
+    case oneTwoS = "1-2s"
+    /// One value beyond ±3 SD: random error, reject.
+    case oneThreeS = "1-3s"
+    /// Two consecutive values beyond 2 SD on the same side: systematic error, reject.
+    case twoTwoS = "2-2s"
+    /// In one run, one level above +2 SD and another below −2 SD: random error, reject.
+    case rFourS = "R-4s"
+    /// Four consecutive values beyond 1 SD on the same side: systematic error, reject.
+    case fourOneS = "4-1s"
+    /// Ten consecutive values on the same side of the mean: systematic error, reject.
+    case tenX = "10-x"
+
+    init(_ rule: WestgardRule) {
+        switch rule {
+        case .oneTwoS: self = .oneTwoS
+        case .oneThreeS: self = .oneThreeS
+        case .twoTwoS: self = .twoTwoS
+        case .rFourS: self = .rFourS
+        case .fourOneS: self = .fourOneS
+        case .tenX: self = .tenX
+        }
+    }
+}
+
+/// One QC value a rule looked at: its QC run's place in the series, the control level and the value.
+public struct QCMeasurement: Sendable, Codable, Equatable {
+    /// The QC run's sequence number in the series (increasing with time).
+    public var run: Int
+    /// The control level (1, 2, …).
+    public var level: Int
+    /// The measured value.
+    public var value: Double
+
+    init(_ observation: QCObservation) {
+        run = observation.run
+        level = observation.level
+        value = observation.value
+    }
 }
 
 /// The QC picture: what holds, and the recent runs.
@@ -43,13 +105,13 @@ extension Runtime {
         guard !values.isEmpty, values.keys.allSatisfy({ targets[$0] != nil }) else {
             throw PrecisError(.input, "QC lot \(materialLot) has levels \(targets.keys.sorted().map(String.init).joined(separator: ", "))")
         }
-        var violations: [WestgardViolation] = []
+        var violations: [QCRuleViolation] = []
         let recorded = try store.recordQC(assay: assay.id, instrumentID: instrumentID, materialLot: materialLot, values: values,
                                           unit: material.unit, runID: runID, operatorID: operatorID, at: clock()) { series in
             let history = series.enumerated().flatMap { index, run in
                 run.values.map { QCObservation(run: index + 1, level: $0.key, value: $0.value) }
             }
-            violations = Westgard.evaluate(history, targets: targets)
+            violations = Westgard.evaluate(history, targets: targets).map(QCRuleViolation.init)
             return QCDecision(rejecting: violations.filter(\.rejects).map(\.rule.rawValue),
                               warnings: violations.filter { !$0.rejects }.map(\.rule.rawValue),
                               detail: Self.json(violations) ?? "[]")

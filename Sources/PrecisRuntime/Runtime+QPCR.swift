@@ -85,12 +85,31 @@ public struct QPCRAnalysisOptions: Sendable {
     /// A fixed threshold for `cqThreshold`; nil: per target, the geometric mean of the
     /// fluorescence at Cq of the wells used for the mean efficiency.
     public var threshold: Double?
-    public var efficiencyExclusion: LinRegPCR.EfficiencyExclusion
+    public var efficiencyExclusion: QPCREfficiencyExclusion
     public var excludeNoPlateau: Bool
-    public init(threshold: Double? = nil, efficiencyExclusion: LinRegPCR.EfficiencyExclusion = .outlier, excludeNoPlateau: Bool = true) {
+    public init(threshold: Double? = nil, efficiencyExclusion: QPCREfficiencyExclusion = .outlier, excludeNoPlateau: Bool = true) {
         self.threshold = threshold
         self.efficiencyExclusion = efficiencyExclusion
         self.excludeNoPlateau = excludeNoPlateau
+    }
+}
+
+/// Which curves LinRegPCR leaves out of a target's mean PCR efficiency, by the name `--efficiency-exclusion` takes.
+public enum QPCREfficiencyExclusion: String, Sendable, Codable, Equatable, CaseIterable {
+    /// Grubbs' test, repeated while the efficiencies are significantly skewed.
+    case outlier
+    /// Curves more than 0.05 from the target's median.
+    case mean
+    /// None.
+    case include
+
+    /// LinRegPCR's own setting.
+    var linRegPCR: LinRegPCR.EfficiencyExclusion {
+        switch self {
+        case .outlier: .outlier
+        case .mean: .mean
+        case .include: .include
+        }
     }
 }
 
@@ -114,7 +133,7 @@ public enum QPCRAnalysis {
     /// Analyses every run; returns the report and the document with the results written into
     /// each reaction's data (cq, N0, Ncopy, efficiency, baseline, notes), as LinRegPCR does.
     public static func analyse(_ document: RDMLDocument, options: QPCRAnalysisOptions = .init()) throws -> (QPCRAnalysisReport, RDMLDocument) {
-        let method = LinRegPCR(efficiencyExclusion: options.efficiencyExclusion, excludeNoPlateau: options.excludeNoPlateau)
+        let method = LinRegPCR(efficiencyExclusion: options.efficiencyExclusion.linRegPCR, excludeNoPlateau: options.excludeNoPlateau)
         var annotated = document, wells: [QPCRWellResult] = [], curves: [QPCRStandardCurve] = [], warnings: [String] = []
         let samples = Dictionary(document.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for target in document.targets where document.dye(ofTarget: target.id) == nil {

@@ -71,7 +71,7 @@ public struct ResultDetail: Sendable, Codable, Equatable {
     public var summary: ResultSummary
     public var analysis: StoredAnalysis?
     /// The lines and curves as recomputed from the stored raw profile with the stored method.
-    public var curves: LateralFlowResult?
+    public var curves: StripCurves?
     /// The stored raw profile (partial for an aborted run).
     public var raw: RawTrace?
     /// The audit trail of this run.
@@ -91,6 +91,40 @@ public struct ResultDetail: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case summary, analysis, curves, raw, audit, stripping, voltammogram, plate, amplification, targetDye
+    }
+}
+
+/// A strip's lines and curves as the lateral-flow analysis computed them, for drawing.
+public struct StripCurves: Sendable, Codable, Equatable {
+    /// Positions, mm.
+    public var positionsMM: [Double]
+    /// Absorbance, −log10(reflectance / full scale), before smoothing.
+    public var absorbance: [Double]
+    /// Absorbance after smoothing.
+    public var smoothed: [Double]
+    /// The baseline under `smoothed` the lines are measured from.
+    public var baseline: [Double]
+    /// The control line, when one was found.
+    public var control: PeakSummary?
+    /// The test line, integrated over its window even when faint.
+    public var test: PeakSummary?
+    /// Robust standard deviation of the corrected smoothed signal outside the line windows, absorbance.
+    public var noise: Double
+    /// Test area over control area; nil when the strip is invalid.
+    public var ratio: Double?
+    /// Why the strip is invalid (`NO_CONTROL_LINE`, `UNUSABLE_PROFILE`); nil when valid.
+    public var invalidity: String?
+
+    init(_ result: LateralFlowResult) {
+        positionsMM = result.positionsMM
+        absorbance = result.absorbance
+        smoothed = result.smoothed
+        baseline = result.baseline
+        control = result.control.map(PeakSummary.init)
+        test = result.test.map(PeakSummary.init)
+        noise = result.noise
+        ratio = result.ratio
+        invalidity = result.invalidity?.rawValue
     }
 }
 
@@ -179,9 +213,9 @@ extension Runtime {
         }
         let analysis = result.flatMap { try? JSONDecoder().decode(StoredAnalysis.self, from: Data($0.analysisJSON.utf8)) }
         let raw = try store.rawTrace(forRun: runID)
-        var curves: LateralFlowResult?
+        var curves: StripCurves?
         if let analysis, let raw, raw.complete {
-            curves = LateralFlowAnalyzer(method: analysis.method).analyze(raw.profile)
+            curves = StripCurves(LateralFlowAnalyzer(method: analysis.method).analyze(raw.profile))
         }
         return ResultDetail(summary: summary, analysis: analysis, curves: curves, raw: raw,
                             audit: try store.auditEntries(entity: "run", entityID: String(runID)))

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PrecisCore
 import PrecisRuntime
-import PrecisSignal
 
 /// `precis analyze`: re-analyse recorded data without an instrument.
 struct AnalyzeCommand: AsyncParsableCommand {
@@ -81,7 +80,7 @@ extension AnalyzeCommand {
 
         func run() async throws {
             GlobalOptions.bootstrapLogging(verbose: global.verbose)
-            guard let exclusion = LinRegPCR.EfficiencyExclusion(rawValue: efficiencyExclusion) else {
+            guard let exclusion = QPCREfficiencyExclusion(rawValue: efficiencyExclusion) else {
                 throw fail(PrecisError(.input, "--efficiency-exclusion must be outlier, mean or include, not '\(efficiencyExclusion)'"))
             }
             try global.admit([(file, "FILE"), (writeRdml, "--write-rdml")])

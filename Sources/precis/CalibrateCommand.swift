@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PrecisCore
 import PrecisRuntime
-import PrecisSignal
 
 /// `precis calibrate`: fit a lot's curve from measured standards and write its next version.
 struct CalibrateCommand: AsyncParsableCommand {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PrecisCore
 import PrecisRuntime
-import PrecisSignal
 
 /// `precis events FILE.slow5|FILE.blow5`: the event detector, offline, on every read.
 struct EventsCommand: AsyncParsableCommand {
@@ -13,11 +12,11 @@ struct EventsCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The SLOW5 or BLOW5 file.") var file: String
     @Option(help: "Only these read ids (repeat the option).") var read: [String] = []
-    @Option(parsing: .unconditional, help: "Short window (samples).") var window1 = EventDetector.Parameters.r94DNA.windowLength1
-    @Option(parsing: .unconditional, help: "Long window (samples).") var window2 = EventDetector.Parameters.r94DNA.windowLength2
-    @Option(parsing: .unconditional, help: "Short detector's threshold.") var threshold1 = EventDetector.Parameters.r94DNA.threshold1
-    @Option(parsing: .unconditional, help: "Long detector's threshold.") var threshold2 = EventDetector.Parameters.r94DNA.threshold2
-    @Option(parsing: .unconditional, help: "Peak height.") var peakHeight = EventDetector.Parameters.r94DNA.peakHeight
+    @Option(parsing: .unconditional, help: "Short window (samples).") var window1 = EventDetectionSettings.r94DNA.windowLength1
+    @Option(parsing: .unconditional, help: "Long window (samples).") var window2 = EventDetectionSettings.r94DNA.windowLength2
+    @Option(parsing: .unconditional, help: "Short detector's threshold.") var threshold1 = EventDetectionSettings.r94DNA.threshold1
+    @Option(parsing: .unconditional, help: "Long detector's threshold.") var threshold2 = EventDetectionSettings.r94DNA.threshold2
+    @Option(parsing: .unconditional, help: "Peak height.") var peakHeight = EventDetectionSettings.r94DNA.peakHeight
     @Flag(help: "Draw each read's first second: the current and its event levels.") var plot = false
 
     mutating func validate() throws {
@@ -29,8 +28,8 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let parameters = EventDetector.Parameters(windowLength1: window1, windowLength2: window2, threshold1: threshold1,
-                                                  threshold2: threshold2, peakHeight: peakHeight)
+        let parameters = EventDetectionSettings(windowLength1: window1, windowLength2: window2, threshold1: threshold1,
+                                                 threshold2: threshold2, peakHeight: peakHeight)
         try global.admit([(file, "FILE")])
         let url = URL(fileURLWithPath: file)
         var collected: [ReadEvents] = []
@@ -59,7 +58,7 @@ struct EventsCommand: AsyncParsableCommand {
 /// A terminal plot of event levels over the first samples of a read: one column per bucket of
 /// samples, the event mean marked at its height.
 enum EventPlot {
-    static func render(_ events: [NanoporeEvent], samples: Int, width: Int = 100, height: Int = 16) -> String {
+    static func render(_ events: [EventSummary], samples: Int, width: Int = 100, height: Int = 16) -> String {
         let shown = events.filter { $0.start < samples }
         guard let low = shown.map(\.mean).min(), let high = shown.map(\.mean).max(), high > low else { return "  (flat)" }
         var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)

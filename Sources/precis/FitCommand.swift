@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PrecisCore
 import PrecisRuntime
-import PrecisSignal
 
 /// `precis fit 4pl|5pl|linear FILE.csv --x COLUMN --y COLUMN [--weights …]`.
 struct FitCommand: AsyncParsableCommand {
@@ -38,8 +37,8 @@ struct StandardsColumns: ParsableArguments {
     @Option(help: "none, 1/y2, 1/x, a column of weights, or sd:COLUMN (weights 1/SD²).") var weights = "none"
 
     /// The curve `name` names, or an input error.
-    static func kind(_ name: String) throws -> CalibrationFitter.Kind {
-        guard let kind = CalibrationFitter.Kind(rawValue: name.lowercased()) else {
+    static func kind(_ name: String) throws -> FitKind {
+        guard let kind = FitKind(rawValue: name.lowercased()) else {
             throw PrecisError(.input, "unknown model '\(name)'", hint: "use 4pl, 5pl or linear")
         }
         return kind

@@ -1,7 +1,6 @@
 import Foundation
 import PrecisCore
 import PrecisRuntime
-import PrecisSignal
 
 /// Draws a strip's absorbance profile in the terminal with Unicode braille (2×4 dots per
 /// character): the smoothed profile solid, the baseline dotted, the line windows and the

@@ -59,8 +59,10 @@ public final class SequencingPipeline: @unchecked Sendable {
     let snapshotLock = NSLock()
     var published = SequencingSnapshot()
 
-    /// A pipeline for `identity`'s channels, reading `ring` and handing completed reads to `readSink`.
-    public init(identity: NPSIdentity, decoder: any StreamPacketDecoder, calibrations: [ChannelCalibration],
+    /// A pipeline for `identity`'s channels, reading `ring` and handing completed reads to `readSink`
+    /// (`package`, not public: it hands PrecisSignal's reads, so only the runtime's sequencing run, the
+    /// tests and the benchmarks make one).
+    package init(identity: NPSIdentity, decoder: any StreamPacketDecoder, calibrations: [ChannelCalibration],
                 parameters: SegmentationParameters, ring: PacketRing, options: Options = Options(),
                 readSink: @escaping @Sendable ([SegmentedRead]) -> Void) {
         self.identity = identity

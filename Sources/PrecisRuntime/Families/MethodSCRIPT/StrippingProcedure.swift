@@ -8,11 +8,36 @@ import PrecisStore
 /// window (nil: none), every peak of the sweep, and the lot.
 public struct StoredStrippingAnalysis: Sendable, Codable, Equatable {
     public var method: StrippingVoltammetryMethod
-    public var peak: VoltammetricPeak?
-    public var peaks: [VoltammetricPeak]
+    public var peak: VoltammetricPeakSummary?
+    public var peaks: [VoltammetricPeakSummary]
     /// The response read off the lot's curve: the peak's height, nA (0 without a peak).
     public var peakCurrentNA: Double
     public var lot: LotSummary
+}
+
+/// One peak of a voltammogram; heights and areas are magnitudes in the direction of the peak.
+public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
+    /// Potential of the maximum of the baseline-corrected current, V.
+    public var potential: Double
+    /// Height over the baseline at `potential`, A.
+    public var height: Double
+    /// Area between curve and baseline from `startPotential` to `endPotential`, A·V.
+    public var area: Double
+    /// Where the baseline touches the curve before the peak, V.
+    public var startPotential: Double
+    /// Where the baseline touches the curve after the peak, V.
+    public var endPotential: Double
+    /// The baseline current under the peak at `potential`, A (signed, as measured).
+    public var baselineCurrent: Double
+
+    init(_ peak: VoltammetricPeak) {
+        potential = peak.potential
+        height = peak.height
+        area = peak.area
+        startPotential = peak.startPotential
+        endPotential = peak.endPotential
+        baselineCurrent = peak.baselineCurrent
+    }
 }
 
 extension Runtime {
@@ -83,7 +108,8 @@ extension Runtime {
         let peak = peaks.filter { method.peakWindow.contains($0.potential) && $0.height > 0 }.max { $0.height < $1.height }
         let response = (peak?.height ?? 0) * 1e9
         let quantitation = Quantifier.quantify(ratio: response, lot: loaded.lot, assay: assay)
-        let stored = StoredStrippingAnalysis(method: method, peak: peak, peaks: peaks, peakCurrentNA: response, lot: lotSummary)
+        let stored = StoredStrippingAnalysis(method: method, peak: peak.map(VoltammetricPeakSummary.init),
+                                             peaks: peaks.map(VoltammetricPeakSummary.init), peakCurrentNA: response, lot: lotSummary)
         let newResult = NewResult(
             status: .final, analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
             unit: assay.unit.ucum, decimals: assay.decimals, flags: quantitation.flags, response: response,

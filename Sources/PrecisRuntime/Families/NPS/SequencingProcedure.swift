@@ -22,7 +22,7 @@ public struct SequencingRequest: Sendable {
     /// Bias voltage (mV).
     public var biasMillivolts = -180
     /// Segmentation and event detection.
-    public var parameters = SegmentationParameters()
+    public var parameters = SegmentationSettings()
     /// Who runs it.
     public var operatorID = "bench"
     /// Stream packets the ring holds.
@@ -41,6 +41,63 @@ public struct SequencingRequest: Sendable {
         self.sample = sample
         self.output = output
         self.duration = duration
+    }
+}
+
+/// How a channel's current is cut into reads, and the event detector run on each read.
+public struct SegmentationSettings: Sendable, Codable, Equatable {
+    /// Where open-pore current is looked for (pA).
+    public var openPoreRange: ClosedRange<Float>
+    /// The open-pore level assumed until the channel has shown its own (pA).
+    public var expectedOpenPore: Float
+    /// A sample below this fraction of the channel's open-pore level (and above `noPoreBelow`) is strand.
+    public var strandFraction: Float
+    /// |current| below this is no pore (pA).
+    public var noPoreBelow: Float
+    /// Consecutive non-strand samples that end a read.
+    public var minimumGap: Int
+    /// Reads shorter than this are blips, not kept.
+    public var minimumReadLength: Int
+    /// Reads are cut at this length (`partial`), bounding memory.
+    public var maximumReadLength: Int
+    /// Samples per channel-state update.
+    public var stateWindow: Int
+    /// The event detector's settings.
+    public var events: EventDetectionSettings
+
+    /// Makes the defaults (R9.4-like pores at 180 mV).
+    public init() {
+        self.init(SegmentationParameters())
+    }
+
+    /// Nil when usable, otherwise why not.
+    public var problem: String? { segmentation.problem }
+
+    init(_ p: SegmentationParameters) {
+        openPoreRange = p.openPoreRange
+        expectedOpenPore = p.expectedOpenPore
+        strandFraction = p.strandFraction
+        noPoreBelow = p.noPoreBelow
+        minimumGap = p.minimumGap
+        minimumReadLength = p.minimumReadLength
+        maximumReadLength = p.maximumReadLength
+        stateWindow = p.stateWindow
+        events = EventDetectionSettings(p.events)
+    }
+
+    /// The segmenter's own parameters.
+    var segmentation: SegmentationParameters {
+        var p = SegmentationParameters()
+        p.openPoreRange = openPoreRange
+        p.expectedOpenPore = expectedOpenPore
+        p.strandFraction = strandFraction
+        p.noPoreBelow = noPoreBelow
+        p.minimumGap = minimumGap
+        p.minimumReadLength = minimumReadLength
+        p.maximumReadLength = maximumReadLength
+        p.stateWindow = stateWindow
+        p.events = events.detector
+        return p
     }
 }
 
@@ -197,7 +254,7 @@ extension Runtime {
                               slots: request.ringSlots)
         var options = SequencingPipeline.Options()
         if let stall = request.stallConsumer { options.stallAfterPackets = stall.afterPackets; options.stall = stall.duration }
-        let pipeline = SequencingPipeline(identity: identity, decoder: NPSStreamDecoder(channels: identity.channels), calibrations: calibrations, parameters: request.parameters,
+        let pipeline = SequencingPipeline(identity: identity, decoder: NPSStreamDecoder(channels: identity.channels), calibrations: calibrations, parameters: request.parameters.segmentation,
                                           ring: ring, options: options, readSink: { readWriter.submit($0) })
         pipeline.start()
         let started = ContinuousClock.now
