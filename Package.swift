@@ -92,7 +92,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Page"), .copy("systemd")]),
         .executableTarget(name: "precis", dependencies: [
-            "PrecisKiosk", "PrecisRuntime", "PrecisCore", "PrecisSignal", "PrecisStore", "PrecisUpload", "PrecisFormats",
+            "PrecisKiosk", "PrecisRuntime", "PrecisCore", "PrecisStore", "PrecisUpload", "PrecisFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
