@@ -34,4 +34,25 @@ extension Runtime {
         return RunContext(record: record, assay: assay, lot: lot, lotSummary: summary, identity: identity, endpoint: endpoint,
                           operatorID: request.operatorID, qc: request.qc)
     }
+
+    /// The report of a run begun with `context`, before its outcome fills it in.
+    func report(_ context: RunContext, status: RunStatus, raw: RawSummary, link: LinkSummary?, error: PrecisError?) -> RunReport {
+        RunReport(runId: context.record.id, runUid: context.record.uid, sample: context.record.sampleID,
+                  patient: context.record.patientID, assay: context.assay.id, analyte: context.assay.analyte, status: status,
+                  flags: [], concentration: nil, display: nil, tcRatio: nil, referenceRange: nil, interpretation: [],
+                  lot: context.lotSummary,
+                  instrument: InstrumentSummary(id: context.identity.instrumentID, family: context.identity.family.name,
+                                                serial: context.identity.serial, firmware: context.identity.firmware,
+                                                endpoint: context.endpoint),
+                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init), qc: nil,
+                  training: context.record.training)
+    }
+
+    /// `value` as JSON with sorted keys (what results and audit rows keep), or nil.
+    static func json<T: Encodable>(_ value: T?) -> String? {
+        guard let value else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
 }

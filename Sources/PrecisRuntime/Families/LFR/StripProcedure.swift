@@ -4,6 +4,11 @@ import PrecisDrivers
 import PrecisSignal
 import PrecisStore
 
+// The lfr family's procedure: a strip's cartridge awaited, its lot read from the cartridge's
+// code, the strip scanned (the readings kept as they arrive, so an interrupted run stores what
+// it got), the profile analysed into one result, and raw profile, result and outbox entries
+// stored together.
+
 /// Readings as they arrive, kept so that an interrupted run stores what it got.
 final class PartialScan: @unchecked Sendable {
     private let lock = NSLock()
@@ -32,6 +37,74 @@ final class PartialScan: @unchecked Sendable {
 }
 
 extension Runtime {
+    /// The lfr family's procedure: a strip scanned and analysed into one result.
+    func runStripAssay(_ request: RunRequest, assay: AssayDefinition, events: @escaping @Sendable (RunEvent) -> Void) async throws
+        -> RunReport {
+        let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
+        let patient = try request.patient.map { try Identifiers.pseudonym($0, as: "patient id") }
+        if request.layout != nil || request.layoutText != nil { throw PrecisError(.input, "--layout is for qPCR assays; \(assay.id) runs on \(assay.family)") }
+        let session = try Instruments.connect(try DeviceAddress(request.device), family: assay.family,
+                                              recording: request.recording, files: files)
+        do {
+            let report = try await run(request, sample: sample, patient: patient, assay: assay, session: session, events: events)
+            await session.close()
+            return report
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    private func run(_ request: RunRequest, sample: String, patient: String?, assay: AssayDefinition,
+                     session: InstrumentSession, events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
+        let driver = session.driver
+        let identity = try await driver.identify()
+        events(.connected(identity))
+        try store.saveInstrument(identity, endpoint: session.endpoint, at: clock())
+        if request.qc == nil { try checkQC(assay: assay.id, instrumentID: identity.instrumentID) }
+        let cartridge = try await awaitCartridge(driver, wait: request.cartridgeWait, events: events)
+        let lotNumber = try request.lot ?? Self.lotNumber(ofCartridge: cartridge)
+        let loaded = try catalog.lot(lotNumber, for: assay, today: Self.calendarDate(clock()))
+        let lotSummary = LotSummary(lot: loaded.lot.lot, version: loaded.lot.version,
+                                    expiry: loaded.lot.expiry.description, sha256: loaded.sha256)
+        events(.cartridge(id: cartridge, lot: lotSummary))
+        let calibrationID = try store.saveCalibration(loaded.lot, content: loaded.content, sha256: loaded.sha256, at: clock())
+        let record = try store.beginRun(NewRun(
+            sampleID: sample, patientID: patient, assay: assay.id, instrument: identity, endpoint: session.endpoint,
+            calibrationID: calibrationID, cartridgeID: cartridge, operatorID: request.operatorID, owner: owner,
+            training: session.training), at: clock())
+        events(.started(runID: record.id))
+        let context = RunContext(record: record, assay: assay, lot: loaded, lotSummary: lotSummary, identity: identity,
+                                 endpoint: session.endpoint, operatorID: request.operatorID, qc: request.qc)
+        return try await acquireAndFinish(context, driver: driver, cartridge: cartridge, events: events)
+    }
+
+    /// The cartridge in the slot, waiting for one to be inserted when the slot is empty.
+    private func awaitCartridge(_ driver: LFRDriver, wait: Duration,
+                                events: @Sendable (RunEvent) -> Void) async throws -> String {
+        let status = try await driver.status()
+        if status.cartridgePresent { return status.cartridgeID }
+        events(.waitingForCartridge)
+        let deadline = ContinuousClock.now + wait
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            let now = try await driver.status()
+            if now.cartridgePresent { return now.cartridgeID }
+        }
+        throw PrecisError(.deviceFault, "no cartridge was inserted within \(wait)",
+                          hint: "insert the cartridge and start the run again")
+    }
+
+    /// `CRP26A07:004217` → `CRP26A07` (protocol.md §5).
+    static func lotNumber(ofCartridge id: String) throws -> String {
+        let parts = id.split(separator: ":")
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw PrecisError(.deviceFault, "cartridge code '\(id)' is not LOT:SERIAL",
+                              hint: "give the lot with --lot, or use another cartridge")
+        }
+        return String(parts[0])
+    }
+
     func acquireAndFinish(_ context: RunContext, driver: LFRDriver, cartridge: String,
                           events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunReport {
         let partial = PartialScan()
@@ -107,30 +180,12 @@ extension Runtime {
         return report
     }
 
-    func report(_ context: RunContext, status: RunStatus, raw: RawSummary, link: LinkSummary?, error: PrecisError?) -> RunReport {
-        RunReport(runId: context.record.id, runUid: context.record.uid, sample: context.record.sampleID,
-                  patient: context.record.patientID, assay: context.assay.id, analyte: context.assay.analyte, status: status,
-                  flags: [], concentration: nil, display: nil, tcRatio: nil, referenceRange: nil, interpretation: [],
-                  lot: context.lotSummary,
-                  instrument: InstrumentSummary(id: context.identity.instrumentID, family: context.identity.family.name,
-                                                serial: context.identity.serial, firmware: context.identity.firmware,
-                                                endpoint: context.endpoint),
-                  raw: raw, link: link, resultId: nil, outbox: [], error: error.map(ErrorSummary.init), qc: nil,
-                  training: context.record.training)
-    }
-
     static func linkSummary(_ driver: LFRDriver) async -> LinkSummary {
         let s = await driver.statistics
         return LinkSummary(rejectedFrames: s.rejectedFrames, sequenceGaps: s.sequenceGaps, retries: s.retries,
                            refilledReadings: s.refilledReadings, rejections: s.rejections)
     }
 
-    static func json<T: Encodable>(_ value: T?) -> String? {
-        guard let value else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
-    }
 }
 
 /// The analysis as stored with a result: enough to recompute and redraw it exactly.
