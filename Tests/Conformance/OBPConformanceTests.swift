@@ -2,6 +2,7 @@ import Foundation
 import PrecisCore
 import PrecisDrivers
 import PrecisReplay
+import PrecisTestSupport
 import Testing
 
 /// python-seabreeze's pure-Python OBP code (`Tests/Conformance/python/obp_reference.py`), as JSON.
@@ -56,8 +57,12 @@ private actor Capture: Transport {
     func close() async { await inner.close() }
 }
 
-private func reference(_ request: Request) throws -> Reference {
-    try JSONDecoder().decode(Reference.self, from: runReference("obp_reference.py", input: JSONEncoder().encode(request)))
+/// seabreeze's answer to `request`, run off the cooperative pool (the Python process blocks its
+/// thread, and the driver tests beside it need the pool's few threads to keep their timing).
+private func reference(_ request: Request) async throws -> Reference {
+    let input = try JSONEncoder().encode(request)
+    let output = try await offCooperativePool { try runReference("obp_reference.py", input: input) }
+    return try JSONDecoder().decode(Reference.self, from: output)
 }
 
 /// seabreeze's model class for each of Precis's models (its `devices.py`).
@@ -92,7 +97,7 @@ private let seabreezeNames = ["STS": "STS", "QE Pro": "QEPRO", "Ocean ST": "ST",
         calls += ["wavelengths", "nonlinearity", "intensities"]
 
         let name = try #require(seabreezeNames[model.name])
-        let theirs = try reference(Request(model: name, answers: await capture.answers.map(\.hexString), calls: calls, build: []))
+        let theirs = try await reference(Request(model: name, answers: await capture.answers.map(\.hexString), calls: calls, build: []))
         #expect(theirs.writes == (await capture.writes).map(\.hexString), "\(model): seabreeze wrote other bytes")
         #expect(theirs.left == 0 && theirs.warnings.isEmpty, "\(model): \(theirs.warnings)")
         var results = theirs.results.makeIterator()
@@ -122,7 +127,7 @@ private let seabreezeNames = ["STS": "STS", "QE Pro": "QEPRO", "Ocean ST": "ST",
     /// Every message type Precis sends, built by seabreeze's `_construct_outgoing_message` with the
     /// same data and ACK request, is Precis's encoding; and Precis decodes what that encoder builds,
     /// immediate or payload, to the same type and data.
-    @Test func everyRequestTypeEncodesAsSeabreezesEncoderAndItsMessagesDecode() throws {
+    @Test func everyRequestTypeEncodesAsSeabreezesEncoderAndItsMessagesDecode() async throws {
         func data(_ type: OBPMessageType) -> [UInt8] {
             switch type {
             case .setIntegrationTime: [0xA0, 0x86, 0x01, 0x00]
@@ -143,7 +148,7 @@ private let seabreezeNames = ["STS": "STS", "QE Pro": "QEPRO", "Ocean ST": "ST",
         ]
         let all = requests + others
         let builds = all.map { Build(type: $0.messageType, hex: $0.data.hexString, version: $0.protocolVersion, ack: $0.flags.contains(.ackRequested)) }
-        let theirs = try reference(Request(model: "STS", answers: [], calls: [], build: builds))
+        let theirs = try await reference(Request(model: "STS", answers: [], calls: [], build: builds))
         #expect(requests.count == 17)
         for (message, built) in zip(all, theirs.built) {
             #expect(message.encoded().hexString == built, "\(message)")
