@@ -272,4 +272,23 @@ func expectKind(_ kind: ErrorKind, containing text: String = "", _ body: () asyn
         _ = try await driver.spectrum()
         #expect(ContinuousClock.now - start >= .milliseconds(1490))
     }
+
+    /// The driver's exact bytes (the spec's worked example), an unrelated message ignored, and a
+    /// deferred answer (error 255) waited past, against a script that must be used up.
+    @Test func aScriptedExchangeIsTheSpecsBytesAndADeferredAnswerIsWaitedFor() async throws {
+        let ack = obpAnswer(.setIntegrationTime, [], flags: [.response, .ack]).encoded()
+        let deferred = obpAnswer(.getFirmwareRevision, [], error: 255).encoded()
+        let stray = obpAnswer(.getScansToAverage, [1, 0]).encoded()
+        let revision = obpAnswer(.getFirmwareRevision, [0x07, 0x02], checksum: .md5).encoded()
+        let script = ScriptedTransport([
+            .expectWrite(OBPCodecTests.setIntegrationGolden), .reply(Array(ack.prefix(40))), .reply(Array(ack.dropFirst(40))),
+            .expectWrite(OBPMessage.request(.getFirmwareRevision, version: .v1).encoded()),
+            .reply(deferred), .reply(stray), .reply(revision),
+        ])
+        let driver = OBPDriver(transport: script, model: .sts, timing: obpTiming())
+        try await driver.setIntegrationTime(microseconds: 100_000)
+        #expect(try await driver.firmwareRevision() == "0207")
+        try await script.verifyDone()
+        #expect(await driver.statistics.retries == 0)
+    }
 }

@@ -125,19 +125,11 @@ public actor OBPDriver: Driver {
             try await transport.write(bytes, timeout: timing.reply)
             var deadline = ContinuousClock.now + timing.reply + extra
             while let answer = try await receive(until: deadline, damaged: &damaged) {
-                guard answer.answers(request) else {
-                    logger.warning("ignored \(answer) while waiting for \(type)")
-                    continue
+                switch try judge(answer, to: request) {
+                case .done: return answer
+                case .deferred: deadline = ContinuousClock.now + timing.reply + extra
+                case .other: continue
                 }
-                if answer.flags.contains(.deprecated) { logger.warning("the spectrometer says protocol \(model.version) is deprecated") }
-                if answer.errorCode == OBPProtocol.deferredCode && !answer.flags.contains(.exception) {
-                    deadline = ContinuousClock.now + timing.reply + extra
-                    continue
-                }
-                if answer.flags.contains(.nack) || answer.flags.contains(.exception) {
-                    throw OBPProtocol.error(code: answer.errorCode, exception: answer.flags.contains(.exception), during: "\(type)")
-                }
-                return answer
             }
         }
         if damaged > 0 {
@@ -146,6 +138,26 @@ public actor OBPDriver: Driver {
         }
         throw PrecisError(.timeout, "the spectrometer did not answer \(type) after \(timing.attempts) tries",
                           hint: "check that the spectrometer is plugged in")
+    }
+
+    /// What a message received while waiting for `request` is to it (obp protocol.md §3, §4).
+    private enum Judgement { case done, deferred, other }
+
+    /// Whether `answer` answers `request`, says to wait longer (error 255), or is something else;
+    /// a NACK or an exception throws.
+    private func judge(_ answer: OBPMessage, to request: OBPMessage) throws -> Judgement {
+        let name = OBPMessageType.name(request.messageType)
+        guard answer.answers(request) else {
+            logger.warning("ignored \(answer) while waiting for \(name)")
+            return .other
+        }
+        if answer.flags.contains(.deprecated) { logger.warning("the spectrometer says protocol \(model.version) is deprecated") }
+        let exception = answer.flags.contains(.exception)
+        if answer.errorCode == OBPProtocol.deferredCode && !exception { return .deferred }
+        if answer.flags.contains(.nack) || exception {
+            throw OBPProtocol.error(code: answer.errorCode, exception: exception, during: name)
+        }
+        return .done
     }
 
     /// Sets something and waits for its ACK (obp protocol.md §3).
