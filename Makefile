@@ -64,7 +64,7 @@ bench: deps
 ## leaves its input as $(FUZZ_BUILD)/<target>-crash-* (or -oom-, -timeout-) and stops make.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := .build-fuzz
-FUZZ_TARGETS := frames rdml slow5 csv profile methodscript json config answer
+FUZZ_TARGETS := frames rdml slow5 csv profile methodscript json config answer obp
 FUZZ_FLAGS   := -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 -detect_leaks=0
 FIXTURES     := Tests/Conformance/Fixtures
 fuzz-seeds-frames       := $(FIXTURES)/methodscript/example_streams.txt
@@ -76,6 +76,7 @@ fuzz-seeds-methodscript := $(FIXTURES)/methodscript/example_streams.txt
 fuzz-seeds-json         := Calibration/assays/crp.json Calibration/lots/CRP26A07.json Calibration/qc/QC-CRP-2609.json
 fuzz-seeds-config       :=
 fuzz-seeds-answer       :=
+fuzz-seeds-obp          :=
 fuzz: deps
 	PRECIS_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_BUILD) --product PrecisFuzzTargets \
 	    -Xswiftc -sanitize=fuzzer,address
@@ -86,7 +87,8 @@ fuzz: deps
 	  case $$t in \
 	    frames) seeds="$(fuzz-seeds-frames)";; rdml) seeds="$(fuzz-seeds-rdml)";; slow5) seeds="$(fuzz-seeds-slow5)";; \
 	    csv) seeds="$(fuzz-seeds-csv)";; profile) seeds="$(fuzz-seeds-profile)";; methodscript) seeds="$(fuzz-seeds-methodscript)";; \
-	    json) seeds="$(fuzz-seeds-json)";; config) seeds="$(fuzz-seeds-config)";; answer) seeds="$(fuzz-seeds-answer)";; esac; \
+	    json) seeds="$(fuzz-seeds-json)";; config) seeds="$(fuzz-seeds-config)";; answer) seeds="$(fuzz-seeds-answer)";; \
+	    obp) seeds="$(fuzz-seeds-obp)";; esac; \
 	  for f in $$seeds $$(ls Tests/Fuzz/Seeds/$$t/* 2>/dev/null); do cp -f $$f $(FUZZ_BUILD)/corpus/$$t/; done; \
 	  if [ $$t = frames ]; then len=4096; else len=65536; fi; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \

@@ -119,7 +119,7 @@ let package = Package(
             "PrecisKiosk", "PrecisRuntime", "PrecisStore", "PrecisCore", "PrecisTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisCore",
+        .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisCore",
                                                       "PrecisRuntime", "PrecisUpload", "PrecisStore", "PrecisTestSupport",
                                                       .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["python", "Fixtures", "requirements.txt"]),

@@ -58,10 +58,16 @@ import Testing
         #expect(DeviceDescriptions.all.contains { $0.family == "nps" && $0.endpointStream == 0x82 })
     }
 
+    /// Families whose spec and driver have landed but whose registry entry (simulator options,
+    /// procedure) has not yet: `obp`, whose entry comes with its absorbance procedure (issue #15).
+    /// Remove a family from here in the commit that registers it.
+    static let awaitingRegistration: Set<String> = ["obp"]
+
     @Test func everyDescribedFamilyIsRegisteredOnceAndNoOther() throws {
         let registered = FamilyRegistry.families.map(\.family.name)
         #expect(Set(registered).count == registered.count, "a family is registered twice")
-        #expect(Set(registered) == Set(try Self.folders()))
+        #expect(Set(registered).isDisjoint(with: Self.awaitingRegistration), "a registered family is still listed as awaiting registration")
+        #expect(Set(registered).union(Self.awaitingRegistration) == Set(try Self.folders()))
         for entry in FamilyRegistry.families { #expect(!entry.devices.isEmpty, "\(entry.family) has no identified device") }
         let ids = FamilyRegistry.devices.map { "\($0.vendorID):\($0.productID):\($0.product ?? "")" }
         #expect(Set(ids).count == ids.count, "two devices share USB ids")

@@ -21,6 +21,7 @@ let targets: [String: ([UInt8]) -> Void] = [
     "json": fuzzJSON,
     "config": fuzzConfiguration,
     "answer": fuzzAnswer,
+    "obp": fuzzOBP,
 ]
 
 /// The target `PRECIS_FUZZ_TARGET` names; an unknown or missing name stops the run at once.
