@@ -139,14 +139,15 @@ extension Kiosk {
         return try Self.json(lockout)
     }
 
-    /// The assays in the calibration folder that load.
+    /// The assays in the calibration folder that load and that an instrument Precis drives can
+    /// run (an assay whose family has no procedure yet is not offered, so no run is refused late).
     func assays() -> [AssayListing] {
-        runtime.catalog.assayIDs().compactMap { id in
-            (try? runtime.catalog.assay(id)).map {
-                AssayListing(id: $0.id, analyte: $0.analyte, unit: $0.unit.ucum, unitDisplay: $0.unit.display, family: $0.family.name,
-                             needsLayout: $0.qpcr != nil, needsLot: $0.qpcr != nil || $0.voltammetry != nil,
-                             takesNoLot: $0.sequencing != nil, lots: runtime.lots(for: $0))
-            }
+        runtime.catalog.assayIDs().compactMap { id -> AssayListing? in
+            guard let assay = try? runtime.catalog.assay(id), Runtime.drives(assay.family) else { return nil }
+            let needsLot = assay.qpcr != nil || assay.voltammetry != nil || assay.absorbance != nil
+            return AssayListing(id: assay.id, analyte: assay.analyte, unit: assay.unit.ucum, unitDisplay: assay.unit.display,
+                                family: assay.family.name, needsLayout: assay.qpcr != nil, needsLot: needsLot,
+                                takesNoLot: assay.sequencing != nil, lots: runtime.lots(for: assay))
         }
     }
 }

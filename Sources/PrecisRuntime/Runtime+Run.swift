@@ -151,6 +151,9 @@ extension Runtime {
         return try await procedure(self, request, assay, events)
     }
 
+    /// Whether Precis can run assays on `family`'s instruments (its registry entry names a procedure).
+    public static func drives(_ family: DeviceFamily) -> Bool { FamilyRegistry.entry(for: family) != nil }
+
     /// Today's date in the bench's local time zone.
     static func calendarDate(_ date: Date) -> CalendarDate {
         let c = Calendar.current.dateComponents([.year, .month, .day], from: date)
