@@ -68,7 +68,7 @@ public actor SimulatedOBP: Transport {
     public nonisolated let endpointDescription: String
     var config: Configuration
     var decoder = OBPDecoder()
-    var outbox: [(readyAt: ContinuousClock.Instant, bytes: [UInt8])] = []
+    var outbox: TimedOutbox
     var answers = 0
     var random: SplitMix64
     var unplugged = false
@@ -83,6 +83,7 @@ public actor SimulatedOBP: Transport {
     /// Powers on a simulated spectrometer.
     public init(_ configuration: Configuration, name: String = "sim:obp") {
         config = configuration
+        outbox = TimedOutbox(maxChunk: configuration.maxChunk)
         endpointDescription = name
         random = SplitMix64(seed: configuration.source.seed)
         let limits = configuration.model.integrationMicroseconds
@@ -111,7 +112,7 @@ public actor SimulatedOBP: Transport {
             try checkConnected()
             guard now < deadline else { throw PrecisError(.timeout, "the simulated spectrometer sent nothing") }
             var wake = min(deadline, now + .milliseconds(20))
-            if let head = outbox.first { wake = min(wake, head.readyAt) }
+            if let due = outbox.nextDue { wake = min(wake, due) }
             try await Task.sleep(until: wake, clock: .continuous)
         }
     }
@@ -157,23 +158,11 @@ public actor SimulatedOBP: Transport {
             let at = message.checksumType == .none ? bytes.count - 1 : (message.isImmediate ? 24 : OBPProtocol.headerSize)
             bytes[at] ^= 0x5A
         }
-        let index = outbox.firstIndex { $0.readyAt > readyAt } ?? outbox.endIndex
-        outbox.insert((readyAt, bytes), at: index)
+        outbox.enqueue(bytes, at: readyAt)
     }
 
     private func takeChunk(now: ContinuousClock.Instant) -> [UInt8]? {
-        guard !unplugged, let head = outbox.first, head.readyAt <= now else { return nil }
-        var chunk: [UInt8] = []
-        while chunk.count < config.maxChunk, let head = outbox.first, head.readyAt <= now {
-            let room = config.maxChunk - chunk.count
-            if head.bytes.count <= room {
-                chunk.append(contentsOf: head.bytes)
-                outbox.removeFirst()
-            } else {
-                chunk.append(contentsOf: head.bytes.prefix(room))
-                outbox[0].bytes.removeFirst(room)
-            }
-        }
-        return chunk
+        guard !unplugged else { return nil }
+        return outbox.takeChunk(now: now)
     }
 }

@@ -6,16 +6,15 @@ import PrecisDrivers
 /// cable that can be pulled. Dropped frames still use up a seq; corrupt ones fail their CRC.
 public struct SimulatedWire: Sendable {
     var decoder: SeqFrameDecoder
-    var outbox: [(readyAt: ContinuousClock.Instant, bytes: [UInt8])] = []
+    var outbox: TimedOutbox
     var seq: UInt8 = 0
     var disconnectAt: ContinuousClock.Instant?
-    let maxChunk: Int
     let deviceName: String
 
     /// A wire for frames of at most `maxPayload` bytes whose types `typeName` names.
     public init(maxPayload: Int, typeName: @escaping @Sendable (UInt8) -> String?, maxChunk: Int, deviceName: String) {
         decoder = SeqFrameDecoder(maxPayload: maxPayload, typeName: typeName)
-        self.maxChunk = maxChunk
+        outbox = TimedOutbox(maxChunk: maxChunk)
         self.deviceName = deviceName
     }
 
@@ -31,44 +30,29 @@ public struct SimulatedWire: Sendable {
         if corrupt { bytes[6] ^= bytes[6] == 0x5A ? 0xA5 : 0x5A }
         var wire = COBS.encode(bytes)
         wire.append(0)
-        let index = outbox.firstIndex { $0.readyAt > readyAt } ?? outbox.endIndex
-        outbox.insert((readyAt, wire), at: index)
+        outbox.enqueue(wire, at: readyAt)
     }
 
     /// Drops every frame due after `instant` (a run stopped early).
-    mutating func cancel(after instant: ContinuousClock.Instant) { outbox.removeAll { $0.readyAt > instant } }
+    mutating func cancel(after instant: ContinuousClock.Instant) { outbox.cancel(after: instant) }
 
     /// Pulls the cable at `instant` (frames due before it still arrive).
     mutating func unplug(at instant: ContinuousClock.Instant) { disconnectAt = min(disconnectAt ?? instant, instant) }
 
     /// The error every operation gets once the cable is pulled and what was due before is read.
     func disconnection(now: ContinuousClock.Instant) -> PrecisError? {
-        guard let disconnectAt, now >= disconnectAt, outbox.first.map({ $0.readyAt > disconnectAt }) ?? true else { return nil }
+        guard let disconnectAt, now >= disconnectAt, outbox.nextDue.map({ $0 > disconnectAt }) ?? true else { return nil }
         return PrecisError(.disconnected, "the \(deviceName) went away (unplugged)",
                            hint: "check the USB cable and the power of the instrument")
     }
 
     /// Up to one packet of the frames due by `now`, or nil when none is due.
-    mutating func takeChunk(now: ContinuousClock.Instant) -> [UInt8]? {
-        guard let head = outbox.first, head.readyAt <= now else { return nil }
-        var chunk: [UInt8] = []
-        while chunk.count < maxChunk, let head = outbox.first, head.readyAt <= now {
-            let room = maxChunk - chunk.count
-            if head.bytes.count <= room {
-                chunk.append(contentsOf: head.bytes)
-                outbox.removeFirst()
-            } else {
-                chunk.append(contentsOf: head.bytes.prefix(room))
-                outbox[0].bytes.removeFirst(room)
-            }
-        }
-        return chunk
-    }
+    mutating func takeChunk(now: ContinuousClock.Instant) -> [UInt8]? { outbox.takeChunk(now: now) }
 
     /// When a reader waiting until `deadline` should look again.
     func wake(before deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         var wake = min(deadline, now + .milliseconds(20))
-        if let head = outbox.first { wake = min(wake, head.readyAt) }
+        if let due = outbox.nextDue { wake = min(wake, due) }
         if let disconnectAt { wake = min(wake, disconnectAt) }
         return wake
     }

@@ -75,7 +75,7 @@ import Testing
 
     /// The synthetic reading described above (deterministic).
     static func haemoglobinReading() -> (x: [Double], dark: [Double], reference: [Double], sample: [Double]) {
-        var noise = Noise(seed: 2612)
+        var noise = TestNoise(seed: 2612)
         let x = (0..<2048).map { p -> Double in
             let p = Double(p)
             return 339.7 + 0.3825 * p - 1.7e-5 * p * p - 1.2e-9 * p * p * p
@@ -131,17 +131,3 @@ private struct AbsorbanceReply: Codable {
     var results: [Result]
 }
 
-/// SplitMix64 with Box–Muller: the same reading on every run.
-private struct Noise {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double((next() >> 11) + 1) * 0x1p-53 }
-    mutating func gaussian() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) }
-}
