@@ -40,6 +40,19 @@ func decodeBothWays(_ bytes: [UInt8], versions: Set<OBPProtocolVersion>? = [.v1]
         00 00 00 00 00 00 00 00  00 00 00 00 c5 c4 c3 c2
         """)
 
+    /// The host's mean of scans keeps a pixel that clipped in any scan at the maximum, so the
+    /// saturation is still seen; the others are rounded means.
+    @Test func aMeanOfScansKeepsAPixelThatClippedOnceSaturated() {
+        let scans = [[100, 65535, 40_000], [103, 60_000, 40_001], [106, 61_000, 40_003]].map {
+            OBPSpectrum(counts: $0.map(UInt32.init), maxCount: 65535, integrationMicroseconds: 1000, scansAveraged: 1)
+        }
+        let mean = OBPSpectrum.mean(of: scans)
+        #expect(mean.counts == [103, 65535, 40_001])
+        #expect(mean.scansAveraged == 3)
+        #expect(mean.saturatedPixels == [1])
+        #expect(OBPSpectrum.mean(of: [scans[1]]) == scans[1])
+    }
+
     @Test func requestsEncodeToTheSpecsWorkedExamples() {
         #expect(OBPMessage.request(.getSerialNumber, version: .v1).encoded() == Self.getSerialGolden)
         #expect(OBPMessage.request(.setIntegrationTime, data: [0xA0, 0x86, 0x01, 0x00], version: .v1).encoded()

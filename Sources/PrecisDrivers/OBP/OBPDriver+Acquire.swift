@@ -107,14 +107,7 @@ extension OBPDriver {
             spectra.append(try OBPSpectrum(reply: reply.data, model: model, integrationMicroseconds: integration,
                                            scansAveraged: deviceScans))
         }
-        guard spectra.count > 1 else { return spectra[0] }
-        var mean = spectra[0]
-        mean.counts = (0..<model.pixels).map { pixel in
-            let sum = spectra.reduce(UInt64(0)) { $0 + UInt64($1.counts[pixel]) }
-            return UInt32((Double(sum) / Double(spectra.count)).rounded())
-        }
-        mean.scansAveraged = spectra.count
-        return mean
+        return OBPSpectrum.mean(of: spectra)
     }
 
     /// Coefficients read one by one (0x1100) or all at once (0x2000, the first value skipped).

@@ -28,6 +28,22 @@ public struct OBPSpectrum: Sendable, Equatable {
         self.metadata = metadata
     }
 
+    /// Spectra taken one after another, averaged pixel by pixel (the host's averaging, for a
+    /// model that does not average itself). A pixel saturated in any scan stays at the maximum:
+    /// its mean would otherwise fall below it and hide that the detector clipped.
+    public static func mean(of spectra: [OBPSpectrum]) -> OBPSpectrum {
+        precondition(!spectra.isEmpty, "a mean of no spectra")
+        guard spectra.count > 1 else { return spectra[0] }
+        var mean = spectra[0]
+        mean.counts = mean.counts.indices.map { pixel in
+            if spectra.contains(where: { $0.counts[pixel] >= $0.maxCount }) { return mean.maxCount }
+            let sum = spectra.reduce(UInt64(0)) { $0 + UInt64($1.counts[pixel]) }
+            return UInt32((Double(sum) / Double(spectra.count)).rounded())
+        }
+        mean.scansAveraged = spectra.count
+        return mean
+    }
+
     /// The pixels at the detector's maximum count, whose true intensity is unknown.
     public var saturatedPixels: [Int] { counts.indices.filter { counts[$0] >= maxCount } }
 
