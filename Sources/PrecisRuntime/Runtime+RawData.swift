@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PrecisCore
 import PrecisFormats
@@ -17,8 +16,6 @@ public struct RawDataExport: Sendable {
     public var sha256: String?
     /// False when the run stopped before all of it arrived.
     public var complete: Bool
-    /// The file name extension that suits it.
-    public var fileExtension: String
 }
 
 extension Runtime {
@@ -30,22 +27,16 @@ extension Runtime {
             throw PrecisError(.notFound, "no run \(runID) in this store", hint: "`precis results` lists the runs")
         }
         if let stored = try store.rawData(forRun: runID).first {
-            guard let bytes = try store.rawDataContent(stored.id) else {
+            guard let bytes = try store.verifiedRawDataContent(stored) else {
                 throw PrecisError(.input, "run \(runID)'s \(stored.kind.rawValue) are kept in a file, not in the store: "
                                   + "\(stored.path ?? "(no path)"), \(stored.size) bytes, SHA-256 \(stored.sha256)")
             }
-            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-            guard digest == stored.sha256 else {
-                throw PrecisError(.storage, "run \(runID)'s raw data does not match the SHA-256 it was stored with "
-                                  + "(stored \(stored.sha256), now \(digest))", hint: "the store was changed outside Precis: `precis audit verify`")
-            }
-            let ext = stored.kind == .plateRDML ? "rdml" : "csv"
             return RawDataExport(kind: stored.kind.rawValue, mediaType: stored.mediaType, bytes: bytes, sha256: stored.sha256,
-                                 complete: stored.complete, fileExtension: ext)
+                                 complete: stored.complete)
         }
         if let trace = try store.rawTrace(forRun: runID) {
             return RawDataExport(kind: trace.kind, mediaType: "text/csv", bytes: Data(LineProfileFile.text(trace.profile).utf8),
-                                 sha256: nil, complete: trace.complete, fileExtension: "csv")
+                                 sha256: nil, complete: trace.complete)
         }
         throw PrecisError(.notFound, "run \(runID) (\(run.status.rawValue)) has no raw data",
                           hint: "a run that stopped before the instrument sent anything keeps none")

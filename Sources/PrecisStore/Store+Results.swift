@@ -117,6 +117,18 @@ extension Store {
         try read { db in try Data.fetchOne(db, sql: "SELECT content FROM raw_data WHERE id = ?", arguments: [id]) }
     }
 
+    /// The bytes of `record` kept in the store, checked against the SHA-256 it was stored with
+    /// (nil when it is kept in a file); bytes that no longer match are an error, never returned.
+    public func verifiedRawDataContent(_ record: RawDataRecord) throws -> Data? {
+        guard let bytes = try rawDataContent(record.id) else { return nil }
+        let digest = ContentDigest.hex(bytes)
+        guard digest == record.sha256 else {
+            throw PrecisError(.storage, "run \(record.runID)'s raw data does not match the SHA-256 it was stored with "
+                              + "(stored \(record.sha256), now \(digest))", hint: "the store was changed outside Precis: `precis audit verify`")
+        }
+        return bytes
+    }
+
     /// The run's raw trace, or nil when none arrived.
     public func rawTrace(forRun runID: Int64) throws -> RawTrace? {
         try read { db in
