@@ -21,3 +21,10 @@ public protocol Transport: AnyObject, Sendable {
     /// Releases the device. Safe to call more than once.
     func close() async
 }
+
+/// A transport that knows which of its family's models the device is (a simulator is made as
+/// one): what a driver needs when the protocol cannot tell the models apart.
+public protocol ModelledTransport: Transport {
+    /// The model, as device.json names it (`devices[].model`).
+    var model: String { get }
+}

@@ -15,7 +15,7 @@ public struct ActiveRun: Sendable, Codable {
     public var sample: String
     /// Who started it.
     public var operatorID: String
-    /// connecting, waiting-for-cartridge, reading, analysing, finished, failed.
+    /// connecting, waiting-for-cartridge, reading, operator-step (`step` says which), analysing, finished, failed.
     public var phase: String
     /// The store's run id, once stored.
     public var runId: Int64?
@@ -34,6 +34,10 @@ public struct ActiveRun: Sendable, Codable {
     /// A voltammogram so far: potentials (V) and currents (A), as sent on `voltammogram`.
     public var potentials: [Double] = []
     public var currents: [Double] = []
+    /// The step the run waits for the operator to carry out (an absorbance run's dark, blank, sample).
+    public var step: OperatorStep? = nil
+    /// An absorbance run's spectra so far, as sent on `spectrum`.
+    public var spectra: [SpectrumTaken] = []
     /// The outcome, once finished.
     public var report: RunReport?
     /// Why it failed before it was stored.
@@ -43,6 +47,15 @@ public struct ActiveRun: Sendable, Codable {
 
     /// Whether the run is still going.
     var isLive: Bool { phase != "finished" && phase != "failed" }
+}
+
+/// An absorbance run's spectrum as it was taken, as sent on the `spectrum` event.
+struct SpectrumBatch: Codable, Sendable {
+    var ticket: String
+    var runId: Int64?
+    var spectrum: SpectrumTaken
+    var received: Int
+    var total: Int?
 }
 
 /// A batch of the live trace, as sent on the `trace` event.
@@ -91,6 +104,9 @@ final class ActiveRuns: @unchecked Sendable {
     private var draining = false
     /// The instrument each ticket's run uses (`Runtime.instrumentKey`), for refusing a second run on it.
     private var instruments: [String: String] = [:]
+    /// The step each run waits for the operator to confirm on the page, and the confirmations given.
+    private var pendingSteps: [String: OperatorStep] = [:]
+    private var confirmedSteps: Set<String> = []
     let runtime: Runtime
     let hub: EventHub
     let metrics: KioskMetrics
@@ -126,6 +142,9 @@ final class ActiveRuns: @unchecked Sendable {
             instruments[ticket] = instrument
         }
         hub.publish("run", run)
+        var request = request
+        let wait = request.cartridgeWait
+        request.operatorSteps = { [weak self] step in try await self?.awaitStep(ticket, step, wait: wait) }
         let task = Task { await self.drive(ticket, request) }
         lock.withLock { tasks[ticket] = task }
         return try await settled(ticket)
@@ -190,6 +209,20 @@ final class ActiveRuns: @unchecked Sendable {
                                          currents: points.currents, received: run.received, total: run.total)
             }
             if let batch { hub.publish("voltammogram", batch) }
+        case .step(let step):
+            lock.withLock { pendingSteps[ticket] = step; confirmedSteps.remove(ticket) }
+            update(ticket) { $0.phase = "operator-step"; $0.step = step }
+        case .spectrum(let spectrum):
+            let batch: SpectrumBatch? = lock.withLock {
+                guard var run = runs[ticket] else { return nil }
+                run.spectra.append(spectrum)
+                run.step = nil
+                pendingSteps[ticket] = nil
+                if run.phase == "operator-step" { run.phase = "reading" }
+                runs[ticket] = run
+                return SpectrumBatch(ticket: ticket, runId: run.runId, spectrum: spectrum, received: run.received, total: run.total)
+            }
+            if let batch { hub.publish("spectrum", batch) }
         }
     }
 
@@ -206,8 +239,40 @@ final class ActiveRuns: @unchecked Sendable {
             run.plateCycles = []
             run.potentials = []
             run.currents = []
+            run.spectra = []
             hub.publish("run", run)
         }
+    }
+
+    /// Waits until the operator confirms `step` of the run `ticket` on the page (`confirmStep`),
+    /// at most `wait`; a run cancelled meanwhile (the kiosk stopping) stops waiting.
+    private func awaitStep(_ ticket: String, _ step: OperatorStep, wait: Duration) async throws {
+        // The step was announced (`RunEvent.step`, before this wait): a confirmation may already be in.
+        defer { lock.withLock { pendingSteps[ticket] = nil; confirmedSteps.remove(ticket) } }
+        let deadline = ContinuousClock.now + wait
+        while !lock.withLock({ confirmedSteps.contains(ticket) }) {
+            guard ContinuousClock.now < deadline else {
+                throw PrecisError(.timeout, "nobody confirmed step \(step.number) (\(step.instruction)) within \(wait)",
+                                  hint: "start the run again and confirm each step on the page")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The operator has carried out the step run `ticket` waits for (`POST /api/v1/runs/{ticket}/step`):
+    /// 404 for no such run, 409 when it waits for no step or for another than `id`.
+    func confirmStep(_ ticket: String, id: String?) throws -> ActiveRun {
+        try lock.withLock {
+            guard runs[ticket] != nil else { throw APIError(404, "no run \(ticket) on this kiosk") }
+            guard let step = pendingSteps[ticket] else { throw APIError(409, "run \(ticket) is not waiting for a step") }
+            if let id, id != step.id { throw APIError(409, "run \(ticket) waits for step '\(step.id)', not '\(id)'") }
+            confirmedSteps.insert(ticket)
+            pendingSteps[ticket] = nil
+        }
+        // The run reads again: a page (or a second one) no longer offers the step.
+        update(ticket) { $0.phase = "reading"; $0.step = nil }
+        guard let run = lock.withLock({ runs[ticket] }) else { throw APIError(404, "no run \(ticket) on this kiosk") }
+        return run
     }
 
     /// Waits until the run is stored, waits for a cartridge, or has ended.

@@ -25,6 +25,11 @@ struct StartRunRequest: Decodable {
     var durationSeconds: Double?
 }
 
+/// `POST /api/v1/runs/{ticket}/step`: which step was done (optional).
+struct StepRequest: Decodable {
+    var step: String?
+}
+
 /// A supervisor's void: the reason, and on a run of several samples the result.
 struct VoidRequest: Decodable {
     var reason: String
@@ -115,6 +120,14 @@ extension Kiosk {
         var headers = HTTPFields()
         if let id = run.runId { headers[.location] = "/api/v1/results/\(id)" }
         return try Self.json(run, status: .accepted, headers: headers)
+    }
+
+    /// The operator has done the step the run waits for (closed the light path, put the blank or
+    /// the sample in): 200 with the run; `{"step": "dark"}` in the body, if given, must name it.
+    func confirmStep(_ request: Request, ticket: String) async throws -> Response {
+        _ = try changer(request)
+        let input = try? await body(StepRequest.self, request)
+        return try Self.json(try runs.confirmStep(ticket, id: input?.step))
     }
 
     /// A supervisor voids a run's result: a new VOID record supersedes it, with the reason audited.

@@ -127,6 +127,12 @@ extension Kiosk {
         }
     }
 
+    /// A path parameter as text (a run's ticket); 400 when missing.
+    static func text(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name), !value.isEmpty else { throw APIError(400, "'\(name)' is missing") }
+        return value
+    }
+
     /// A path parameter as a number; 400 otherwise.
     static func id(_ context: BasicRequestContext, _ name: String = "id") throws -> Int64 {
         guard let value = context.parameters.get(name, as: Int64.self) else { throw APIError(400, "'\(name)' must be a number") }

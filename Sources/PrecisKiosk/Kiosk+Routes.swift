@@ -63,6 +63,9 @@ extension Kiosk {
             await self.respond { _ = try self.caller(request); return try Self.json(self.runs.all()) }
         }
         router.post("/api/v1/runs") { request, _ in await self.respond { try await self.startRun(request) } }
+        router.post("/api/v1/runs/:ticket/step") { request, context in
+            await self.respond { try await self.confirmStep(request, ticket: try Self.text(context, "ticket")) }
+        }
     }
 
     private func addRecordRoutes(_ router: Router<BasicRequestContext>) {

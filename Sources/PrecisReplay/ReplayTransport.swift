@@ -11,10 +11,13 @@ public actor ReplayTransport: Transport {
     private let paced: Bool
     private var step = 0
     private let start = ContinuousClock.now
+    /// The model the trace was recorded from, if it says.
+    public nonisolated let model: String?
 
     /// Replays `trace`; with `paced`, each read waits until its recorded time.
     public init(trace: TraceFile, paced: Bool = false, name: String = "replay") throws {
         script = ScriptedTransport(try trace.script(), name: name)
+        model = trace.header.model
         times = trace.events.map(\.t)
         self.paced = paced
         endpointDescription = name
@@ -67,7 +70,7 @@ public actor RecordingTransport: Transport {
     private var closed = false
 
     /// Records `inner` into a new file at `url`.
-    public init(wrapping inner: any Transport, to url: URL, family: DeviceFamily?) throws {
+    public init(wrapping inner: any Transport, to url: URL, family: DeviceFamily?, model: String? = nil) throws {
         self.inner = inner
         endpointDescription = inner.endpointDescription
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
@@ -77,7 +80,7 @@ public actor RecordingTransport: Transport {
         self.handle = handle
         encoder.outputFormatting = [.sortedKeys]
         let header = TraceFile.Header(family: family?.name, endpoint: inner.endpointDescription,
-                                      created: ISO8601DateFormatter().string(from: Date()))
+                                      created: ISO8601DateFormatter().string(from: Date()), model: model)
         handle.write((try encoder.encode(header)) + Data("\n".utf8))
     }
 

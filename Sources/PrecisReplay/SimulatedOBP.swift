@@ -6,7 +6,7 @@ import PrecisDrivers
 /// spectra from an `OBPSpectrumSource` (lamp, dark, a sample of known absorbance), and
 /// misbehaves on request. It is a `Transport`, so `OBPDriver` talks to it exactly as to a
 /// spectrometer on USB.
-public actor SimulatedOBP: Transport {
+public actor SimulatedOBP: ModelledTransport {
     /// What the simulated spectrometer is and sees.
     public struct Configuration: Sendable {
         /// The model it answers as (generation, pixels, format, limits).
@@ -34,11 +34,16 @@ public actor SimulatedOBP: Transport {
         public var maxChunk: Int
         /// Faults to inject.
         public var faults = Faults()
+        /// Whether the simulated operator carries out the steps a run asks for (`operatorPlaces`).
+        public var operatorPresent = true
+        /// Whether the steps are a person's at the host instead: the run asks its own operator
+        /// (`RunRequest.operatorSteps`) and, once confirmed, puts the scene in the light path.
+        public var operatorAtHost = false
 
         /// Makes a configuration for `model`.
         public init(model: OBPModel) {
             self.model = model
-            let last = Double(max(1, model.pixels - 1)), span = 480.0 / last
+            let last = Double(max(1, model.pixels - 1)), span = 680.0 / last
             wavelengthCoefficients = [340, Float(span * 1.05), Float(-span * 0.05 / last), Float(0.1 / (last * last * last))]
             maxChunk = model.name == OBPModel.sts.name ? 64 : 512
         }
@@ -66,6 +71,8 @@ public actor SimulatedOBP: Transport {
 
     /// `sim:obp`.
     public nonisolated let endpointDescription: String
+    /// The model it is made as (device.json's name for it).
+    public nonisolated let model: String
     var config: Configuration
     var decoder = OBPDecoder()
     var outbox: TimedOutbox
@@ -85,6 +92,7 @@ public actor SimulatedOBP: Transport {
         config = configuration
         outbox = TimedOutbox(maxChunk: configuration.maxChunk)
         endpointDescription = name
+        model = configuration.model.name
         random = SplitMix64(seed: configuration.source.seed)
         let limits = configuration.model.integrationMicroseconds
         integrationMicroseconds = min(limits.upperBound, max(limits.lowerBound, configuration.powerOnIntegrationMicroseconds))
@@ -128,6 +136,18 @@ public actor SimulatedOBP: Transport {
 
     /// Puts something else in the light path (the reference, the dark, the sample).
     public func setScene(_ scene: OBPSpectrumSource.Scene) { config.source.scene = scene }
+
+    /// The simulated operator at the holder: puts `scene` in the light path (closes it, puts the
+    /// blank or the sample in) and says so; false, changing nothing, when the operator is absent
+    /// (`Configuration.operatorPresent`).
+    /// Whether the steps are confirmed by a person at the host (`Configuration.operatorAtHost`).
+    public var operatorAtHost: Bool { config.operatorAtHost }
+
+    public func operatorPlaces(_ scene: OBPSpectrumSource.Scene) -> Bool {
+        guard config.operatorPresent else { return false }
+        config.source.scene = scene
+        return true
+    }
 
     /// Changes the sample's absorption bands.
     public func setBands(_ bands: [OBPSpectrumSource.Band]) { config.source.bands = bands }

@@ -24,6 +24,9 @@ public struct TraceFile: Sendable, Equatable {
         public var endpoint: String
         /// When recording began, ISO 8601.
         public var created: String
+        /// The instrument's model (device.json's `devices[].model`), for a family of several
+        /// models its protocol cannot tell apart; absent in older traces.
+        public var model: String? = nil
     }
 
     /// One operation.

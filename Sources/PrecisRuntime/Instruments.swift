@@ -40,10 +40,11 @@ enum Instruments {
     /// against the store's files (`files`), before anything is opened: the one place where
     /// the kiosk's and the command line's device addresses reach a file.
     static func open(_ address: DeviceAddress, family: DeviceFamily, recording: URL? = nil, files: StoreFileGuard) throws
-        -> (transport: any Transport, stream: (any PacketSource)?, stopWatching: @Sendable () -> Void) {
+        -> OpenedInstrument {
         try files.admit(address.files + [(recording?.path, "the recording")])
         var stopWatching: @Sendable () -> Void = {}
         var transport: any Transport
+        var model: String?
         switch address.scheme {
         case .sim:
             let simulator = try FamilyRegistry.simulator(address)
@@ -51,16 +52,37 @@ enum Instruments {
                 throw PrecisError(.input, "this needs a \(family) device, \(address) is a \(address.target) device")
             }
             transport = simulator
+            model = (simulator as? any ModelledTransport)?.model
         case .replay:
-            transport = try ReplayTransport(contentsOf: URL(fileURLWithPath: address.target))
+            let replay = try ReplayTransport(contentsOf: URL(fileURLWithPath: address.target))
+            transport = replay
+            model = replay.model
         case .usb:
             let usb = try USBInstruments.open(address, family: family)
             transport = usb.transport
             stopWatching = usb.stopWatching
+            model = usb.model
         }
-        // The stream endpoint (a sequencer's) is the device's own, never the recording wrapper.
-        let stream = transport as? any PacketSource
-        if let recording { transport = try RecordingTransport(wrapping: transport, to: recording, family: family) }
-        return (transport, stream, stopWatching)
+        let device = transport
+        if let recording { transport = try RecordingTransport(wrapping: transport, to: recording, family: family, model: model) }
+        return OpenedInstrument(transport: transport, device: device, model: model, stopWatching: stopWatching)
     }
+}
+
+/// An instrument's transport as a procedure gets it.
+struct OpenedInstrument: Sendable {
+    /// What the driver talks through (the recording wrapper when the session is recorded).
+    let transport: any Transport
+    /// The device's own transport, never the recording wrapper: a sequencer's stream endpoint,
+    /// or a simulator a procedure drives the simulated operator of.
+    let device: any Transport
+    /// The model (device.json's `devices[].model`): from the USB ids matched, the simulator or
+    /// the trace's header; nil when unknown. A family whose protocol cannot tell its models
+    /// apart makes its driver with it (`FamilyEntry.driver`).
+    let model: String?
+    /// Stops watching for the device to leave.
+    let stopWatching: @Sendable () -> Void
+
+    /// The stream endpoint of the device, if it has one (a sequencer's).
+    var stream: (any PacketSource)? { device as? any PacketSource }
 }

@@ -48,7 +48,7 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var qc: QCReport?
     /// A training run (a simulator or a replayed trace): never a patient's result.
     public var training: Bool = false
-    /// What the run is: `strip`, `plate`, `voltammetry`, `sequencing`.
+    /// What the run is: `strip`, `plate`, `voltammetry`, `sequencing`, `absorbance` (its `RunKind`).
     public var kind: String = "strip"
     /// A plate's controls, judged (qPCR).
     public var plate: PlateVerdict? = nil
@@ -56,6 +56,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var results: [SampleResultSummary]? = nil
     /// A sequencing run's yield: reads, estimated bases, N50, occupancy, losses.
     public var sequencing: SequencingOutcome? = nil
+    /// An absorbance run's reading: A_corr, the analytical band's absorbance less the baseline band's, AU.
+    public var absorbance: Double? = nil
 }
 
 /// A result of a run of several samples (a plate has one per patient sample), in a report.

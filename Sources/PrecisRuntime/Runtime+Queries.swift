@@ -88,9 +88,11 @@ public struct ResultDetail: Sendable, Codable, Equatable {
     public var amplification: [PlateCurve] = []
     /// A plate's assay target's dye (the curves the results were called from; the rest are the internal control's).
     public var targetDye: String? = nil
+    /// An absorbance run's spectra and absorbance, with its reading.
+    public var absorbance: AbsorbanceDetail? = nil
 
     enum CodingKeys: String, CodingKey {
-        case summary, analysis, curves, raw, audit, stripping, voltammogram, plate, amplification, targetDye
+        case summary, analysis, curves, raw, audit, stripping, voltammogram, plate, amplification, targetDye, absorbance
     }
 }
 
@@ -197,6 +199,12 @@ extension Runtime {
         let summary = try summary(run)
         if run.kind == .plate { return try plateDetail(run, summary: summary) }
         let result = try store.result(forRun: runID)
+        if run.kind == .absorbance {
+            var detail = ResultDetail(summary: summary, analysis: nil, curves: nil, raw: nil,
+                                      audit: try store.auditEntries(entity: "run", entityID: String(runID)))
+            detail.absorbance = try absorbanceDetail(runID: runID, result: result)
+            return detail
+        }
         if run.kind == .voltammetry {
             let stored = result.flatMap { try? JSONDecoder().decode(StoredStrippingAnalysis.self, from: Data($0.analysisJSON.utf8)) }
             var points: [[Double]] = []
@@ -253,7 +261,8 @@ extension Runtime {
             var entry = DeviceListing(address: "sim:\(family.family)", family: family.family.name, kind: "simulated", busPath: nil,
                                       description: family.displayName, serial: nil, firmware: nil, state: "ready")
             do {
-                let driver = family.driver(try FamilyRegistry.simulator(try DeviceAddress(entry.address)))
+                let simulator = try FamilyRegistry.simulator(try DeviceAddress(entry.address))
+                let driver = try family.driver(simulator, (simulator as? any ModelledTransport)?.model)
                 let identity = try await driver.identify()
                 await driver.close()
                 entry.serial = identity.serial

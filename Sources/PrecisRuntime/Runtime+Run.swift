@@ -33,6 +33,11 @@ public struct RunRequest: Sendable {
     public var duration: Double?
     /// A sequencing run: set to end it cleanly (reads in progress ended, the file finished).
     public var stop = StopRequest()
+    /// Who carries out the operator's steps on a real instrument (close the light path, put the
+    /// blank in, …): called with each step, it returns once the operator has done it and throws
+    /// when the operator cannot. nil: nobody is at the instrument, and a run that needs a step
+    /// stops before it begins. A simulator's own operator and a replayed session need none.
+    public var operatorSteps: (@Sendable (OperatorStep) async throws -> Void)?
 
     /// Makes a request.
     public init(device: String, assay: String, sample: String, patient: String? = nil, lot: String? = nil,
@@ -91,6 +96,48 @@ public enum RunEvent: Sendable {
     case analysing
     /// A sequencing run's channel states and totals (every 100 ms).
     case channels(SequencingSnapshot)
+    /// The run waits for the operator to carry out a step.
+    case step(OperatorStep)
+    /// An absorbance run's spectrum was taken (dark, reference or sample), for the live plot.
+    case spectrum(SpectrumTaken)
+}
+
+/// Something the operator must do at the instrument before the run goes on.
+public struct OperatorStep: Sendable, Codable, Equatable {
+    /// Its name, for programs: `dark`, `blank`, `sample`.
+    public var id: String
+    /// What to do, for people.
+    public var instruction: String
+    /// Its place among the run's steps, 1-based, and how many there are.
+    public var number: Int, of: Int
+
+    /// Makes a step.
+    public init(id: String, instruction: String, number: Int, of: Int) {
+        self.id = id
+        self.instruction = instruction
+        self.number = number
+        self.of = of
+    }
+}
+
+/// One spectrum of an absorbance run as it was taken: which, and its counts over wavelength.
+public struct SpectrumTaken: Sendable, Codable, Equatable {
+    /// `dark`, `reference` or `sample`.
+    public var role: String
+    /// Each pixel's wavelength, nm.
+    public var wavelengthsNM: [Double]
+    /// Counts per pixel (the mean of the scans averaged).
+    public var counts: [Double]
+    /// The detector's maximum count.
+    public var maxCount: Double
+
+    /// Makes one.
+    public init(role: String, wavelengthsNM: [Double], counts: [Double], maxCount: Double) {
+        self.role = role
+        self.wavelengthsNM = wavelengthsNM
+        self.counts = counts
+        self.maxCount = maxCount
+    }
 }
 
 /// One cycle of a plate as the cycler sent it: the target dye's raw fluorescence in each well

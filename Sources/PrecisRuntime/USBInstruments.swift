@@ -11,6 +11,8 @@ enum USBInstruments {
         let transport: any Transport
         let device: DiscoveredDevice
         let stopWatching: @Sendable () -> Void
+        /// The model its USB ids name (device.json's `devices[].model`).
+        let model: String?
     }
 
     /// Finds and opens the instrument `address` names.
@@ -39,7 +41,7 @@ enum USBInstruments {
             transport = try LibUSBTransport.open(bus: device.busNumber, address: device.deviceAddress, name: name, options: options)
         }
         let stop = watch(device, transport: transport, address: address)
-        return Opened(transport: transport, device: device, stopWatching: stop)
+        return Opened(transport: transport, device: device, stopWatching: stop, model: description.model)
     }
 
     /// The instrument `address` names among those plugged in.

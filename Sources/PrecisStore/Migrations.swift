@@ -15,6 +15,7 @@ enum Migrations {
         migrator.registerMigration("v7-signin-unknown-tally", migrate: v7)
         migrator.registerMigration("v8-run-kinds-raw-data-coded-results", migrate: v8)
         migrator.registerMigration("v9-sequencing-runs-in-runs", migrate: v9)
+        migrator.registerMigration("v10-any-run-kind", migrate: v10)
         return migrator
     }
 
@@ -347,5 +348,30 @@ enum Migrations {
             CREATE TRIGGER sequencing_runs_frozen_delete BEFORE DELETE ON sequencing_runs
                 BEGIN SELECT RAISE(ABORT, 'sequencing runs are kept in runs since schema v9'); END;
             """)
+    }
+
+    /// A run's kind is whatever family ran it (`RunKind` is a name each family gives), not the
+    /// four v8 listed: the CHECK on `runs.kind` goes, so the next family needs no migration.
+    /// SQLite cannot drop a constraint with ALTER TABLE; its documented way to remove a CHECK
+    /// without rebuilding the table (sqlite.org/lang_altertable.html, "making other kinds of
+    /// table schema changes": writable_schema, the table's SQL edited, schema_version raised,
+    /// integrity checked, all in the migration's transaction) changes no row.
+    private static func v10(_ db: Database) throws {
+        guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'"),
+              let start = sql.range(of: "CHECK (kind IN (") else {
+            throw DatabaseError(message: "v10: the runs table has no CHECK on kind to remove")
+        }
+        guard let end = sql.range(of: "))", range: start.upperBound..<sql.endIndex) else {
+            throw DatabaseError(message: "v10: the CHECK on runs.kind does not end")
+        }
+        var edited = sql
+        edited.removeSubrange(start.lowerBound..<end.upperBound)
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        try db.execute(sql: "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'", arguments: [edited])
+        try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+        try db.execute(sql: "PRAGMA writable_schema = OFF")
+        let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+        guard check == ["ok"] else { throw DatabaseError(message: "v10: integrity check after the schema edit: \(check)") }
     }
 }

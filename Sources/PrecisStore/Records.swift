@@ -2,26 +2,49 @@ import Foundation
 import GRDB
 import PrecisCore
 
-/// What a run is, by the family that ran it: one `runs` table holds them all.
-public enum RunKind: String, Sendable, Codable, CaseIterable {
+/// What a run is, by the family that ran it: one `runs` table holds them all. A name, not a
+/// closed list: a family names its own kind beside its procedure (`extension RunKind { static
+/// let … }` in its `Families/<Family>/` folder), and the store takes any (migration v10).
+public struct RunKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ name: String) { rawValue = name }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+    public var description: String { rawValue }
+
     /// A lateral-flow strip read for one sample.
-    case strip
+    public static let strip = RunKind("strip")
     /// A qPCR plate: many samples, standards and controls.
-    case plate
+    public static let plate = RunKind("plate")
     /// A potentiostat's voltammetric measurement of one sample.
-    case voltammetry
+    public static let voltammetry = RunKind("voltammetry")
     /// A sequencing run.
-    case sequencing
+    public static let sequencing = RunKind("sequencing")
 }
 
-/// What raw data a run kept, besides a strip's profile (`raw_traces`).
-public enum RawDataKind: String, Sendable, Codable, CaseIterable {
+/// What raw data a run kept, besides a strip's profile (`raw_traces`): a name, as `RunKind`
+/// is, so a family names its own beside its procedure.
+public struct RawDataKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ name: String) { rawValue = name }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+    public var description: String { rawValue }
+
     /// A plate's amplification and melt curves with the layout and the analysis, as RDML 1.4.
-    case plateRDML = "qpcr-rdml"
+    public static let plateRDML = RawDataKind("qpcr-rdml")
     /// Voltammograms: potential and current per point.
-    case voltammogram
+    public static let voltammogram = RawDataKind("voltammogram")
     /// A sequencing run's reads file, kept by path and digest.
-    case reads
+    public static let reads = RawDataKind("reads")
 }
 
 /// Raw data about to be stored with a run's outcome: the bytes (or a file by path), their

@@ -106,7 +106,7 @@ extension Store {
                 WHERE run_id = ? ORDER BY id
                 """, arguments: [runID]).map { row in
                 let kind: String = row["kind"]
-                return RawDataRecord(id: row["id"], runID: row["run_id"], kind: RawDataKind(rawValue: kind) ?? .plateRDML,
+                return RawDataRecord(id: row["id"], runID: row["run_id"], kind: RawDataKind(kind),
                                      mediaType: row["media_type"], path: row["path"], size: row["size"], sha256: row["sha256"],
                                      complete: row["complete"], summaryJSON: row["summary"], createdAt: row["created_at"])
             }
@@ -161,7 +161,7 @@ extension Store {
                   calibrationID: row["calibration_id"], cartridgeID: row["cartridge_id"], operatorID: row["operator"],
                   owner: row["owner"], status: row["status"], startedAt: row["started_at"], endedAt: row["ended_at"],
                   errorKind: (row["error_kind"] as String?).flatMap(ErrorKind.init(rawValue:)), errorMessage: row["error_message"], linkReport: row["link_report"],
-                  training: row["training"], kind: RunKind(rawValue: row["kind"] ?? "strip") ?? .strip)
+                  training: row["training"], kind: RunKind(row["kind"] ?? "strip"))
     }
 
     static func resultRecord(_ row: Row) -> ResultRecord {

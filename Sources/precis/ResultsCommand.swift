@@ -125,10 +125,14 @@ enum ResultPrinter {
         if d.summary.kind == "plate" { return plate(d, width: width) }
         let s = d.summary
         Swift.print("Run \(s.runId) · sample \(s.sample) · \(s.assay) · \(s.status) · \(s.instrument) · started \(s.startedAt)")
-        if let display = s.display {
-            Swift.print("  result  \(display)  \(s.flags.isEmpty ? "no flags" : s.flags.joined(separator: " "))")
+        // A strip's result is in the summary; every other kind's in its results (one here).
+        let one = s.results?.first
+        let display = s.display ?? one?.display, flags = s.display == nil && one != nil ? one!.flags : s.flags
+        if let display {
+            Swift.print("  result  \(display)  \(flags.isEmpty ? "no flags" : flags.joined(separator: " "))")
         } else if s.status == .invalid {
-            Swift.print("  result  INVALID (\(s.flags.joined(separator: " ")))")
+            Swift.print("  result  INVALID" + (flags.isEmpty ? "" : " (\(flags.joined(separator: " ")))"))
+            if let reason = one?.reason { Swift.print("  why     \(reason)") }
         }
         if let error = s.error { Swift.print("  stopped: \(error.message)") }
         if let a = d.analysis {
@@ -155,7 +159,12 @@ enum ResultPrinter {
         }
         if let raw = d.raw { Swift.print("  raw profile: \(raw.profile.count) readings\(raw.complete ? "" : " (incomplete)")") }
         Swift.print("")
-        for line in s.kind == "voltammetry" ? ProfilePlot.voltammogram(detail: d, width: width) : ProfilePlot.lines(detail: d, width: width) {
+        let plot = switch s.kind {
+        case "voltammetry": ProfilePlot.voltammogram(detail: d, width: width)
+        case "absorbance": SpectrumPlot.lines(detail: d, width: width)
+        default: ProfilePlot.lines(detail: d, width: width)
+        }
+        for line in plot {
             Swift.print(line)
         }
         if !s.outbox.isEmpty {

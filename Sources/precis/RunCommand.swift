@@ -77,9 +77,10 @@ struct RunOptions: ParsableArguments {
         guard control != nil || sample != nil || plateID != nil else {
             throw fail(PrecisError(.input, "give --sample ID (or --qc LOT:LEVEL, or --layout plate.csv for a qPCR plate)"))
         }
-        let request = RunRequest(device: device, assay: assay, sample: plateID ?? sample ?? "", patient: patient, lot: lot,
+        var request = RunRequest(device: device, assay: assay, sample: plateID ?? sample ?? "", patient: patient, lot: lot,
                                  operatorID: operatorID, cartridgeWait: .seconds(waitCartridge), recording: recording,
                                  qc: control, layout: layout.map { URL(fileURLWithPath: $0) })
+        request.operatorSteps = Self.confirmOnStandardInput
         let report = try await guarded {
             try await runtime.run(request) { event in
                 if case let .progress(received, total) = event { bar.update(done: received, total: total) }
@@ -93,6 +94,22 @@ struct RunOptions: ParsableArguments {
         case .aborted: throw ExitCode(6)
         case .invalid: throw ExitCode(7)
         default: break
+        }
+    }
+}
+
+extension RunOptions {
+    /// The operator at the bench: each step of a run on a real instrument (an absorbance run's
+    /// dark, blank and sample) is printed on stderr and confirmed with Enter on stdin (a line:
+    /// a script can pipe them); stdin at its end is an operator who cannot confirm.
+    @Sendable static func confirmOnStandardInput(_ step: OperatorStep) async throws {
+        // On a terminal the run's own step line has just said what to do (`RunPrinter.event`).
+        Terminal.errorLine(Terminal.stderrIsTTY ? "           … then press Enter"
+                           : "Step \(step.number)/\(step.of)   \(step.instruction), then press Enter")
+        let line = await Task.detached { readLine(strippingNewline: true) }.value
+        guard line != nil else {
+            throw PrecisError(.input, "step \(step.number) (\(step.instruction)) was not confirmed: standard input ended",
+                              hint: "run it at the terminal, or give one line on stdin per step")
         }
     }
 }
@@ -142,7 +159,9 @@ enum RunPrinter {
             Terminal.errorLine("Cartridge  \(id) · lot \(lot.lot) v\(lot.version), expires \(lot.expiry)")
         case .started(let runID):
             Terminal.errorLine("Run        \(runID) started")
-        case .progress, .readings, .cycle, .voltammogram, .analysing, .channels:
+        case .step(let step):
+            Terminal.errorLine("Step \(step.number)/\(step.of)   \(step.instruction)")
+        case .progress, .readings, .cycle, .voltammogram, .analysing, .channels, .spectrum:
             break
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Each of the four simulated families from the command line to the centre and the LIS, in
+/// Each of the five simulated families from the command line to the centre and the LIS, in
 /// one store: `precis run` → `results --json` lists the run with its results and raw data →
 /// `queue --json` holds one pending entry per result and destination → `upload --now` →
 /// the centre holds each result once (and the sequencing run's reads file as one
@@ -23,6 +23,7 @@ import Testing
               "--plate", "PLATE-0001"], "plate", 4),
             (["--device", "sim:nps?channels=4&reads=3&length=3000&gap=400&fast", "--sample", "S-0003",
               "--output", folder.appendingPathComponent("reads.blow5").path], "sequencing", 1),
+            (["--device", "sim:obp?hb=13.2", "--assay", "hb", "--lot", "HB26E01", "--sample", "S-0004"], "absorbance", 1),
         ]
         for run in runs {
             let done = try precis(["run"] + run.arguments + ["--json"], db: db, environment: env)
@@ -30,7 +31,7 @@ import Testing
         }
 
         let listed = try #require(try precis(["results", "--json"], db: db, environment: env).json() as? [[String: Any]])
-        #expect(listed.compactMap { $0["kind"] as? String } == ["sequencing", "plate", "voltammetry", "strip"])
+        #expect(listed.compactMap { $0["kind"] as? String } == ["absorbance", "sequencing", "plate", "voltammetry", "strip"])
         var resultIDs: [Int] = []
         for (run, expected) in zip(listed, runs.reversed()) {
             let kind = expected.kind
@@ -44,37 +45,43 @@ import Testing
             case "strip": #expect((run["rawProfile"] as? [String: Any])?["complete"] as? Bool == true)
             case "voltammetry": #expect(raw == ["voltammogram"])
             case "plate": #expect(raw == ["qpcr-rdml"])
+            case "absorbance":
+                #expect(raw == ["spectra"])
+                #expect((run["results"] as? [[String: Any]])?.first?["display"] as? String == "13.2 g/dL", "\(run)")
             default: #expect(raw == ["reads"])
             }
         }
-        #expect(Set(resultIDs).count == 7)
+        #expect(Set(resultIDs).count == 8)
 
         let queue = try #require(try precis(["queue", "--json"], db: db, environment: env).json() as? [[String: Any]])
         let pairs = queue.compactMap { e -> String? in
             guard let id = e["resultId"] as? Int, let to = e["destination"] as? String, e["state"] as? String == "pending" else { return nil }
             return "\(id)→\(to)"
         }
-        #expect(pairs.count == 14 && Set(pairs).count == 14, "one pending entry per result and destination: \(pairs)")
+        #expect(pairs.count == 16 && Set(pairs).count == 16, "one pending entry per result and destination: \(pairs)")
         #expect(Set(queue.compactMap { $0["destination"] as? String }) == ["centre", "lis"])
 
         let upload = try precis(["upload", "--now"], db: db, environment: env)
         #expect(upload.status == 0, "\(upload.stderr)")
-        #expect(try centre.stats().observations == (7, 7))
+        #expect(try centre.stats().observations == (8, 8))
         let counts = try centre.resourceCounts()
-        #expect(counts["DocumentReference"] == 1 && counts["Device"] == 4)
+        #expect(counts["DocumentReference"] == 1 && counts["Device"] == 5)
         // Each instrument is named what its family's device.json says it is.
         let types = try runProcess("/usr/bin/sqlite3", [centre.db, "SELECT json_extract(body, '$.type.text') FROM resources WHERE type = 'Device'"])
             .stdout.split(separator: "\n").map(String.init)
-        let names = try ["lfr", "methodscript", "qpcr", "nps"].map { family in
+        let names = try ["lfr", "methodscript", "qpcr", "nps", "obp"].map { family in
             let url = repoRoot.appendingPathComponent("Firmware-Protocols/\(family)/device.json")
             return try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])?["name"] as? String)
         }
         #expect(Set(types) == Set(names), "\(types)")
         let messages = try destinations.messages()
-        #expect(messages.count == 7, "\(messages)")
+        #expect(messages.count == 8, "\(messages)")
+        // The haemoglobin went as LOINC 718-7 in g/dL to the LIS too.
+        let texts = try messages.map { try String(contentsOf: destinations.drop.appendingPathComponent($0), encoding: .utf8) }
+        #expect(texts.contains { $0.contains("OBX|1|NM|718-7^") && $0.contains("||13.2|g/dL^g/dL^UCUM|") }, "\(texts)")
         _ = try precis(["upload", "--now"], db: db, environment: env)            // nothing is due: nothing is sent again
-        #expect(try centre.stats().observations == (7, 7))
-        #expect(try destinations.messages().count == 7)
+        #expect(try centre.stats().observations == (8, 8))
+        #expect(try destinations.messages().count == 8)
         #expect((try precis(["queue", "--json"], db: db, environment: env).json() as? [[String: Any]])?.isEmpty == true)
         #expect(try precis(["audit", "verify"], db: db, environment: env).status == 0)
     }

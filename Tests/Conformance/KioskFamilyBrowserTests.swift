@@ -122,6 +122,39 @@ extension KioskBrowserTests {
         try Self.checkScreens(page, count: 4)
     }
 
+    @Test("a haemoglobin reading through the page: each step confirmed with Done, the spectra live, the absorbance drawn, the value as stored")
+    func absorbanceThroughThePage() async throws {
+        let kiosk = try await KioskProcess.launch(arguments: ["--training"])
+        defer { kiosk.kill() }
+        let runs: [[String: String]] = [
+            ["name": "hb", "device": "sim:obp", "options": "hb=13.7&operator=confirm", "assay": "hb", "lot": "HB26E01",
+             "sample": "S-0401", "confirmSteps": "yes"],
+        ]
+        let page = try await Self.families(kiosk, runs, folder: "hb")
+        let run = try #require((page["runs"] as? [[String: Any]])?.first)
+        #expect(run["lotShown"] as? Bool == true && run["layoutShown"] as? Bool == false)
+        let steps = run["stepsConfirmed"] as? [[String: Any]] ?? []
+        #expect(steps.compactMap { $0["step"] as? String } == ["dark", "blank", "sample"], "\(steps)")
+        #expect((steps.first?["text"] as? String)?.hasPrefix("Close the light path") == true)
+        #expect((steps.first?["phase"] as? String)?.lowercased() == "step 1 of 3", "\(steps)")
+        // live: the dark, the blank and the sample, each 1516 pixels of an Ocean ST, as they are taken
+        #expect(run["livePoints"] as? Int == 3 * 1516, "\(run["livePoints"] ?? "none")")
+        #expect((run["liveGrowth"] as? [Int]) == [1516, 2 * 1516, 3 * 1516], "\(run["liveGrowth"] ?? "none")")
+        // the result: the absorbance where it can be read (the lamp is too dim in the deep blue)
+        let drawn = run["resultPoints"] as? Int ?? 0
+        #expect(drawn > 900 && drawn <= 1516 && run["detailPoints"] as? Int == drawn, "\(drawn)")
+
+        let store = try Store(path: kiosk.database)
+        let record = try #require(try store.runs(limit: 1).first)
+        #expect(record.sampleID == "S-0401" && record.status == .completed && record.kind.rawValue == "absorbance")
+        let stored = try #require(try store.result(forRun: record.id))
+        #expect(run["value"] as? String == "13.7 g/dL", "\(run["value"] ?? "")")
+        #expect(abs((stored.concentration?.value ?? 0) - 13.7) < 0.051, "the page shows the stored value, rounded")
+        let queue = run["queue"] as? [String: [String]] ?? [:]
+        #expect(queue["S-0401"]?.count == (try store.outbox(forResult: stored.id)).count)
+        try Self.checkScreens(page, count: 5)
+    }
+
     @Test("a sequencing run through the page: no lot asked, live pore occupancy, the reads as stored, the length histogram, the queue")
     func sequencingThroughThePage() async throws {
         let kiosk = try await KioskProcess.launch(arguments: ["--training"])

@@ -71,7 +71,7 @@ func expectKind(_ kind: ErrorKind, containing text: String = "", _ body: () asyn
             #expect(calibration.coefficients == config.wavelengthCoefficients.map(Double.init))
             let wavelengths = try await driver.wavelengths()
             #expect(wavelengths.count == model.pixels)
-            #expect(abs(wavelengths[0] - 340) < 1e-9 && abs(wavelengths[model.pixels - 1] - 820) < 0.5, "\(model)")
+            #expect(abs(wavelengths[0] - 340) < 1e-9 && abs(wavelengths[model.pixels - 1] - 1020) < 0.5, "\(model)")
             #expect(try await driver.nonlinearityCoefficients() == config.nonlinearityCoefficients.map(Double.init))
         }
     }

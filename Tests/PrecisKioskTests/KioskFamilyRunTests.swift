@@ -66,8 +66,8 @@ extension KioskTests.KioskRunTests {
         let crp = try #require(assays.first { $0["id"] as? String == "crp" })
         #expect(crp["needsLayout"] as? Bool == false && crp["needsLot"] as? Bool == false && crp["unitDisplay"] as? String == "mg/L")
         #expect(assays.first { $0["id"] as? String == "lead" }?["needsLot"] as? Bool == true)
-        // hb's family (obp) has a driver but no procedure yet (issue 15): the page does not offer it.
-        #expect(!assays.contains { $0["id"] as? String == "hb" }, "\(assays.compactMap { $0["id"] })")
+        let hb = try #require(assays.first { $0["id"] as? String == "hb" }, "\(assays.compactMap { $0["id"] })")
+        #expect(hb["needsLot"] as? Bool == true && (hb["lots"] as? [String])?.contains("HB26E01") == true, "\(hb)")
 
         let events = EventTap(base: kiosk.baseURL, token: op)
         defer { events.stop() }
@@ -126,6 +126,91 @@ extension KioskTests.KioskRunTests {
         let leadDetail = try await http.send(.GET, "/api/v1/results/\(leadRunID)", token: op).json()
         #expect((leadDetail["voltammogram"] as? [[Double]])?.count == 201)
         #expect(leadDetail["amplification"] as? [Any] == nil || (leadDetail["amplification"] as? [Any])?.isEmpty == true)
+    }
+}
+
+extension KioskTests.KioskRunTests {
+    /// An absorbance run from the page: the operator's steps as the run's phase, each spectrum
+    /// live as a `spectrum` event, and the stored run's absorbance over wavelength for its plot.
+    @Test("an absorbance run shows its steps and spectra live; its detail carries the absorbance and the assay's wavelengths")
+    func liveAbsorbanceRun() async throws {
+        let kiosk = try SharedKiosk.kiosk()
+        let http = KioskClient(base: kiosk.baseURL)
+        let op = try await http.signIn("op1", "1234")
+        let events = EventTap(base: kiosk.baseURL, token: op)
+        defer { events.stop() }
+        try await events.waitFor(seconds: 10) { $0.contains("event: snapshot") }
+        let started = try await http.send(.POST, "/api/v1/runs", body: try Self.body([
+            "device": "sim:obp?hb=9.5", "assay": "hb", "sample": "S-0303", "lot": "HB26E01",
+        ]), token: op)
+        #expect(started.status == 202, "\(started.body)")
+        let ticket = try #require(try started.json()["ticket"] as? String)
+        let done = try await http.waitForRun(ticket, token: op)
+        let report = try #require(done["report"] as? [String: Any])
+        #expect(report["status"] as? String == "COMPLETED" && report["display"] as? String == "9.5 g/dL", "\(report)")
+        let runID = try #require(report["runId"] as? Int)
+        try await events.waitFor(seconds: 10) { $0.contains("\"runId\":\(runID)") && $0.contains("event: result\n") }
+
+        let steps = events.payloads("run").filter { $0["ticket"] as? String == ticket && $0["phase"] as? String == "operator-step" }
+        #expect(steps.compactMap { ($0["step"] as? [String: Any])?["id"] as? String } == ["dark", "blank", "sample"])
+        let spectra = events.payloads("spectrum").filter { $0["ticket"] as? String == ticket }
+        #expect(spectra.compactMap { ($0["spectrum"] as? [String: Any])?["role"] as? String } == ["dark", "reference", "sample"])
+        #expect(spectra.allSatisfy { (($0["spectrum"] as? [String: Any])?["counts"] as? [Any])?.count == 1516 }, "Ocean ST: 1516 pixels")
+
+        let detail = try await http.send(.GET, "/api/v1/results/\(runID)", token: op).json()
+        let absorbance = try #require(detail["absorbance"] as? [String: Any])
+        #expect((absorbance["wavelengthsNM"] as? [Double])?.count == 1516)
+        #expect(absorbance["analyticalNM"] as? Double == 570 && absorbance["baselineNM"] as? Double == 880)
+        let values = try #require(absorbance["absorbance"] as? [Any])
+        let wavelengths = try #require(absorbance["wavelengthsNM"] as? [Double])
+        let at570 = try #require(wavelengths.firstIndex { $0 >= 570 })
+        #expect((values[at570] as? Double).map { $0 > 0.3 } == true, "the Q band absorbs at 570 nm: \(values[at570])")
+        let analysis = try #require(absorbance["analysis"] as? [String: Any])
+        #expect(abs((analysis["corrected"] as? Double ?? 0) - (0.06 * 9.5 + 0.004)) < 0.01, "\(analysis)")
+    }
+}
+
+extension KioskTests.KioskRunTests {
+    /// On a spectrometer whose steps are the operator's (a real one; the simulator with
+    /// `operator=confirm`), the run waits in phase `operator-step` until the page confirms each.
+    @Test("an absorbance run waits for each step until the operator confirms it on the page")
+    func theOperatorConfirmsEachStep() async throws {
+        let kiosk = try SharedKiosk.kiosk()
+        let http = KioskClient(base: kiosk.baseURL)
+        let op = try await http.signIn("op1", "1234")
+        let started = try await http.send(.POST, "/api/v1/runs", body: try Self.body([
+            "device": "sim:obp?hb=16.1&operator=confirm", "assay": "hb", "sample": "S-0304", "lot": "HB26E01",
+        ]), token: op)
+        #expect(started.status == 202, "\(started.body)")
+        let ticket = try #require(try started.json()["ticket"] as? String)
+        let unknown = try await http.send(.POST, "/api/v1/runs/no-such-ticket/step", body: try Self.body([:]), token: op)
+        #expect(unknown.status == 404, "\(unknown.body)")
+        for id in ["dark", "blank", "sample"] {
+            let waiting = try await Self.waitForStep(http, ticket: ticket, token: op)
+            #expect(waiting == id)
+            let wrong = try await http.send(.POST, "/api/v1/runs/\(ticket)/step", body: try Self.body(["step": id == "dark" ? "sample" : "dark"]), token: op)
+            #expect(wrong.status == 409, "\(wrong.body)")
+            let done = try await http.send(.POST, "/api/v1/runs/\(ticket)/step", body: try Self.body(["step": id]), token: op)
+            #expect(done.status == 200, "\(done.body)")
+        }
+        let finished = try await http.waitForRun(ticket, token: op)
+        let report = try #require(finished["report"] as? [String: Any])
+        #expect(report["status"] as? String == "COMPLETED" && report["display"] as? String == "16.1 g/dL", "\(report)")
+        let late = try await http.send(.POST, "/api/v1/runs/\(ticket)/step", body: try Self.body([:]), token: op)
+        #expect(late.status == 409, "a finished run waits for no step: \(late.body)")
+    }
+
+    /// The step the run `ticket` waits for, once it waits (within 20 s).
+    static func waitForStep(_ http: KioskClient, ticket: String, token: String) async throws -> String? {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let runs = try await http.send(.GET, "/api/v1/runs", token: token).array()
+            if let run = runs.first(where: { $0["ticket"] as? String == ticket }), run["phase"] as? String == "operator-step" {
+                return (run["step"] as? [String: Any])?["id"] as? String
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
     }
 }
 

@@ -59,9 +59,8 @@ import Testing
     }
 
     /// Families whose spec and driver have landed but whose registry entry (simulator options,
-    /// procedure) has not yet: `obp`, whose entry comes with its absorbance procedure (issue #15).
-    /// Remove a family from here in the commit that registers it.
-    static let awaitingRegistration: Set<String> = ["obp"]
+    /// procedure) has not yet (none today). Remove a family from here in the commit that registers it.
+    static let awaitingRegistration: Set<String> = []
 
     @Test func everyDescribedFamilyIsRegisteredOnceAndNoOther() throws {
         let registered = FamilyRegistry.families.map(\.family.name)
@@ -123,7 +122,7 @@ import Testing
             #expect(error?.hint == "sim:\(entry.family) takes " + entry.simulator.known.keys.sorted().joined(separator: ", "))
         }
         let unknown = #expect(throws: PrecisError.self) { try FamilyRegistry.simulator(DeviceAddress("sim:xyz")) }
-        #expect(unknown?.hint == "simulated devices: sim:lfr, sim:qpcr, sim:methodscript, sim:nps")
+        #expect(unknown?.hint == "simulated devices: sim:lfr, sim:qpcr, sim:methodscript, sim:nps, sim:obp")
     }
 
     @Test func eachFamilyParsesItsOwnOptions() throws {

@@ -8,14 +8,15 @@ let readerSyspath = "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-4"
 /// Debian's system Python, which has python3-gi for libumockdev.
 let systemPython = "/usr/bin/python3"
 
-/// Runs `precis` under `umockdev-run` with the mocked reader and the recorded USB traffic.
+/// Runs `precis` under `umockdev-run` with the mocked reader and the recorded USB traffic
+/// (`input`: what the operator types on stdin).
 func precisOnMockedUSB(_ arguments: [String], pcap: String = "lfr-LFR-0042.pcap",
-                       device: String = "lfr-LFR-0042.umockdev") throws -> Invocation {
+                       device: String = "lfr-LFR-0042.umockdev", input: String? = nil) throws -> Invocation {
     try runProcess("/usr/bin/umockdev-run", [
         "--device", fixtures.appendingPathComponent(device).path,
         "--pcap", "\(readerSyspath)=\(fixtures.appendingPathComponent(pcap).path)",
         "--", TestPaths.precis.path,
-    ] + arguments, environment: ["PRECIS_CALIBRATION": TestPaths.root.appendingPathComponent("Calibration").path])
+    ] + arguments, environment: ["PRECIS_CALIBRATION": TestPaths.root.appendingPathComponent("Calibration").path], input: input)
 }
 
 /// Runs a testbed scenario (Tests/PrecisUSBTests/tools/testbed.py) and returns its JSON report.

@@ -5,7 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const state = { session: null, devices: [], assays: [], current: null, trace: [], events: null, results: [], detail: null,
                 // the live plot of the current run: a strip's trace (state.trace), a plate's cycles, a sweep's points
-                plate: null, sweep: { x: [], y: [] }, channels: null,
+                plate: null, sweep: { x: [], y: [] }, channels: null, spectra: [],
                 // what the page drew, for whoever checks it (the browser tests): points on each canvas, and the
                 // live plot's size after each redraw during the run
                 drawn: { live: 0, liveDraws: 0, growth: [], result: 0, detail: 0 } };
@@ -144,18 +144,30 @@ $("run-form").addEventListener("submit", async (e) => {
   $("run-start").disabled = false;
 });
 
+$("run-step-done").addEventListener("click", async () => {
+  if (!state.current) return;
+  $("run-step-done").disabled = true;
+  try {
+    await api("POST", `/api/v1/runs/${state.current.ticket}/step`, { step: $("run-step-done").dataset.step });
+    $("run-step").hidden = true;
+  } catch (err) { $("run-error").textContent = err.message; }
+  $("run-step-done").disabled = false;
+});
+
 function resetLive() {
   state.trace = [];
   state.plate = null;
   state.sweep = { x: [], y: [] };
+  state.spectra = [];
   state.channels = null;
   state.occupancy = { x: [], y: [] };
   state.drawn.live = 0; state.drawn.liveDraws = 0; state.drawn.growth = []; state.drawn.result = 0;
   $("run-channels").hidden = true;
 }
 
-const readingPhase = { lfr: "Reading strip", qpcr: "Cycling plate", methodscript: "Sweeping", nps: "Sequencing" };
+const readingPhase = { lfr: "Reading strip", qpcr: "Cycling plate", methodscript: "Sweeping", nps: "Sequencing", obp: "Reading spectrum" };
 const phaseText = (run) => run.phase === "reading" ? (readingPhase[familyOf(run)] || "Reading")
+  : run.phase === "operator-step" && run.step ? `Step ${run.step.number} of ${run.step.of}`
   : ({ "connecting": "Connecting", "waiting-for-cartridge": "Insert cartridge", "analysing": "Analysing", "finished": "Done",
        "failed": "Failed" })[run.phase] || run.phase;
 
@@ -169,6 +181,9 @@ function showRun(run) {
   $("run-phase").dataset.phase = run.phase;
   setProgress(run.received, run.total);
   if (run.phase === "failed") $("run-error").textContent = run.error || "the run failed";
+  // a step the operator must carry out (an absorbance run's dark, blank, sample), confirmed with the button
+  $("run-step").hidden = !(run.phase === "operator-step" && run.step);
+  if (run.step) { $("run-step-text").textContent = run.step.instruction; $("run-step-done").dataset.step = run.step.id; }
   if (run.report) showReport(run.report);
   else drawLive();
 }
@@ -290,6 +305,9 @@ function plot(canvas, series, marks, axes) {
   return drawn;
 }
 
+// An absorbance run's spectra: the dark grey, the blank (reference) amber, the sample blue.
+const spectrumColors = { dark: "#4a5560", reference: "#9a5b00", sample: "#0b5cad" };
+
 // A plate's wells coloured by their type in the layout.
 const wellColors = { std: "#8796a5", ntc: "#1b7a3a", pos: "#9a5b00", unkn: "#0b5cad" };
 
@@ -306,6 +324,11 @@ function drawLive() {
     const o = state.occupancy;
     drawn = plot(canvas, [{ x: o.x, y: o.y, color: "#0b5cad" }], [],
                  { x: "signal time", y: "channels with a strand, of those with a pore (%)", unit: "s", decimals: 0 });
+  } else if (state.spectra.length) {
+    // an absorbance run's spectra as they are taken: counts over wavelength
+    drawn = plot(canvas, state.spectra.map((s) => ({ x: s.wavelengthsNM, y: s.counts, color: spectrumColors[s.role] || "#0b5cad",
+                                                     width: 1.5 })), [],
+                 { x: `wavelength · ${state.spectra.map((s) => s.role).join(", ")} (counts)`, y: "counts", unit: "nm" });
   } else if (state.sweep.x.length) {
     drawn = plot(canvas, [{ x: state.sweep.x, y: state.sweep.y.map((i) => i * 1e6), color: "#0b5cad" }], [],
                  { x: "potential", y: "current (µA)", unit: "V", decimals: 2 });
@@ -390,6 +413,16 @@ async function drawResultPlot(canvas, runId, which) {
       const n50 = d.summary.sequencing.readN50;
       const marks = n50 ? [{ x: Math.log10(n50), label: "N50", color: "#b3261e" }] : [];
       drawn = plot(canvas, [{ x, y, color: "#0b5cad" }], marks, { x: "read length (log10 estimated bases)", y: "reads", unit: "", decimals: 1 });
+    } else if (d.absorbance && d.absorbance.wavelengthsNM.length) {
+      // the sample's absorbance over wavelength, the assay's analytical and baseline wavelengths marked
+      const a = d.absorbance, readable = a.absorbance.filter(Number.isFinite);
+      const marks = [{ x: a.analyticalNM, label: `${a.analyticalNM} nm`, color: "#b3261e" },
+                     { x: a.baselineNM, label: `${a.baselineNM} nm`, color: "#9a5b00" }];
+      drawn = readable.length
+        ? plot(canvas, [{ x: a.wavelengthsNM, y: a.absorbance.map((v) => (v === null || v > 3 ? NaN : v)), color: "#0b5cad" }], marks,
+               { x: "wavelength", y: "absorbance (AU)", unit: "nm" })
+        : plot(canvas, ["reference", "sample", "dark"].filter((k) => a[k]).map((k) => ({ x: a.wavelengthsNM, y: a[k], color: spectrumColors[k] })),
+               marks, { x: "wavelength", y: "counts (no absorbance could be computed)", unit: "nm" });
     } else if (d.voltammogram && d.voltammogram.length) {
       const marks = d.stripping && d.stripping.peak ? [{ x: d.stripping.peak.potential, label: "Pb", color: "#b3261e" }] : [];
       drawn = plot(canvas, [{ x: d.voltammogram.map((p) => p[0]), y: d.voltammogram.map((p) => p[1] * 1e6), color: "#0b5cad" }],
@@ -514,6 +547,7 @@ function listen() {
   on("trace", live((b) => b.positionsUM.forEach((x, i) => state.trace.push([x, b.reflectance[i]]))));
   on("plate-cycle", live(addCycle));
   on("voltammogram", live(addSweep));
+  on("spectrum", live((b) => { state.spectra.push(b.spectrum); }));
   on("channels", (c) => { if (!c.ticket || (state.current && c.ticket === state.current.ticket)) showChannels(c); });
   on("result", (r) => { if (state.current && r.runId === state.current.runId) showReport(r); });
   on("queue", showQueue);
@@ -527,6 +561,7 @@ function restore(run) {
   state.trace = run.positionsUM.map((x, i) => [x, run.reflectance[i]]);
   for (const c of run.plateCycles || []) addCycle(c);
   if ((run.potentials || []).length) addSweep({ first: 0, potentials: run.potentials, currents: run.currents });
+  state.spectra = [...(run.spectra || [])];
   drawLive();
 }
 

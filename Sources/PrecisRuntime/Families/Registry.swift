@@ -8,7 +8,7 @@ import PrecisCore
 /// `DeviceDescriptions.all`), the one place the ids are written.
 enum FamilyRegistry {
     /// The families.
-    static let families: [FamilyEntry] = [.lfr, .qpcr, .methodscript, .nps]
+    static let families: [FamilyEntry] = [.lfr, .qpcr, .methodscript, .nps, .obp]
 
     /// The entry of `family`, or nil.
     static func entry(for family: DeviceFamily) -> FamilyEntry? { families.first { $0.family == family } }
@@ -40,8 +40,9 @@ enum FamilyRegistry {
 struct FamilyEntry: Sendable {
     /// The family.
     let family: DeviceFamily
-    /// Makes the family's driver over a transport (PrecisDrivers/<Family>/).
-    let driver: @Sendable (any Transport) -> any Driver
+    /// Makes the family's driver over a transport (PrecisDrivers/<Family>/), given the device's
+    /// model when it is known (`OpenedInstrument.model`; device.json's `devices[].model`).
+    let driver: @Sendable (any Transport, _ model: String?) throws -> any Driver
     /// Its simulator and the options it takes.
     let simulator: SimulatorEntry
     /// What a run of one of its assays does; nil for a family no assay runs on (yet).

@@ -94,9 +94,22 @@ def one_run(driver, wait, run, n, shot, targets):
         return d.find_element(By.ID, "result-value").text.strip() != ""
 
     deadline = time.monotonic() + 90
+    steps_confirmed = []
     while not finished(driver):
         if time.monotonic() > deadline:
             raise RuntimeError(f"{name}: no result shown in 90 s")
+        # a step the operator must carry out: read what the page asks, then touch Done
+        step = driver.find_element(By.ID, "run-step")
+        if run.get("confirmSteps") and step.is_displayed():
+            button = driver.find_element(By.ID, "run-step-done")
+            if button.is_enabled() and (not steps_confirmed or steps_confirmed[-1]["step"] != button.get_attribute("data-step")):
+                steps_confirmed.append({"step": button.get_attribute("data-step"),
+                                        "text": driver.find_element(By.ID, "run-step-text").text.strip(),
+                                        "phase": driver.find_element(By.ID, "run-phase").text.strip()})
+                if len(steps_confirmed) == 1:
+                    shot(driver, f"{n:02d}-{name}-step.png")
+                    targets.extend(touch_targets(driver))
+                button.click()
         points = driver.execute_script("return state.drawn.live")
         seen_live.append(points)
         if points and mid_run_shot is None:
@@ -141,7 +154,7 @@ def one_run(driver, wait, run, n, shot, targets):
     shot(driver, f"{n:02d}-{name}-detail.png")
     driver.find_element(By.ID, "detail-close").click()
     return {
-        "name": name, "runId": run_id, "title": title, "value": value, "flags": flags, "rows": rows, "queue": queue,
+        "name": name, "runId": run_id, "title": title, "stepsConfirmed": steps_confirmed, "value": value, "flags": flags, "rows": rows, "queue": queue,
         "layoutShown": layout_shown, "lotShown": lot_shown, "interpretation": interpretation, "sampleLabel": sample_label, "phasesSeen": sorted(p for p in phases if p),
         "livePoints": drawn["live"], "liveDraws": drawn["liveDraws"], "liveGrowth": drawn["growth"],
         "livePointsSeenWhileRunning": max(seen_live or [0]), "resultPoints": drawn["result"],

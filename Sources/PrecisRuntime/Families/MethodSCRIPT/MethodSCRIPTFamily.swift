@@ -4,7 +4,7 @@ import PrecisDrivers
 extension FamilyEntry {
     /// The PalmSens potentiostat: a stripping voltammetry script run to one result (`StrippingProcedure.swift`).
     static let methodscript = FamilyEntry(
-        family: MethodSCRIPTDriver.family, driver: { MethodSCRIPTDriver(transport: $0) },
+        family: MethodSCRIPTDriver.family, driver: { transport, _ in MethodSCRIPTDriver(transport: transport) },
         simulator: SimulatorEntry(MethodSCRIPTSimulatorOptions.self),
         procedure: { runtime, request, assay, events in
             let sample = try Identifiers.pseudonym(request.qc?.sampleID ?? request.sample, as: "sample id")
