@@ -43,6 +43,7 @@ demo: build
 	$(PRECIS) run --device 'sim:qpcr?cycle-ms=5&wells=Calibration/plates/hiv1-vl-sim-wells.csv' --assay hiv1-vl \
 	  --lot HIV26B01 --layout Calibration/plates/hiv1-vl-plate.csv
 	$(PRECIS) run --device 'sim:nps?channels=16&reads=4&length=3000&gap=400&fast' --sample S-0003
+	$(PRECIS) run --device 'sim:obp?hb=13.5' --assay hb --lot HB26E01 --sample S-0004
 	$(PRECIS) queue
 
 test: deps venv

@@ -107,6 +107,49 @@ import Testing
         #expect((noisy["concentration"] as? [String: Any])?["value"] as? Double == (clean["concentration"] as? [String: Any])?["value"] as? Double)
     }
 
+    /// `operator=confirm`: the steps are the bench operator's, as on a real spectrometer: each
+    /// is printed and waits for a line on stdin; stdin at its end stops the run.
+    @Test func theBenchOperatorConfirmsEachStepOnStandardInput() throws {
+        let db = newDatabase()
+        let env = ["PRECIS_DB": db, "PRECIS_CALIBRATION": repoRoot.appendingPathComponent("Calibration").path]
+        let arguments = ["run", "--device", "sim:obp?hb=10.4&operator=confirm"] + Self.hb + ["--sample", "S-0101"]
+        let confirmed = try runProcess(TestPaths.precis.path, arguments, environment: env, input: "\n\n\n")
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        #expect(confirmed.stdout.contains("HB  10.4 g/dL"), "\(confirmed.stdout)")
+        let asked = confirmed.stderr.split(separator: "\n").filter { $0.hasPrefix("Step ") }
+        #expect(asked.count == 3 && asked.allSatisfy { $0.hasSuffix("then press Enter") }, "\(confirmed.stderr)")
+        #expect(asked.first?.contains("Close the light path") == true && asked.last?.contains("sample cuvette") == true)
+
+        let twoOnly = try runProcess(TestPaths.precis.path, arguments, environment: env, input: "\n\n")
+        #expect(twoOnly.status == 6, "\(twoOnly.stderr)")
+        #expect(twoOnly.stdout.contains("step 3 (Put the filled sample cuvette in the holder) was not confirmed"), "\(twoOnly.stdout)")
+        #expect(twoOnly.stdout.contains("kept 2 of 3 readings"), "the dark and the blank are kept: \(twoOnly.stdout)")
+    }
+
+    /// A reading with no number reaches the centre as what it is: an Observation cancelled with
+    /// no value and the reason, and an HL7 result marked X (cannot be done), never a number.
+    @Test func anInvalidReadingIsDeliveredAsNoValue() throws {
+        let folder = try TestPaths.temporaryFolder("cli-hb-invalid")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let destinations = try TestDestinations(folder: folder, site: "cli-bench")
+        defer { destinations.stop() }
+        let env = ["PRECIS_CONFIG": destinations.config.path], db = newDatabase()
+        let done = try precis(["run", "--device", "sim:obp?gain=8"] + Self.hb + ["--sample", "S-0102"], db: db, environment: env)
+        #expect(done.status == 7, "\(done.stderr)")
+        #expect(try precis(["upload", "--now"], db: db, environment: env).status == 0)
+        #expect(try destinations.centre.stats().observations == (1, 1))
+        let body = try runProcess("/usr/bin/sqlite3", [destinations.centre.db,
+                                                       "SELECT body FROM resources WHERE type = 'Observation'"]).stdout
+        let observation = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(observation["status"] as? String == "cancelled" && observation["valueQuantity"] == nil, "\(observation)")
+        #expect(observation["dataAbsentReason"] != nil, "\(observation)")
+        #expect("\(observation)".contains("SATURATED"), "the flag goes with it: \(observation)")
+        let message = try #require(try destinations.messages().first)
+        let oru = try String(contentsOf: destinations.drop.appendingPathComponent(message), encoding: .utf8)
+        #expect(oru.contains("OBX|1|ST|718-7^") && oru.contains("||||||||X|||"), "\(oru)")
+        #expect(oru.contains("NTE|1|L|the detector saturated"), "\(oru)")
+    }
+
     @Test func wrongRequestsAreRefusedBeforeAnythingIsStored() throws {
         let db = newDatabase()
         for (arguments, message) in [
