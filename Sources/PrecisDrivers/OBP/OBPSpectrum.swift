@@ -64,6 +64,17 @@ public struct OBPSpectrum: Sendable, Equatable {
         return dark.reduce(0.0) { $0 + Double(counts[$1]) } / Double(dark.count)
     }
 
+    /// The counts with the detector's electrical offset moved to `level` (another spectrum's
+    /// `electricDark`): each pixel less (this spectrum's electric dark − `level`), so an offset that
+    /// drifted between the dark spectrum and this one cancels in S − D. Without electric-dark
+    /// pixels, the counts as they are. A saturated pixel stays at the maximum: moved below it,
+    /// its clipping would be hidden from whoever refuses saturated pixels.
+    public func counts(electricDarkAt level: Double?) -> [Double] {
+        guard let level, let own = electricDark else { return counts.map(Double.init) }
+        let shift = own - level
+        return counts.map { $0 >= maxCount ? Double(maxCount) : Double($0) - shift }
+    }
+
     /// Reads a spectrum reply's data in `model`'s format (obp protocol.md §8), or a protocol error
     /// naming the lengths.
     public init(reply data: [UInt8], model: OBPModel, integrationMicroseconds: Int, scansAveraged: Int) throws {

@@ -248,11 +248,16 @@ extension Runtime {
         return report
     }
 
-    /// The spectra taken as an `AbsorbanceReading`.
+    /// The spectra taken as an `AbsorbanceReading`. On a model with electric-dark pixels (Ocean
+    /// ST, SR2, QE Pro) the blank's and the sample's offsets are moved to the dark spectrum's
+    /// (`OBPSpectrum.counts(electricDarkAt:)`), so that a detector offset that drifted while the
+    /// cuvettes were changed does not read as absorbance (Ocean's "electric dark correction").
     static func reading(_ wavelengths: [Double], _ taken: [AbsorbanceStep: OBPSpectrum], model: OBPModel) -> AbsorbanceReading {
+        let level = taken[.dark]?.electricDark
         func raw(_ step: AbsorbanceStep) -> RawSpectrum {
             let s = taken[step]!
-            return RawSpectrum(counts: s.counts.map(Double.init), integrationUS: s.integrationMicroseconds, scansAveraged: s.scansAveraged)
+            return RawSpectrum(counts: s.counts(electricDarkAt: level), integrationUS: s.integrationMicroseconds,
+                               scansAveraged: s.scansAveraged)
         }
         return AbsorbanceReading(wavelengthsNM: wavelengths, maxCount: Double(model.maxCount), dark: raw(.dark),
                                  reference: raw(.blank), sample: raw(.sample))
@@ -300,11 +305,23 @@ extension Runtime {
         guard let method = stored?.method ?? assay?.absorbance else { return nil }
         let spectra = (0..<3).map { present[$0] && columns[$0].count == wavelengths.count ? columns[$0] : nil }
         var absorbance = [Double?](repeating: nil, count: wavelengths.count)
-        if let d = spectra[0], let r = spectra[1], let s = spectra[2],
-           let spectrum = try? Absorbance.spectrum(wavelengthsNM: wavelengths, dark: d, reference: r, sample: s, maxCount: maxCount,
-                                                   boxcarHalfWidth: method.boxcarHalfWidth,
-                                                   minimumReference: method.minReferenceFraction * maxCount) {
-            absorbance = spectrum.absorbance
+        // The reading as the run made it: the stored counts, their electric dark corrected (`reading`).
+        let darkPixels = summary["spectrometer"].flatMap(OBPModel.named)?.darkPixels ?? []
+        var taken: [AbsorbanceStep: OBPSpectrum] = [:]
+        for (step, column) in zip(AbsorbanceStep.allCases, spectra) {
+            guard let column else { continue }
+            taken[step] = OBPSpectrum(counts: column.map { UInt32(clamping: Int($0.rounded())) }, maxCount: UInt32(maxCount),
+                                      integrationMicroseconds: method.integrationUS, scansAveraged: method.scansToAverage,
+                                      darkPixels: darkPixels)
+        }
+        if taken.count == 3, let model = summary["spectrometer"].flatMap(OBPModel.named) {
+            let reading = Self.reading(wavelengths, taken, model: model)
+            if let spectrum = try? Absorbance.spectrum(wavelengthsNM: wavelengths, dark: reading.dark.counts,
+                                                       reference: reading.reference.counts, sample: reading.sample.counts,
+                                                       maxCount: maxCount, boxcarHalfWidth: method.boxcarHalfWidth,
+                                                       minimumReference: method.minReferenceFraction * maxCount) {
+                absorbance = spectrum.absorbance
+            }
         }
         return AbsorbanceDetail(wavelengthsNM: wavelengths, dark: spectra[0], reference: spectra[1], sample: spectra[2],
                                 maxCount: maxCount, absorbance: absorbance, analyticalNM: method.analyticalNM,
