@@ -122,6 +122,27 @@ extension Kiosk {
         return try Self.json(run, status: .accepted, headers: headers)
     }
 
+    /// A page of `GET /api/v1/results`: `limit` runs (default 50, at most 500), newest first,
+    /// from `cursor` on (the `X-Next-Cursor` of the page before; also in a `Link: …; rel="next"`
+    /// header, RFC 8288, when a next page may exist); each run's raw data listed only with `raw=true`.
+    func resultsPage(_ request: Request) throws -> Response {
+        let limit = try Self.query(request, "limit", in: 1...500) ?? 50
+        var before: Int64?
+        if let cursor = request.uri.queryParameters.get("cursor") {
+            guard let id = Int64(cursor), id > 0 else { throw APIError(400, "'cursor' must be the X-Next-Cursor of a page before") }
+            before = id
+        }
+        let withRaw = try Self.flag(request, "raw") ?? false
+        var page = try runtime.results(limit: limit, before: before)
+        if !withRaw { for i in page.indices { page[i].rawData = nil } }
+        var headers = HTTPFields()
+        if page.count == limit, let last = page.last {
+            headers[HTTPField.Name("X-Next-Cursor")!] = String(last.runId)
+            headers[HTTPField.Name("Link")!] = "</api/v1/results?limit=\(limit)&cursor=\(last.runId)\(withRaw ? "&raw=true" : "")>; rel=\"next\""
+        }
+        return try Self.json(page, headers: headers)
+    }
+
     /// The operator has done the step the run waits for (closed the light path, put the blank or
     /// the sample in): 200 with the run; `{"step": "dark"}` in the body, if given, must name it.
     func confirmStep(_ request: Request, ticket: String) async throws -> Response {

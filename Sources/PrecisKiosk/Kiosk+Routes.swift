@@ -72,8 +72,7 @@ extension Kiosk {
         router.get("/api/v1/results") { request, _ in
             await self.respond {
                 _ = try self.caller(request)
-                let limit = try Self.query(request, "limit", in: 1...500) ?? 50
-                return try Self.json(self.runtime.results(limit: limit))
+                return try self.resultsPage(request)
             }
         }
         router.get("/api/v1/results/:id") { request, context in

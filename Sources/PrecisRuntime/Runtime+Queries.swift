@@ -186,9 +186,10 @@ public struct DeviceListing: Sendable, Codable, Equatable {
 }
 
 extension Runtime {
-    /// The newest runs and their results, newest first.
-    public func results(limit: Int = 50, kind: RunKind? = nil) throws -> [ResultSummary] {
-        try store.runs(limit: limit, kind: kind).map(summary)
+    /// The newest runs and their results, newest first; `before`: the page after the run with
+    /// that id (a list's cursor).
+    public func results(limit: Int = 50, kind: RunKind? = nil, before: Int64? = nil) throws -> [ResultSummary] {
+        try store.runs(limit: limit, kind: kind, before: before).map(summary)
     }
 
     /// One run in full; throws `.notFound` for an unknown id.
@@ -351,7 +352,7 @@ extension Runtime {
 
     func stripSummary(_ run: RunRecord) throws -> ResultSummary {
         let result = try store.result(forRun: run.id)
-        let raw = try store.rawTrace(forRun: run.id)
+        let raw = try store.rawTraceSummary(forRun: run.id)   // a list needs the counts, not the profile
         let outbox = try result.map { try store.outbox(forResult: $0.id) } ?? []
         return ResultSummary(
             runId: run.id, runUid: run.uid, sample: run.sampleID, patient: run.patientID, assay: run.assay,
@@ -360,7 +361,7 @@ extension Runtime {
             concentration: result.flatMap { r in r.concentration.map { Format.rounded($0, decimals: r.decimals) } },
             display: result.flatMap { r in r.concentration.map { Format.concentration($0, decimals: r.decimals) } },
             flags: result?.flags.map(\.rawValue) ?? [], tcRatio: result?.response,
-            rawProfile: raw.map { RawSummary(readings: $0.profile.count, expected: $0.expectedCount, complete: $0.complete) },
+            rawProfile: raw.map { RawSummary(readings: $0.count, expected: $0.expected, complete: $0.complete) },
             outbox: outbox.map(OutboxSummary.init),
             error: run.errorMessage.map { ErrorSummary(PrecisError(run.errorKind ?? .other, $0)) },
             training: run.training)

@@ -16,6 +16,7 @@ enum Migrations {
         migrator.registerMigration("v8-run-kinds-raw-data-coded-results", migrate: v8)
         migrator.registerMigration("v9-sequencing-runs-in-runs", migrate: v9)
         migrator.registerMigration("v10-any-run-kind", migrate: v10)
+        migrator.registerMigration("v11-list-indexes", migrate: v11)
         return migrator
     }
 
@@ -373,5 +374,16 @@ enum Migrations {
         try db.execute(sql: "PRAGMA writable_schema = OFF")
         let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
         guard check == ["ok"] else { throw DatabaseError(message: "v10: integrity check after the schema edit: \(check)") }
+    }
+
+    /// Indexes for what the kiosk's pages ask on every request: a run's audit trail (its
+    /// detail, `entity, entity_id`) and a result's later records (a void or a correction,
+    /// `supersedes_id`). The lists walk `runs` by its primary key; results, raw data and outbox
+    /// entries are found by `run_id` and `result_id`, indexed since v1 and v8.
+    private static func v11(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX audit_log_entity ON audit_log(entity, entity_id, id);
+            CREATE INDEX results_supersedes ON results(supersedes_id) WHERE supersedes_id IS NOT NULL;
+            """)
     }
 }

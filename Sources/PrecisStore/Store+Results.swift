@@ -62,13 +62,25 @@ extension Store {
     }
 
     /// The newest runs first, at most `limit`.
-    public func runs(limit: Int = 50, kind: RunKind? = nil) throws -> [RunRecord] {
+    /// `before`: only runs with a smaller id (the next page after a run; the primary key walks it).
+    public func runs(limit: Int = 50, kind: RunKind? = nil, before: Int64? = nil) throws -> [RunRecord] {
         try read { db in
+            let below = before ?? Int64.max
             guard let kind else {
-                return try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.runRecord)
+                return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE id < ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [below, limit]).map(Self.runRecord)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE kind = ? ORDER BY id DESC LIMIT ?",
-                                    arguments: [kind.rawValue, limit]).map(Self.runRecord)
+            return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE kind = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                                    arguments: [kind.rawValue, below, limit]).map(Self.runRecord)
+        }
+    }
+
+    /// What a run's raw profile holds (its readings, expected, complete), without reading its blobs.
+    public func rawTraceSummary(forRun runID: Int64) throws -> (count: Int, expected: Int?, complete: Bool)? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT sample_count, expected_count, complete FROM raw_traces WHERE run_id = ? ORDER BY id DESC LIMIT 1
+                """, arguments: [runID]).map { (count: $0["sample_count"], expected: $0["expected_count"], complete: $0["complete"]) }
         }
     }
 

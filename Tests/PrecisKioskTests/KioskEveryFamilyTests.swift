@@ -36,7 +36,7 @@ extension KioskTests {
                 #expect((done["report"] as? [String: Any])?["status"] as? String == "COMPLETED", "\(run.kind): \(done)")
             }
 
-            let listed = try await http.send(.GET, "/api/v1/results", token: op).array()
+            let listed = try await http.send(.GET, "/api/v1/results?raw=true", token: op).array()
             #expect(listed.compactMap { $0["kind"] as? String } == ["sequencing", "plate", "voltammetry", "strip"])
             var resultIDs: [Int] = []
             for (run, expected) in zip(listed, runs.reversed()) {

@@ -34,7 +34,7 @@ extension KioskTests.KioskRunTests {
         let swept = try await http.waitForRun(try #require(try lead.json()["ticket"] as? String), token: op)
         #expect((swept["report"] as? [String: Any])?["display"] as? String == "12.0 µg/dL")
 
-        let results = try await http.send(.GET, "/api/v1/results", token: op).array()
+        let results = try await http.send(.GET, "/api/v1/results?raw=true", token: op).array()
         let listedPlate = try #require(results.first { $0["sample"] as? String == "PLATE-K1" })
         #expect(listedPlate["kind"] as? String == "plate")
         #expect((listedPlate["results"] as? [Any])?.count == 4)
