@@ -26,14 +26,35 @@ import Testing
         try await offCooperativePool { box.process.waitUntilExit() }
     }
 
-    func uploader(_ arguments: [String], db: String, config: String) throws -> Process {
+    /// An uploader process; its stderr goes to `log` (when given), so that one which ends on its
+    /// own instead of by the kill can say why.
+    func uploader(_ arguments: [String], db: String, config: String, log: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = TestPaths.precis
         process.arguments = ["upload"] + arguments + ["--db", db, "--config", config, "--json"]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
+    }
+
+    /// Waits until the centre has answered nothing new for `quiet` seconds (at most `limit`):
+    /// a killed uploader's last request may still be in the centre (a slow answer sleeps first),
+    /// and its counts are read only once it has settled.
+    static func settle(_ centre: TestCentre, quiet: Double = 1.5, limit: Double = 30) async throws {
+        var last = try centre.stats().requests.values.reduce(0, +)
+        var still = Date()
+        let deadline = Date().addingTimeInterval(limit)
+        while Date() < deadline, Date().timeIntervalSince(still) < quiet {
+            try await Task.sleep(for: .milliseconds(250))
+            let now = try centre.stats().requests.values.reduce(0, +)
+            if now != last { last = now; still = Date() }
+        }
     }
 
     @Test func fiveHundredResultsArriveExactlyOnceThroughKillsAndFailures() async throws {
@@ -49,6 +70,7 @@ import Testing
 
         var dice = Dice(state: 2026)
         var kills = 0, killsMidWork = 0, rounds = 0
+        var ownExits: [String] = []                    // uploaders that ended before the kill, and why
         // At least 22 kills, and on until 5 of them left work behind; 60 rounds at most.
         while rounds < 22 || (killsMidWork < 5 && rounds < 60) {
             rounds += 1
@@ -57,7 +79,8 @@ import Testing
             // (A kill timed from the start drained the outbox in three rounds on a fast machine.)
             let before = try store.outbox(states: [.delivered]).count
             let target = min(500, before + Int(dice.uniform(1, 25)))
-            let process = try uploader(["--loop"], db: db, config: config)
+            let log = folder.appendingPathComponent("uploader-\(rounds).log")
+            let process = try uploader(["--loop"], db: db, config: config, log: log)
             let giveUp = Date().addingTimeInterval(10)
             while Date() < giveUp, process.isRunning, try store.outbox(states: [.delivered]).count < target {
                 try await Task.sleep(for: .milliseconds(5))
@@ -65,11 +88,16 @@ import Testing
             try await Task.sleep(for: .milliseconds(Int(dice.uniform(0, 60))))
             kill(process.processIdentifier, SIGKILL)
             try await Self.exit(of: process)
-            if process.terminationReason == .uncaughtSignal { kills += 1 }
+            if process.terminationReason == .uncaughtSignal {
+                kills += 1
+            } else {
+                let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                ownExits.append("round \(rounds): exit \(process.terminationStatus): \(said.suffix(400))")
+            }
             // A kill that left work behind interrupted an uploader that was delivering.
             if try !store.outbox(states: [.pending, .inFlight]).isEmpty { killsMidWork += 1 }
         }
-        #expect(kills >= rounds - 2)
+        #expect(kills >= rounds - 2, "\(rounds - kills) of \(rounds) uploaders ended on their own: \(ownExits)")
         #expect(killsMidWork >= 5, "the kills interrupted delivery \(killsMidWork) times")
 
         let deadline = Date().addingTimeInterval(150)
@@ -78,8 +106,10 @@ import Testing
             try await Self.exit(of: process)
             try await Task.sleep(for: .milliseconds(300))
         }
-        #expect(try store.outbox(states: [.pending, .inFlight, .failed]).isEmpty, "the outbox did not drain")
+        let left = try store.outbox(states: [.pending, .inFlight, .failed])
+        #expect(left.isEmpty, "the outbox did not drain in 150 s: \(left.prefix(5).map { "\($0.id) \($0.state) \($0.lastError ?? "")" })")
         #expect(try store.outbox(states: [.delivered]).count == 500)
+        try await Self.settle(centre)
         let stats = try centre.stats()
         #expect(stats.observations.rows == 500, "duplicates at the centre")
         #expect(stats.observations.distinct == 500)
@@ -93,9 +123,10 @@ import Testing
         #expect(Double(failures) / Double(requests) > 0.25, "the centre was to fail a third of requests: \(stats.requests)")
         // The store settled each entry once: one "delivered" in the audit log per entry.
         let delivered = try store.auditEntries(entity: "outbox").filter { $0.action == "delivered" }
-        #expect(delivered.count == 500)
+        #expect(delivered.count == 500, "\(delivered.count) 'delivered' audit rows for 500 entries")
         #expect(Set(delivered.map(\.entityID)).count == 500)
-        #expect(try store.verifyAudit().intact)
+        let verification = try store.verifyAudit()
+        #expect(verification.intact, "\(verification)")
         let resent = (stats.requests["200"] ?? 0) + (stats.requests["200-dropped"] ?? 0) - 500
         print("chaos: \(kills) kills (\(killsMidWork) left work behind), \(requests) requests (\(failures) failed: \(stats.requests)), "
               + "\(resent) Bundles processed again and created nothing, 500 results held once each, "
