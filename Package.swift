@@ -108,7 +108,7 @@ let package = Package(
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
-                                                              "PrecisSignal", "PrecisFormats", "PrecisCore"]),
+                                                              "PrecisSignal", "PrecisFormats", "PrecisCore", "PrecisTestSupport"]),
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisCore", "PrecisFormats", "CLibUSB",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),

@@ -13,6 +13,7 @@ enum KioskResources {
         }
         candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(bundleName))
         candidates.append(Bundle.main.bundleURL.appendingPathComponent(bundleName))
+        candidates.append(URL(fileURLWithPath: "/usr/share/precis"))   // the Debian package's copy
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent())
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("Page/index.html").path) }
     }()

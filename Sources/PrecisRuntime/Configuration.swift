@@ -31,6 +31,7 @@ extension PrecisConfiguration {
     public static func location(explicit: String?, env: [String: String] = ProcessInfo.processInfo.environment)
         -> (path: String, named: Bool) {
         let named = explicit ?? env["PRECIS_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        if named == nil, Installation.isPackaged { return (Installation.configurationFile.path, false) }   // the package's conffile
         let home = env["HOME"] ?? NSHomeDirectory()
         return (named ?? "\(env["XDG_CONFIG_HOME"] ?? "\(home)/.config")/precis/config.json", named != nil)
     }

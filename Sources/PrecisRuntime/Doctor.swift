@@ -19,7 +19,7 @@ public struct DoctorCheck: Sendable, Codable, Equatable {
 public enum Doctor {
     /// Runs every check.
     public static func run(databasePath: String?, calibrationDirectory: String?,
-                           rulesPath: String = UdevRules.installedPath) -> [DoctorCheck] {
+                           rulesPath: String = UdevRules.activePath()) -> [DoctorCheck] {
         var checks = [
             DoctorCheck(name: "libusb", ok: true, detail: "libusb \(LibUSBTransport.libusbVersion)"),
             DoctorCheck(name: "libudev", ok: true, detail: "libudev \(UdevDiscovery.libudevVersion)"),

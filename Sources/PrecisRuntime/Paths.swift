@@ -5,8 +5,11 @@ import PrecisCore
 public enum Paths {
     /// The store: `$PRECIS_DB`, else `$XDG_DATA_HOME/precis/precis.sqlite`, else
     /// `~/.local/share/precis/precis.sqlite`.
+    /// The packaged binary's default is the package's store, `/var/lib/precis/precis.sqlite`, the
+    /// one its kiosk keeps (for a member of the `precis` group).
     public static func defaultDatabase(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let explicit = env["PRECIS_DB"], !explicit.isEmpty { return explicit }
+        if Installation.isPackaged { return Installation.stateDirectory.appendingPathComponent("precis.sqlite").path }
         if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty { return "\(xdg)/precis/precis.sqlite" }
         let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return "\(home)/.local/share/precis/precis.sqlite"

@@ -1,3 +1,4 @@
+import Foundation
 import PrecisCore
 
 /// The udev rules that let the bench user reach every instrument family without root:
@@ -6,8 +7,17 @@ import PrecisCore
 /// generated from `Firmware-Protocols/*/device.json`; `udev/70-precis.rules` holds the
 /// output, and a test fails when it is stale.
 public enum UdevRules {
-    /// Where the rules are installed.
+    /// Where an administrator installs the rules by hand (udev reads it before the package's).
     public static let installedPath = "/etc/udev/rules.d/70-precis.rules"
+    /// Where the Debian package installs them.
+    public static let packagedPath = "/usr/lib/udev/rules.d/70-precis.rules"
+
+    /// The rules file udev uses: a copy in /etc/udev/rules.d overrides the package's of the
+    /// same name (udev's own order); none at all names the /etc path, for the message.
+    public static func activePath(exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> String {
+        if exists(installedPath) { return installedPath }
+        return exists(packagedPath) ? packagedPath : installedPath
+    }
 
     /// How to install the rules, for messages.
     public static let installHint = """

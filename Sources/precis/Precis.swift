@@ -14,12 +14,14 @@ struct Precis: AsyncParsableCommand {
             Exit codes: 0 done, 2 bad input, 3 calibration problem, 4 store problem, 5 instrument problem,
             6 run aborted, 7 result invalid, 8 held by quality control, 1 anything else.
             """,
+        version: "precis " + Installation.version,
         subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
                       UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self, EventsCommand.self,
                       KioskCommand.self, OperatorCommand.self])
 
     /// Parses, runs and exits by the command line's contract (one line and exit 2 for a bad argument).
     static func main() async {
+        Installation.prepareProcess()
         await CommandLineContract.main(self, arguments: Array(CommandLine.arguments.dropFirst()))
     }
 }

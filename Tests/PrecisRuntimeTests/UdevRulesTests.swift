@@ -26,4 +26,12 @@ import Testing
             #expect(rules.contains { $0.contains("\"\(String(format: "%04x", device.productID))\"") && $0.contains("precis/\(device.family)-") })
         }
     }
+
+    @Test func doctorReadsTheRulesUdevUses() {
+        // An administrator's copy in /etc overrides the package's; the package's counts without one.
+        #expect(UdevRules.activePath { _ in true } == UdevRules.installedPath)
+        #expect(UdevRules.activePath { $0 == UdevRules.packagedPath } == UdevRules.packagedPath)
+        #expect(UdevRules.activePath { _ in false } == UdevRules.installedPath)
+        #expect(UdevRules.packagedPath == "/usr/lib/udev/rules.d/70-precis.rules")
+    }
 }
