@@ -9,7 +9,11 @@ APT_PKGS   := libusb-1.0-0-dev libudev-dev libsqlite3-dev zlib1g-dev openssl cur
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PRECIS     := .build/debug/precis
 
-.PHONY: all deps venv build demo test bench fuzz clean
+VERSION    := $(shell cat packaging/VERSION)
+ARCH       := $(shell dpkg --print-architecture)
+RELEASE    := .build-release/release/precis
+
+.PHONY: all deps venv build demo test bench bench-api fuzz clean deb deb-check
 
 all: build
 
@@ -55,12 +59,28 @@ test: deps venv
 	@# its expectations' messages then end the log when it fails.
 	$(SWIFT) test --skip-build --filter ChaosTests
 
+## The Debian package from a release build (Swift's runtime linked in): out/precis_$(VERSION)_$(ARCH).deb.
+deb:
+	@$(MAKE) --no-print-directory deps APT_PKGS="$(APT_PKGS) dpkg-dev binutils lintian help2man"
+	$(SWIFT) build -c release --static-swift-stdlib --product precis --scratch-path .build-release
+	packaging/deb/build.sh $(VERSION) $(RELEASE) out
+
+## What CI does with it after `make test`: lintian, install, doctor, a run, upgrade over itself, remove (root).
+deb-check: deb
+	$(SUDO) packaging/deb/check.sh out/precis_$(VERSION)_$(ARCH).deb
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-release out $(VENV)
 
 ## Benchmarks (package-benchmark), in their own build folder; medians are what we report.
 bench: deps
 	PRECIS_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
+
+## The release kiosk under wrk with 10,000 stored runs: requests/s, p50/p99, peak RSS.
+bench-api:
+	@$(MAKE) --no-print-directory deps APT_PKGS="$(APT_PKGS) wrk"
+	$(SWIFT) build -c release --static-swift-stdlib --product precis --scratch-path .build-release
+	Benchmarks/api/bench-api.sh $(RELEASE)
 
 ## Fuzz every reader of outside input with libFuzzer, FUZZ_SECONDS (default 60) each: one
 ## binary, precis-fuzz, the reader chosen by PRECIS_FUZZ_TARGET. Each corpus is seeded from
