@@ -29,6 +29,19 @@ public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
     public var endPotential: Double
     /// The baseline current under the peak at `potential`, A (signed, as measured).
     public var baselineCurrent: Double
+    /// The measured current at the apex, A (nil in results stored before it was kept).
+    public var current: Double?
+    /// The baseline current at `startPotential` and at `endPotential`, A.
+    public var startBaseline: Double?, endBaseline: Double?
+    /// Full width at half height, V (nil: the peak does not fall to half height inside its bounds).
+    public var width: Double?
+    /// An edge maximum (a start transient or a rise cut by the sweep's end), reported only when asked for.
+    public var edge: Bool?
+    /// The sweep's direction (`anodic`: towards higher potentials, `cathodic`: lower) and cycle
+    /// (1-based; a cyclic scan's), when the analysis knows them.
+    public var direction: String?, cycle: Int?
+    /// The charge under the peak, C: the area over the sweep's scan rate, when it is known.
+    public var charge: Double?
 
     init(_ peak: VoltammetricPeak) {
         potential = peak.potential
@@ -37,6 +50,11 @@ public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
         startPotential = peak.startPotential
         endPotential = peak.endPotential
         baselineCurrent = peak.baselineCurrent
+        current = peak.current
+        startBaseline = peak.startBaseline
+        endBaseline = peak.endBaseline
+        width = peak.width
+        edge = peak.edge
     }
 }
 
