@@ -59,6 +59,21 @@ import Testing
         #expect(failed.error?.kind == .deviceFault)
     }
 
+    /// A device error after 48 packages ends the run ABORTED with the 48 points, never a result
+    /// computed on the part of the sweep that came.
+    @Test func aDeviceErrorAfter48PackagesAbortsTheRun() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=12&error-before=48")
+        #expect(report.status == .aborted)
+        #expect(report.error?.kind == .deviceFault)
+        #expect(report.error?.message.contains("device error 0x0032") == true, "\(report.error?.message ?? "")")
+        let raw = try runtime.store.rawData(forRun: report.runId)
+        #expect(raw.first?.complete == false)
+        let csv = String(decoding: try #require(try runtime.store.rawDataContent(raw[0].id)), as: UTF8.self)
+        #expect(csv.split(separator: "\n").count == 1 + 48)
+        #expect(try runtime.store.result(forRun: report.runId) == nil)
+    }
+
     @Test func aControlIsRecordedAgainstItsMaterial() async throws {
         let runtime = try makeRuntime()
         let report = try await Self.run(runtime, "lead=8", qc: QCSample(materialLot: "QC-PB-2611", level: 1))
