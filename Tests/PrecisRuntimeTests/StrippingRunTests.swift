@@ -33,6 +33,26 @@ import Testing
         #expect(try runtime.store.verifyAudit().problems == [])
     }
 
+    /// Blood lead is read through the charge under the corrected stripping peak (its area over
+    /// the square wave's scan rate), not its height: the result's response is that charge, and
+    /// the lot's line (nC per µg/dL) turns it back into the lead in the cell.
+    @Test func leadIsQuantifiedThroughTheCorrectedPeakCharge() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=12")
+        let result = try #require(try runtime.store.result(forRun: report.runId))
+        let stored = try JSONDecoder().decode(StoredStrippingAnalysis.self, from: Data(result.analysisJSON.utf8))
+        let peak = try #require(stored.peak)
+        let charge = try #require(stored.peakChargeNC)
+        #expect(abs(charge - peak.area / (0.005 * 25) * 1e9) < 1e-9 * charge)
+        #expect(result.response == charge)
+        #expect(result.response != stored.peakCurrentNA)
+        #expect(result.method?.contains("peak charge, nC") == true)
+        #expect(abs(charge / 32.95 - 12) <= 0.05 * 12)
+        // Bounds are the valleys around the peak, inside the sweep; the value is current minus baseline.
+        #expect(peak.startPotential > -1.2 && peak.endPotential < -0.2 && peak.edge == false)
+        #expect(abs((peak.current ?? 0) - peak.baselineCurrent - peak.height) < 0.01 * peak.height)
+    }
+
     @Test func noLeadIsBelowTheLimitAndTooMuchAboveTheRange() async throws {
         let runtime = try makeRuntime()
         let none = try await Self.run(runtime, "lead=0")
