@@ -101,7 +101,8 @@ public struct SequencingAssayMethod: Sendable, Codable, Equatable {
 /// Anodic stripping voltammetry as a MethodSCRIPT script runs it: the analyte is plated into
 /// the electrode at `deposition` potential for `depositionSeconds` (the script's start
 /// potential, held with the cell on), then a square-wave sweep strips it; the peak in
-/// `peakWindow` is the response, its baseline-corrected height in nA.
+/// `peakWindow` is the response: its baseline-corrected height in nA (`stripping-peak-current`)
+/// or the charge under it in nC (`stripping-peak-charge`: the corrected area over the scan rate).
 public struct StrippingVoltammetryMethod: Sendable, Codable, Equatable {
     /// Deposition potential (the sweep's start), V.
     public var deposition: Double
@@ -111,6 +112,8 @@ public struct StrippingVoltammetryMethod: Sendable, Codable, Equatable {
     public var step: Double
     public var amplitude: Double
     public var frequency: Double
+    /// The square wave's effective scan rate, step × frequency, V/s: a peak's area (A·V) over it is its charge (C).
+    public var scanRate: Double { step * frequency }
     /// Where the analyte's stripping peak is looked for, V.
     public var peakWindow: ValueRange
 }

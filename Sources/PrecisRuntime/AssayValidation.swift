@@ -12,7 +12,7 @@ enum AssayValidation {
         switch assay.algorithm {
         case "lateral-flow-tc-ratio": break
         case "qpcr-standard-curve", "qpcr-qualitative": return try checkQPCR(assay, fail: fail)
-        case "stripping-peak-current": return try checkStripping(assay, fail: fail)
+        case "stripping-peak-current", "stripping-peak-charge": return try checkStripping(assay, fail: fail)
         case "sequencing-run-yield": return try checkSequencing(assay, fail: fail)
         case "baseline-corrected-absorbance": return try checkAbsorbance(assay, fail: fail)
         default: throw fail("unknown algorithm '\(assay.algorithm)'")
@@ -88,6 +88,7 @@ enum AssayValidation {
         }
         let expected = ["lateral-flow-tc-ratio": "tc-ratio", "qpcr-standard-curve": "copies-per-reaction",
                         "qpcr-qualitative": "presence", "stripping-peak-current": "peak-current-nA",
+                        "stripping-peak-charge": "peak-charge-nC",
                         "baseline-corrected-absorbance": "corrected-absorbance"][assay.algorithm]
         guard lot.response == expected else {
             throw fail("response is '\(lot.response)'; assay \(assay.id) (\(assay.algorithm)) reads '\(expected ?? "?")'")

@@ -148,7 +148,8 @@ enum ResultPrinter {
             Swift.print("  lot \(v.lot.lot) v\(v.lot.version) · deposition \(fmt(v.method.deposition, 2)) V for \(fmt(v.method.depositionSeconds, 0)) s, "
                         + "square wave to \(fmt(v.method.end, 2)) V")
             if let p = v.peak {
-                Swift.print("  stripping peak at \(fmt(p.potential, 3)) V: \(fmt(p.height * 1e9, 1)) nA over a baseline from "
+                let charge = v.peakChargeNC.map { ", \(fmt($0, 1)) nC" } ?? ""
+                Swift.print("  stripping peak at \(fmt(p.potential, 3)) V: \(fmt(p.height * 1e9, 1)) nA\(charge) over a baseline from "
                             + "\(fmt(p.startPotential, 3)) to \(fmt(p.endPotential, 3)) V")
             } else {
                 Swift.print("  no stripping peak between \(fmt(v.method.peakWindow.low, 2)) and \(fmt(v.method.peakWindow.high, 2)) V")

@@ -118,4 +118,21 @@ import Testing
         #expect(refused.stderr.contains("corrupt data package"))
         #expect(refused.stdout.isEmpty)
     }
+
+    /// A stream with a device error, or with its loop never ended, is bad input (exit 2) naming the line.
+    @Test func analyzeMethodSCRIPTRefusesAStreamThatDidNotFinish() throws {
+        let lines = try String(contentsOf: repoRoot.appendingPathComponent("Tests/Conformance/Fixtures/methodscript/example_streams.txt"),
+                               encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
+        let packages = lines.filter { $0.hasPrefix("P") }.map(String.init)
+        for (text, line, words) in [("e\nM0000\n" + packages.joined(separator: "\n") + "\n!4032\n*\n\n", "line 7: ", "device error 0x4032"),
+                                    ("e\nM0000\n" + packages.joined(separator: "\n") + "\n", "line 2: ", "has no end")] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("unfinished-\(UUID().uuidString).txt")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let refused = try precis(["analyze", "methodscript", file.path], db: newDatabase())
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains(line) && refused.stderr.contains(words), "\(refused.stderr)")
+            #expect(refused.stdout.isEmpty)
+        }
+    }
 }

@@ -33,6 +33,26 @@ import Testing
         #expect(try runtime.store.verifyAudit().problems == [])
     }
 
+    /// Blood lead is read through the charge under the corrected stripping peak (its area over
+    /// the square wave's scan rate), not its height: the result's response is that charge, and
+    /// the lot's line (nC per µg/dL) turns it back into the lead in the cell.
+    @Test func leadIsQuantifiedThroughTheCorrectedPeakCharge() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=12")
+        let result = try #require(try runtime.store.result(forRun: report.runId))
+        let stored = try JSONDecoder().decode(StoredStrippingAnalysis.self, from: Data(result.analysisJSON.utf8))
+        let peak = try #require(stored.peak)
+        let charge = try #require(stored.peakChargeNC)
+        #expect(abs(charge - peak.area / (0.005 * 25) * 1e9) < 1e-9 * charge)
+        #expect(result.response == charge)
+        #expect(result.response != stored.peakCurrentNA)
+        #expect(result.method?.contains("peak charge, nC") == true)
+        #expect(abs(charge / 32.95 - 12) <= 0.05 * 12)
+        // Bounds are the valleys around the peak, inside the sweep; the value is current minus baseline.
+        #expect(peak.startPotential > -1.2 && peak.endPotential < -0.2 && peak.edge == false)
+        #expect(abs((peak.current ?? 0) - peak.baselineCurrent - peak.height) < 0.01 * peak.height)
+    }
+
     @Test func noLeadIsBelowTheLimitAndTooMuchAboveTheRange() async throws {
         let runtime = try makeRuntime()
         let none = try await Self.run(runtime, "lead=0")
@@ -57,6 +77,21 @@ import Testing
         let failed = try await Self.run(runtime, "lead=12&error-before=10", sample: "S-5003")
         #expect(failed.status == .aborted)
         #expect(failed.error?.kind == .deviceFault)
+    }
+
+    /// A device error after 48 packages ends the run ABORTED with the 48 points, never a result
+    /// computed on the part of the sweep that came.
+    @Test func aDeviceErrorAfter48PackagesAbortsTheRun() async throws {
+        let runtime = try makeRuntime()
+        let report = try await Self.run(runtime, "lead=12&error-before=48")
+        #expect(report.status == .aborted)
+        #expect(report.error?.kind == .deviceFault)
+        #expect(report.error?.message.contains("device error 0x0032") == true, "\(report.error?.message ?? "")")
+        let raw = try runtime.store.rawData(forRun: report.runId)
+        #expect(raw.first?.complete == false)
+        let csv = String(decoding: try #require(try runtime.store.rawDataContent(raw[0].id)), as: UTF8.self)
+        #expect(csv.split(separator: "\n").count == 1 + 48)
+        #expect(try runtime.store.result(forRun: report.runId) == nil)
     }
 
     @Test func aControlIsRecordedAgainstItsMaterial() async throws {

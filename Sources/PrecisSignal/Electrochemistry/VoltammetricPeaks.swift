@@ -9,12 +9,21 @@ public enum PeakPolarity: String, Sendable, Codable {
 }
 
 /// How the baseline under a peak is drawn.
-public enum PeakBaseline: String, Sendable, Codable {
-    /// The tangent baseline: the straight line that touches the curve once on each flank with
-    /// the whole peak above it (the lower convex hull edge spanning the apex, see `VoltammetricPeakFinder`).
+public enum PeakBaseline: String, Sendable, Codable, CaseIterable {
+    /// The valley baseline (the default): the straight line between the valleys that bound the
+    /// peak, as PSTrace and the PalmSens SDK draw it (their `Peak.LeftX/LeftY` and
+    /// `RightX/RightY` are "the left/right side of the peak baseline"; PalmSens SDK,
+    /// `pypalmsens/_data/peak.py` and the "Peak Properties" section of its "Working with Data"
+    /// guide). Where two peaks overlap, the valley between them lies above the line joining the
+    /// valleys where the curve returns to its background; there the baseline is that line and the
+    /// two peaks are split by a perpendicular at the valley, so no charge is counted twice
+    /// (the vendor reports such a pair as a base peak and a shoulder, "merge overlapping peaks").
+    case valley
+    /// The tangent baseline: the straight line that touches the curve once on each flank, inside
+    /// the peak's valleys, with the whole peak above it (the lower convex hull edge spanning the apex).
     case tangent
-    /// No baseline: heights over zero current, areas over zero between the samples bounding the
-    /// peak's territory (for curves already baseline-corrected).
+    /// No baseline: values over zero current, areas over zero between the valleys bounding the
+    /// peak (for curves already baseline-corrected).
     case none
 }
 
@@ -23,67 +32,179 @@ public struct VoltammetricPeakOptions: Sendable, Codable, Equatable {
     /// Which way peaks point.
     public var polarity: PeakPolarity = .positive
     /// The baseline method.
-    public var baseline: PeakBaseline = .tangent
-    /// Peaks whose height over the baseline is not above this are dropped, A.
+    public var baseline: PeakBaseline = .valley
+    /// Peaks whose value over the baseline is not above this are dropped, A (PalmSens SDK
+    /// `find_peaks(min_peak_height:)`).
     public var minimumHeight = 0.0
     /// Peaks lower than this fraction of the curve's current span (max − min) are dropped, so
     /// rounding ripples on flat stretches are not peaks. 0 keeps every local maximum.
     public var minimumRelativeHeight = 1e-3
-    /// The default options: positive peaks, tangent baseline, peaks above 0.1 % of the span.
+    /// Peaks narrower than this at half height are dropped, V (PalmSens SDK `find_peaks(min_peak_width:)`).
+    public var minimumWidth = 0.0
+    /// Report edge maxima (a start-of-scan transient, a rise cut off by the sweep's end), flagged
+    /// `edge`; by default they are not reported (they still bound their neighbours).
+    public var includeEdgePeaks = false
+    /// The default options: positive peaks, valley baseline, peaks above 0.1 % of the span, no edge maxima.
     public init() {}
 }
 
-/// One peak of a voltammogram. Heights and areas are magnitudes in the direction of the polarity.
+/// One peak of a voltammogram. Values and areas are magnitudes in the direction of the polarity;
+/// currents are signed, as measured.
 public struct VoltammetricPeak: Sendable, Codable, Equatable {
-    /// Potential of the maximum of the baseline-corrected current, V (parabolic interpolation).
+    /// Potential of the maximum of the baseline-corrected current, V (parabolic interpolation
+    /// between the samples; the vendor reports the sample `apexIndex`).
     public var potential: Double
-    /// Height over the baseline at `potential`, A.
+    /// The peak's value: current at the peak minus the baseline there, A (the vendor's `PeakValue`).
     public var height: Double
-    /// Area between curve and baseline from `startPotential` to `endPotential`, A·V.
+    /// Trapezoidal integral of current minus baseline from `startPotential` to `endPotential`, A·V
+    /// (the vendor's `Area`, V·µA in PSTrace).
     public var area: Double
-    /// Where the baseline touches the curve before the peak, V.
+    /// The lower potential bound of the peak (a valley, or where a tangent baseline touches), V.
     public var startPotential: Double
-    /// Where the baseline touches the curve after the peak, V.
+    /// The upper potential bound of the peak, V.
     public var endPotential: Double
-    /// The baseline current under the peak at `potential`, A (signed, as measured).
+    /// The baseline current under the peak at `potential`, A (the vendor's `OffsetY`).
     public var baselineCurrent: Double
+    /// The measured current at the apex sample, A.
+    public var current: Double = 0
+    /// The baseline current at `startPotential` and at `endPotential`, A.
+    public var startBaseline: Double = 0
+    /// The baseline current at `endPotential`, A.
+    public var endBaseline: Double = 0
+    /// Full width at half height of the baseline-corrected peak, V (linear interpolation; nil when
+    /// the corrected current does not fall to half height inside the bounds, e.g. a shoulder).
+    public var width: Double?
+    /// Sample indices (into the arrays as given) of the apex and the two bounds.
+    public var apexIndex = 0, startIndex = 0, endIndex = 0
+    /// An edge maximum (a start transient or a rise cut off by the sweep's end); only reported
+    /// when `includeEdgePeaks` is set.
+    public var edge = false
 }
 
-/// Finds voltammetric peaks on one sweep (potentials strictly monotonic).
+/// Finds voltammetric peaks on one sweep (potentials strictly monotonic), as PSTrace and the
+/// PalmSens SDK define them (`Curve.find_peaks` in the PalmSens SDK; the definitions of a peak's
+/// value, baseline sides, area and width in its `Peak` class, cited on `PeakBaseline.valley`).
 ///
-/// Method, for each local maximum k of the current (after turning negative peaks up):
-/// 1. The peak's territory is bounded, on each side, by the nearest sample higher than k
-///    (the topographic-prominence rule), or the end of the sweep.
-/// 2. The baseline is the edge of the lower convex hull of the territory that spans k: the
-///    line touching the curve once on each flank with every sample between above or on it
-///    (a tangent baseline). For a peak on a straight background it is that background.
-/// 3. The peak is the maximum of current minus baseline, refined by the parabola through it and
-///    its two neighbours; the area is the trapezoidal integral of current minus baseline between
-///    the two touching points.
-/// Local maxima sharing one baseline edge are one peak. Peaks are returned by potential.
+/// Method (after turning negative peaks up and sorting the sweep by potential):
+/// 1. Every interior local maximum is a candidate apex; between two neighbouring candidates the
+///    valley is their lowest sample, and outside the first and last candidate the lowest sample to
+///    the sweep's end. A peak's bounds are the valleys that enclose it, so a bound never passes a
+///    neighbouring peak.
+/// 2. The baseline (valley method) is the lower convex hull of the valleys: for a lone peak the
+///    line between its two valleys; under overlapping peaks, whose shared valley lies above the
+///    hull, the hull edge under the group, the group split at the valley.
+/// 3. value = current at the apex minus the baseline there (parabola through the apex and its
+///    neighbours); area = trapezoidal integral of current minus baseline between the bounds;
+///    width = full width at half the value.
+/// 4. The weakest candidate below `minimumHeight` (or the relative height), or narrower than
+///    `minimumWidth`, is merged into its neighbours and the rest measured again, until all pass.
+/// 5. An edge maximum — a bound on the sweep's first or last sample and fewer than two samples of
+///    that flank below half the value (a start transient, a rise cut off by the end) — is not
+///    reported unless `includeEdgePeaks`.
+/// Peaks are returned by potential.
 public enum VoltammetricPeakFinder {
     /// The peaks of one sweep. Throws `.input` for mismatched lengths, fewer than 3 points,
     /// non-finite values or potentials that are not strictly monotonic.
     public static func peaks(potentials: [Double], currents: [Double],
                              options: VoltammetricPeakOptions = VoltammetricPeakOptions()) throws -> [VoltammetricPeak] {
         try validate(potentials, currents)
-        let reversed = potentials[0] > potentials[potentials.count - 1]
+        let n = potentials.count
+        let reversed = potentials[0] > potentials[n - 1]
         let x = reversed ? Array(potentials.reversed()) : potentials
         let sign = options.polarity == .positive ? 1.0 : -1.0
         let y = (reversed ? Array(currents.reversed()) : currents).map { $0 * sign }
-        var edges = Set<Int>(), found: [VoltammetricPeak] = []
         let span = (y.max() ?? 0) - (y.min() ?? 0)
         let threshold = max(options.minimumHeight, options.minimumRelativeHeight * span)
-        for k in 1..<(x.count - 1) where y[k] > y[k - 1] && y[k] >= y[k + 1] {
-            let (lo, hi) = territory(y, apex: k)
-            let (a, b) = options.baseline == .tangent ? tangentEdge(x, y, apex: k, lo: lo, hi: hi) : (lo, hi)
-            guard a < k, b > k, edges.insert(a * x.count + b).inserted else { continue }
-            let peak = measure(x, y, from: a, to: b, zeroBaseline: options.baseline == .none, sign: sign)
-            if peak.height > threshold { found.append(peak) }
+        var apexes = localMaxima(y)
+        var measured: [VoltammetricPeak] = []
+        while true {
+            measured = measure(x, y, apexes: apexes, baseline: options.baseline)
+            let failing = measured.indices.filter {
+                measured[$0].height <= threshold || (measured[$0].width.map { $0 < options.minimumWidth } ?? false)
+            }
+            guard let weakest = failing.min(by: { measured[$0].height < measured[$1].height }) else { break }
+            apexes.remove(at: weakest)
         }
-        return found.sorted { $0.potential < $1.potential }
+        let index = { (i: Int) in reversed ? n - 1 - i : i }
+        return measured.filter { options.includeEdgePeaks || !$0.edge }.map { p in
+            var q = p
+            q.baselineCurrent *= sign; q.current *= sign; q.startBaseline *= sign; q.endBaseline *= sign
+            q.apexIndex = index(p.apexIndex)
+            (q.startIndex, q.endIndex) = (index(p.startIndex), index(p.endIndex))
+            return q
+        }
     }
 
+    /// Interior local maxima; a flat top counts once, at its first sample, when the curve falls after it.
+    static func localMaxima(_ y: [Double]) -> [Int] {
+        var found: [Int] = [], k = 1
+        while k < y.count - 1 {
+            guard y[k] > y[k - 1] else { k += 1; continue }
+            var j = k
+            while j < y.count - 1, y[j + 1] == y[k] { j += 1 }
+            if j < y.count - 1, y[j + 1] < y[k] { found.append(k) }
+            k = j + 1
+        }
+        return found
+    }
+
+    /// The lowest sample in `range` (the first of equals).
+    private static func lowest(_ y: [Double], _ range: ClosedRange<Int>) -> Int {
+        range.min { y[$0] < y[$1] || (y[$0] == y[$1] && $0 < $1) } ?? range.lowerBound
+    }
+
+    /// Every candidate measured between its valleys, with the baseline `method`.
+    private static func measure(_ x: [Double], _ y: [Double], apexes: [Int], baseline method: PeakBaseline) -> [VoltammetricPeak] {
+        guard !apexes.isEmpty else { return [] }
+        let n = y.count
+        var valleys = [lowest(y, 0...(apexes[0] - 1))]
+        for (a, b) in zip(apexes, apexes.dropFirst()) { valleys.append(lowest(y, (a + 1)...(b - 1))) }
+        valleys.append(lowest(y, (apexes[apexes.count - 1] + 1)...(n - 1)))
+        let hull = lowerHull(x, y, valleys)
+        return apexes.indices.map { i in
+            let lo = valleys[i], hi = valleys[i + 1], k = apexes[i]
+            let line: (Int, Int)
+            var bounds = (lo, hi)
+            switch method {
+            case .valley: line = hull.first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            case .tangent:
+                let edge = tangentEdge(x, y, apex: k, lo: lo, hi: hi)
+                line = edge.0 < k && edge.1 > k ? edge : (lo, hi)
+                bounds = line
+            case .none: line = (-1, -1)
+            }
+            var peak = measure(x, y, apex: k, from: bounds.0, to: bounds.1, line: line)
+            peak.edge = isEdge(peak, y: y, x: x, line: line, n: n)
+            return peak
+        }
+    }
+
+    /// The lower convex hull of the points `indices` (ascending), as consecutive index pairs.
+    private static func lowerHull(_ x: [Double], _ y: [Double], _ indices: [Int]) -> [(Int, Int)] {
+        var hull: [Int] = []
+        for i in indices {
+            while hull.count >= 2, cross(x, y, hull[hull.count - 2], hull[hull.count - 1], i) <= 0 { hull.removeLast() }
+            hull.append(i)
+        }
+        return zip(hull, hull.dropFirst()).map { ($0, $1) }
+    }
+
+    /// An edge maximum: a bound on the sweep's first or last sample, with fewer than two samples of
+    /// that flank (between the bound and the apex) below half the peak's value.
+    private static func isEdge(_ p: VoltammetricPeak, y: [Double], x: [Double], line: (Int, Int), n: Int) -> Bool {
+        func low(_ range: Range<Int>) -> Int {
+            range.filter { y[$0] - baseline(x, y, line, x[$0]) < p.height / 2 }.count
+        }
+        if p.startIndex == 0, low(1..<max(1, p.apexIndex)) < 2 { return true }
+        if p.endIndex == n - 1, low(min(p.apexIndex + 1, n - 1)..<(n - 1)) < 2 { return true }
+        return false
+    }
+
+    /// The baseline through samples `line` at potential `e` (zero for no baseline, `line.0 < 0`).
+    private static func baseline(_ x: [Double], _ y: [Double], _ line: (Int, Int), _ e: Double) -> Double {
+        guard line.0 >= 0, line.1 > line.0 else { return line.0 >= 0 ? y[line.0] : 0 }
+        return y[line.0] + (y[line.1] - y[line.0]) / (x[line.1] - x[line.0]) * (e - x[line.0])
+    }
     /// The index ranges of the monotonic sweeps of a cyclic scan (split where the direction turns).
     public static func sweeps(_ potentials: [Double]) -> [Range<Int>] {
         guard potentials.count > 1 else { return potentials.isEmpty ? [] : [0..<1] }
@@ -116,14 +237,6 @@ public enum VoltammetricPeakFinder {
         }
     }
 
-    /// The samples around apex `k` up to (not including) the nearest higher sample on each side.
-    private static func territory(_ y: [Double], apex k: Int) -> (Int, Int) {
-        var lo = k, hi = k
-        while lo > 0, y[lo - 1] <= y[k] { lo -= 1 }
-        while hi < y.count - 1, y[hi + 1] <= y[k] { hi += 1 }
-        return (lo, hi)
-    }
-
     /// The lower-hull edge (a, b) with a < apex < b over the territory lo...hi.
     private static func tangentEdge(_ x: [Double], _ y: [Double], apex k: Int, lo: Int, hi: Int) -> (Int, Int) {
         var hull: [Int] = []
@@ -140,22 +253,41 @@ public enum VoltammetricPeakFinder {
         (x[a] - x[o]) * (y[b] - y[o]) - (y[a] - y[o]) * (x[b] - x[o])
     }
 
-    private static func measure(_ x: [Double], _ y: [Double], from a: Int, to b: Int, zeroBaseline: Bool, sign: Double) -> VoltammetricPeak {
-        let slope = zeroBaseline ? 0 : (y[b] - y[a]) / (x[b] - x[a])
-        let base = { (e: Double) in zeroBaseline ? 0 : y[a] + slope * (e - x[a]) }
+    /// One peak with apex `k`, bounds a...b and the baseline through samples `line`.
+    private static func measure(_ x: [Double], _ y: [Double], apex k: Int, from a: Int, to b: Int, line: (Int, Int)) -> VoltammetricPeak {
+        let base = { (e: Double) in baseline(x, y, line, e) }
         let corrected = (a...b).map { y[$0] - base(x[$0]) }
-        var m = 0, area = 0.0
-        for j in corrected.indices {
-            if corrected[j] > corrected[m] { m = j }
-            if j > 0 { area += 0.5 * (corrected[j] + corrected[j - 1]) * (x[a + j] - x[a + j - 1]) }
-        }
+        var area = 0.0
+        for j in corrected.indices.dropFirst() { area += 0.5 * (corrected[j] + corrected[j - 1]) * (x[a + j] - x[a + j - 1]) }
+        let m = corrected.indices.max { corrected[$0] < corrected[$1] } ?? (k - a)
         var position = x[a + m], height = corrected[m]
         if m > 0, m < corrected.count - 1,
            let vertex = parabolaVertex(x[a + m - 1], corrected[m - 1], x[a + m], corrected[m], x[a + m + 1], corrected[m + 1]) {
             (position, height) = vertex
         }
-        return VoltammetricPeak(potential: position, height: height, area: area,
-                                startPotential: x[a], endPotential: x[b], baselineCurrent: sign * base(position))
+        var peak = VoltammetricPeak(potential: position, height: height, area: area, startPotential: x[a], endPotential: x[b],
+                                    baselineCurrent: base(position))
+        peak.current = y[a + m]
+        peak.startBaseline = base(x[a])
+        peak.endBaseline = base(x[b])
+        peak.width = halfWidth(x, corrected, offset: a, apex: m, half: corrected[m] / 2)
+        (peak.apexIndex, peak.startIndex, peak.endIndex) = (a + m, a, b)
+        return peak
+    }
+
+    /// Full width at `half` of the corrected current around its maximum `apex` (nil when a flank
+    /// does not fall to `half` inside the bounds).
+    private static func halfWidth(_ x: [Double], _ c: [Double], offset: Int, apex: Int, half: Double) -> Double? {
+        guard half > 0 else { return nil }
+        var l = apex, r = apex
+        while l > 0, c[l] > half { l -= 1 }
+        while r < c.count - 1, c[r] > half { r += 1 }
+        guard c[l] <= half, c[r] <= half, l < apex, r > apex else { return nil }
+        func cross(_ i: Int, _ j: Int) -> Double {   // between samples i (≤ half) and j (> half)
+            let t = (half - c[i]) / (c[j] - c[i])
+            return x[offset + i] + t * (x[offset + j] - x[offset + i])
+        }
+        return cross(r, r - 1) - cross(l, l + 1)
     }
 
     /// The vertex of the parabola through three points, when it opens downward.

@@ -10,8 +10,11 @@ public struct StoredStrippingAnalysis: Sendable, Codable, Equatable {
     public var method: StrippingVoltammetryMethod
     public var peak: VoltammetricPeakSummary?
     public var peaks: [VoltammetricPeakSummary]
-    /// The response read off the lot's curve: the peak's height, nA (0 without a peak).
+    /// The peak's height, nA (0 without a peak): the response of a `stripping-peak-current` assay.
     public var peakCurrentNA: Double
+    /// The charge under the peak, nC (its corrected area over the scan rate; 0 without a peak): the
+    /// response of a `stripping-peak-charge` assay (nil in results stored before it was kept).
+    public var peakChargeNC: Double?
     public var lot: LotSummary
 }
 
@@ -29,6 +32,19 @@ public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
     public var endPotential: Double
     /// The baseline current under the peak at `potential`, A (signed, as measured).
     public var baselineCurrent: Double
+    /// The measured current at the apex, A (nil in results stored before it was kept).
+    public var current: Double?
+    /// The baseline current at `startPotential` and at `endPotential`, A.
+    public var startBaseline: Double?, endBaseline: Double?
+    /// Full width at half height, V (nil: the peak does not fall to half height inside its bounds).
+    public var width: Double?
+    /// An edge maximum (a start transient or a rise cut by the sweep's end), reported only when asked for.
+    public var edge: Bool?
+    /// The sweep's direction (`anodic`: towards higher potentials, `cathodic`: lower) and cycle
+    /// (1-based; a cyclic scan's), when the analysis knows them.
+    public var direction: String?, cycle: Int?
+    /// The charge under the peak, C: the area over the sweep's scan rate, when it is known.
+    public var charge: Double?
 
     init(_ peak: VoltammetricPeak) {
         potential = peak.potential
@@ -37,6 +53,11 @@ public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
         startPotential = peak.startPotential
         endPotential = peak.endPotential
         baselineCurrent = peak.baselineCurrent
+        current = peak.current
+        startBaseline = peak.startBaseline
+        endBaseline = peak.endBaseline
+        width = peak.width
+        edge = peak.edge
     }
 }
 
@@ -44,8 +65,9 @@ extension Runtime {
     /// An electrochemical assay on a MethodSCRIPT potentiostat: the assay's square-wave
     /// stripping script (deposition held at the start potential, then the anodic sweep) is
     /// sent over the serial transport, its data packages arrive as events, the stripping peak
-    /// in the assay's window is found (`VoltammetricPeakFinder`, a tangent baseline) and its
-    /// height read off the lot's curve; the voltammogram (CSV: potential, net, forward and
+    /// in the assay's window is found (`VoltammetricPeakFinder`, between its valleys) and its
+    /// charge (the corrected area over the scan rate; its height for a `stripping-peak-current`
+    /// assay) read off the lot's curve; the voltammogram (CSV: potential, net, forward and
     /// reverse current), the result and its outbox entries are stored in one transaction. A
     /// script that fails half way is stored ABORTED with the points that arrived.
     func runStrippingAssay(_ request: RunRequest, assay: AssayDefinition, sample: String, patient: String?,
@@ -106,15 +128,19 @@ extension Runtime {
         }
         let peaks = try VoltammetricPeakFinder.peaks(potentials: potentials, currents: currents)
         let peak = peaks.filter { method.peakWindow.contains($0.potential) && $0.height > 0 }.max { $0.height < $1.height }
-        let response = (peak?.height ?? 0) * 1e9
+        let heightNA = (peak?.height ?? 0) * 1e9, chargeNC = (peak?.area ?? 0) / method.scanRate * 1e9
+        let byCharge = assay.algorithm == "stripping-peak-charge"
+        let response = byCharge ? chargeNC : heightNA
         let quantitation = Quantifier.quantify(ratio: response, lot: loaded.lot, assay: assay)
         let stored = StoredStrippingAnalysis(method: method, peak: peak.map(VoltammetricPeakSummary.init),
-                                             peaks: peaks.map(VoltammetricPeakSummary.init), peakCurrentNA: response, lot: lotSummary)
+                                             peaks: peaks.map(VoltammetricPeakSummary.init), peakCurrentNA: heightNA,
+                                             peakChargeNC: chargeNC, lot: lotSummary)
         let newResult = NewResult(
             status: .final, analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
             unit: assay.unit.ucum, decimals: assay.decimals, flags: quantitation.flags, response: response,
             analysisJSON: Self.json(stored) ?? "{}", referenceRange: assay.referenceRange?.text, reason: nil,
-            method: "Anodic stripping square-wave voltammetry (peak current, nA)", rawDataIndex: 0, specimen: assay.specimen)
+            method: byCharge ? "Anodic stripping square-wave voltammetry (peak charge, nC)"
+                : "Anodic stripping square-wave voltammetry (peak current, nA)", rawDataIndex: 0, specimen: assay.specimen)
         let completed = try store.completeRun(record.id, raw: [Self.voltammogram(result.packages, complete: true)], results: [newResult],
                                               destinations: request.qc == nil ? destinations : [], linkReport: nil, at: clock(),
                                               actor: request.operatorID)
