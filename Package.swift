@@ -77,7 +77,7 @@ let package = Package(
         ]),
         .target(name: "PrecisRuntime", dependencies: [
             "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore", "PrecisUSB",
-            "PrecisUpload",
+            "PrecisUpload", "PrecisCrypt4GH",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Atomics", package: "swift-atomics"),
@@ -112,7 +112,7 @@ let package = Package(
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
-                                                              "PrecisSignal", "PrecisFormats", "PrecisCore"]),
+                                                              "PrecisSignal", "PrecisFormats", "PrecisCore", "PrecisCrypt4GH"]),
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisCore", "PrecisFormats", "CLibUSB",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
