@@ -74,6 +74,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PrecisRuntime", dependencies: [
             "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore", "PrecisUSB",
