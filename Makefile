@@ -5,7 +5,7 @@
 SWIFT      ?= swift
 VENV       ?= .venv
 PYTHON     := $(VENV)/bin/python3
-APT_PKGS   := libusb-1.0-0-dev libudev-dev libsqlite3-dev zlib1g-dev openssl curl sqlite3 pkg-config umockdev gir1.2-umockdev-1.0 python3-gi util-linux chromium chromium-driver
+APT_PKGS   := libusb-1.0-0-dev libudev-dev libsqlite3-dev zlib1g-dev libsodium-dev openssl curl sqlite3 pkg-config umockdev gir1.2-umockdev-1.0 python3-gi util-linux chromium chromium-driver
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PRECIS     := .build/debug/precis
 

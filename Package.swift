@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PrecisUSB", targets: ["PrecisUSB"]),
         .library(name: "PrecisUpload", targets: ["PrecisUpload"]),
         .library(name: "PrecisKiosk", targets: ["PrecisKiosk"]),
+        .library(name: "PrecisCrypt4GH", targets: ["PrecisCrypt4GH"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,9 @@ let package = Package(
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Crypt4GH (GA4GH) encryption of files for the centre; every primitive is libsodium's.
+        .target(name: "PrecisCrypt4GH", dependencies: ["PrecisCore", "CSodium"]),
         .target(name: "PrecisUSB", dependencies: [
             "PrecisCore", "CLibUSB", "CUdev",
             .product(name: "Logging", package: "swift-log"),
@@ -70,10 +74,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PrecisRuntime", dependencies: [
             "PrecisCore", "PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisStore", "PrecisUSB",
-            "PrecisUpload",
+            "PrecisUpload", "PrecisCrypt4GH",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Atomics", package: "swift-atomics"),
@@ -108,12 +113,13 @@ let package = Package(
             "PrecisStore", "PrecisCore", .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "PrecisRuntimeTests", dependencies: ["PrecisRuntime", "PrecisStore", "PrecisReplay", "PrecisDrivers",
-                                                              "PrecisSignal", "PrecisFormats", "PrecisCore", "PrecisTestSupport"]),
+                                                              "PrecisSignal", "PrecisFormats", "PrecisCore", "PrecisTestSupport", "PrecisCrypt4GH"]),
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisCore", "PrecisFormats", "CLibUSB",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
         .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport"],
                     exclude: ["centre"]),
+        .testTarget(name: "PrecisCrypt4GHTests", dependencies: ["PrecisCrypt4GH", "PrecisCore"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
         .testTarget(name: "PrecisKioskTests", dependencies: [
             "PrecisKiosk", "PrecisRuntime", "PrecisStore", "PrecisCore", "PrecisTestSupport",
@@ -121,6 +127,7 @@ let package = Package(
         ]),
         .testTarget(name: "Conformance", dependencies: ["PrecisSignal", "PrecisFormats", "PrecisDrivers", "PrecisReplay", "PrecisCore",
                                                       "PrecisRuntime", "PrecisUpload", "PrecisStore", "PrecisTestSupport",
+                                                      "PrecisCrypt4GH",
                                                       .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["python", "Fixtures", "requirements.txt"]),
     ]

@@ -17,7 +17,7 @@ struct Precis: AsyncParsableCommand {
         version: "precis " + Installation.version,
         subcommands: [DevicesCommand.self, RunCommand.self, RecordCommand.self, ResultsCommand.self, QueueCommand.self,
                       UploadCommand.self, ExportCommand.self, AuditCommand.self, QCCommand.self, AnalyzeCommand.self, FitCommand.self, CalibrateCommand.self, DoctorCommand.self, UdevRulesCommand.self, EventsCommand.self,
-                      KioskCommand.self, OperatorCommand.self])
+                      KioskCommand.self, OperatorCommand.self, KeysCommand.self])
 
     /// Parses, runs and exits by the command line's contract (one line and exit 2 for a bad argument).
     static func main() async {
