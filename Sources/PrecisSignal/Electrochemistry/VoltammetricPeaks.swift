@@ -160,13 +160,13 @@ public enum VoltammetricPeakFinder {
         var valleys = [lowest(y, 0...(apexes[0] - 1))]
         for (a, b) in zip(apexes, apexes.dropFirst()) { valleys.append(lowest(y, (a + 1)...(b - 1))) }
         valleys.append(lowest(y, (apexes[apexes.count - 1] + 1)...(n - 1)))
-        let hull = lowerHull(x, y, valleys)
+        let hull = baselinePoints(x, y, apexes: apexes, valleys: valleys)
         return apexes.indices.map { i in
             let lo = valleys[i], hi = valleys[i + 1], k = apexes[i]
             let line: (Int, Int)
             var bounds = (lo, hi)
             switch method {
-            case .valley: line = hull.first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            case .valley: line = zip(hull, hull.dropFirst()).first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
             case .tangent:
                 let edge = tangentEdge(x, y, apex: k, lo: lo, hi: hi)
                 line = edge.0 < k && edge.1 > k ? edge : (lo, hi)
@@ -179,14 +179,28 @@ public enum VoltammetricPeakFinder {
         }
     }
 
-    /// The lower convex hull of the points `indices` (ascending), as consecutive index pairs.
-    private static func lowerHull(_ x: [Double], _ y: [Double], _ indices: [Int]) -> [(Int, Int)] {
+    /// The valleys the valley baseline runs through, ascending: the lower convex hull of the
+    /// valleys. The outer valley of an edge maximum (a low first sample before a start transient)
+    /// is left out of the hull: it is no background, and a line through it would pass under the
+    /// real peaks' valleys and join them into one group.
+    private static func baselinePoints(_ x: [Double], _ y: [Double], apexes: [Int], valleys: [Int]) -> [Int] {
+        let n = y.count
+        func cut(_ apex: Int, _ end: Int) -> Bool {       // fewer than two samples below half the rise from `end`
+            let half = (y[apex] + y[end]) / 2
+            return stride(from: end, to: apex, by: end < apex ? 1 : -1).dropFirst().filter { y[$0] < half }.count < 2
+        }
+        var usable = valleys
+        if usable.count > 2, usable[0] == 0, cut(apexes[0], 0) { usable.removeFirst() }
+        if usable.count > 2, usable[usable.count - 1] == n - 1, cut(apexes[apexes.count - 1], n - 1) { usable.removeLast() }
         var hull: [Int] = []
-        for i in indices {
+        for i in usable {
             while hull.count >= 2, cross(x, y, hull[hull.count - 2], hull[hull.count - 1], i) <= 0 { hull.removeLast() }
             hull.append(i)
         }
-        return zip(hull, hull.dropFirst()).map { ($0, $1) }
+        var points = Set(hull)
+        if let first = valleys.first, first < (hull.first ?? 0) { points.insert(first) }
+        if let last = valleys.last, last > (hull.last ?? n) { points.insert(last) }
+        return points.sorted()
     }
 
     /// An edge maximum: a bound on the sweep's first or last sample, with fewer than two samples of
