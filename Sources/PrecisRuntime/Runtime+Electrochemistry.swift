@@ -36,6 +36,17 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
     public var peaks: [VoltammetricPeakSummary]
     /// The steady state of time/current data (`eb` with `ba`).
     public var steadyState: SteadyStateSummary?
+    /// A cyclic scan's cycles: anodic and cathodic peak over the capacitive baseline, ΔEp, E½, ipa/ipc.
+    public var cycles: [CyclicVoltammetrySummary] = []
+}
+
+/// One cycle of a cyclic voltammogram (`CyclicVoltammetryAnalyzer`): V and A, nil where a peak is missing.
+public struct CyclicVoltammetrySummary: Sendable, Codable, Equatable {
+    public var cycle: Int
+    /// Epa, Epc (V) and ipa, |ipc| (A, over the baseline extrapolated from the capacitive region).
+    public var epa: Double?, epc: Double?, ipa: Double?, ipc: Double?
+    /// ΔEp = Epa − Epc and E½ = (Epa + Epc)/2, V; ipa/ipc.
+    public var deltaEp: Double?, eHalf: Double?, ratio: Double?
 }
 
 /// How `analyzeMethodSCRIPT` reads a curve (the `precis analyze methodscript` options).
@@ -135,7 +146,13 @@ extension Runtime {
             } },
             technique: technique, variable: options.variable, baseline: options.baseline,
             curve: potential.count == current.count ? zip(potential, current).map { [$0, $1] } : [],
-            peaks: peaks, steadyState: steady.map(SteadyStateSummary.init))
+            peaks: peaks, steadyState: steady.map(SteadyStateSummary.init),
+            cycles: technique == .cv && potential.count == current.count
+                ? try CyclicVoltammetryAnalyzer.analyze(potentials: potential, currents: current).map { c in
+                    CyclicVoltammetrySummary(cycle: c.cycle, epa: c.anodic?.potential, epc: c.cathodic?.potential,
+                                             ipa: c.anodic?.height, ipc: c.cathodic?.height, deltaEp: c.peakSeparation,
+                                             eHalf: c.halfWavePotential, ratio: c.peakCurrentRatio)
+                } : [])
     }
 
     /// What a curve is when nobody said: time only, chronoamperometry; a potential that turns,

@@ -98,6 +98,11 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 if p.edge == true { line += " · edge" }
                 out.append(line)
             }
+            for c in report.cycles {
+                func v(_ x: Double?, _ unit: String) -> String { x.map { Engineering.format($0, unit) } ?? "—" }
+                out.append("  cycle \(c.cycle): Epa \(v(c.epa, "V")), Epc \(v(c.epc, "V")), ipa \(v(c.ipa, "A")), ipc \(v(c.ipc, "A")), "
+                           + "ΔEp \(v(c.deltaEp, "V")), E½ \(v(c.eHalf, "V")), ipa/ipc \(c.ratio.map { String(format: "%.3f", $0) } ?? "—")")
+            }
             switch report.steadyState {
             case let .settled(current, time)?: out.append("  steady state \(Engineering.format(current, "A")) from \(Engineering.format(time, "s"))")
             case let .notSettled(drift, tolerance)?:

@@ -84,4 +84,33 @@ import Testing
             #expect(refused.status == 2, "\(bad): \(refused.stderr)")
         }
     }
+
+    /// A reversible CV pair (Epa 228 mV, Epc 172 mV) over two cycles: each cycle's ΔEp and E½ within one step.
+    @Test func aCyclicScanGivesEachCyclesPeakSeparationAndHalfWavePotential() throws {
+        func wave(_ u: Double) -> Double { u < 0 ? exp(-0.5 * u * u / (0.03 * 0.03)) : 1 / (1 + u / 0.05).squareRoot() }
+        var lines = ["e", "M0000"]
+        for _ in 0..<2 {
+            lines.append("C0000")
+            for k in 0...800 { let e = -0.2 + 0.001 * Double(k); lines.append("Pda\(Self.hex(e, 1e-6))u;ba\(Self.hex(2e-7 + 2e-6 * wave(e - 0.228), 1e-12))p") }
+            for k in (0..<800).reversed() {
+                let e = -0.2 + 0.001 * Double(k)
+                lines.append("Pda\(Self.hex(e, 1e-6))u;ba\(Self.hex(-2e-7 + 0.6e-6 * (e + 0.2) / 0.8 - 1.6e-6 * wave(0.172 - e), 1e-12))p")
+            }
+            lines.append("-")
+        }
+        lines += ["*", "", ""]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cv-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let (report, _) = try Self.peaks([file.path])
+        #expect(report["technique"] as? String == "cv")
+        let cycles = try #require(report["cycles"] as? [[String: Any]])
+        #expect(cycles.count == 2)
+        for c in cycles {
+            #expect(abs((c["deltaEp"] as? Double ?? 0) - 0.056) <= 0.001 + 1e-9, "\(c)")
+            #expect(abs((c["eHalf"] as? Double ?? 0) - 0.2) <= 0.001 + 1e-9, "\(c)")
+        }
+        let text = try precis(["analyze", "methodscript", file.path, "--no-plot"], db: newDatabase())
+        #expect(text.stdout.contains("cycle 1: Epa 228 mV, Epc 172 mV"), "\(text.stdout)")
+    }
 }

@@ -219,20 +219,22 @@ public enum VoltammetricPeakFinder {
         guard line.0 >= 0, line.1 > line.0 else { return line.0 >= 0 ? y[line.0] : 0 }
         return y[line.0] + (y[line.1] - y[line.0]) / (x[line.1] - x[line.0]) * (e - x[line.0])
     }
-    /// The index ranges of the monotonic sweeps of a cyclic scan (split where the direction turns).
+    /// The index ranges of the monotonic sweeps of a cyclic scan (split where the direction turns;
+    /// a vertex written twice ends the one sweep at its first sample and begins the next at its last).
     public static func sweeps(_ potentials: [Double]) -> [Range<Int>] {
         guard potentials.count > 1 else { return potentials.isEmpty ? [] : [0..<1] }
-        var ranges: [Range<Int>] = [], start = 0, direction = 0.0
+        var ranges: [Range<Int>] = [], start = 0, direction = 0.0, reached = 0
         for i in 1..<potentials.count {
             let d = potentials[i] - potentials[i - 1]
-            guard d != 0 else { continue }
+            guard d != 0 else { continue }                // a vertex written twice stays out of both sweeps' interiors
             if direction != 0, (d > 0) != (direction > 0) {
-                ranges.append(start..<i)
+                ranges.append(start..<(reached + 1))
                 start = i - 1
             }
             direction = d
+            reached = i
         }
-        ranges.append(start..<potentials.count)
+        ranges.append(start..<max(reached + 1, start + 1))
         return ranges
     }
 
