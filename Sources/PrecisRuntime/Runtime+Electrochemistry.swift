@@ -23,10 +23,75 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
     public var file: String
     /// Every data package's variables, in order.
     public var packages: [[Variable]]
-    /// Peaks of potential/current data (`da` with `ba`), per sweep.
+    /// The technique the curve was analysed as (`--technique`, or what the data show).
+    public var technique: MethodSCRIPTAnalysisOptions.Technique
+    /// Which current of each package was analysed (`net`: the first, `forward`, `reverse`).
+    public var variable: MethodSCRIPTAnalysisOptions.Current
+    /// The baseline method of the peak search.
+    public var baseline: MethodSCRIPTAnalysisOptions.Baseline
+    /// The analysed curve: potential (V) and current (A) per package, in order.
+    public var curve: [[Double]]
+    /// Peaks of potential/current data, per sweep, each with its sweep's `direction` (and a
+    /// cyclic scan's `cycle`).
     public var peaks: [VoltammetricPeakSummary]
     /// The steady state of time/current data (`eb` with `ba`).
     public var steadyState: SteadyStateSummary?
+    /// A cyclic scan's cycles: anodic and cathodic peak over the capacitive baseline, ΔEp, E½, ipa/ipc.
+    public var cycles: [CyclicVoltammetrySummary] = []
+}
+
+/// One cycle of a cyclic voltammogram (`CyclicVoltammetryAnalyzer`): V and A, nil where a peak is missing.
+public struct CyclicVoltammetrySummary: Sendable, Codable, Equatable {
+    public var cycle: Int
+    /// Epa, Epc (V) and ipa, |ipc| (A, over the baseline extrapolated from the capacitive region).
+    public var epa: Double?, epc: Double?, ipa: Double?, ipc: Double?
+    /// ΔEp = Epa − Epc and E½ = (Epa + Epc)/2, V; ipa/ipc.
+    public var deltaEp: Double?, eHalf: Double?, ratio: Double?
+}
+
+/// How `analyzeMethodSCRIPT` reads a curve (the `precis analyze methodscript` options).
+public struct MethodSCRIPTAnalysisOptions: Sendable, Equatable {
+    /// The technique: which search a curve gets.
+    public enum Technique: String, Sendable, Codable, CaseIterable {
+        /// Linear sweep, differential pulse and square wave: peaks of each sweep between their valleys.
+        case lsv, dpv, swv
+        /// Cyclic voltammetry: anodic and cathodic peaks per cycle.
+        case cv
+        /// Chronoamperometry: the steady state.
+        case ca
+    }
+    /// Which way peaks point (the CV search takes each sweep's own direction).
+    public enum Polarity: String, Sendable, Codable, CaseIterable { case positive, negative }
+    /// The baseline under a peak (`VoltammetricPeakFinder`): between the valleys, tangent, or none.
+    public enum Baseline: String, Sendable, Codable, CaseIterable { case valley, tangent, none }
+    /// Which current of a package: a square wave's packages carry net, forward and reverse.
+    public enum Current: String, Sendable, Codable, CaseIterable { case net, forward, reverse }
+
+    /// nil: from the data (time only: ca; a potential that turns: cv; three currents: swv; else lsv).
+    public var technique: Technique?
+    public var polarity: Polarity = .positive
+    public var baseline: Baseline = .valley
+    /// Peaks not higher than this over their baseline are dropped, A.
+    public var minimumHeight = 0.0
+    /// Peaks narrower than this at half height are dropped, V.
+    public var minimumWidth = 0.0
+    public var variable: Current = .net
+    /// Report edge maxima too, flagged `edge`.
+    public var includeEdgePeaks = false
+    /// The sweep's scan rate, V/s, when known: each peak's charge is its area over it.
+    public var scanRate: Double?
+    /// The defaults: the technique from the data, positive peaks, valley baseline, net current.
+    public init() {}
+
+    var peakOptions: VoltammetricPeakOptions {
+        var o = VoltammetricPeakOptions()
+        o.polarity = polarity == .positive ? .positive : .negative
+        o.baseline = switch baseline { case .valley: .valley; case .tangent: .tangent; case .none: .none }
+        o.minimumHeight = minimumHeight
+        o.minimumWidth = minimumWidth
+        o.includeEdgePeaks = includeEdgePeaks
+        return o
+    }
 }
 
 /// Whether a chronoamperometric current settled, and where.
@@ -46,29 +111,89 @@ public enum SteadyStateSummary: Sendable, Codable, Equatable {
 
 extension Runtime {
     /// Decodes a MethodSCRIPT output stream (a device's reply lines; `#` comments allowed) and
-    /// finds voltammetric peaks or the chronoamperometric steady state. A malformed, truncated
-    /// or oversized stream is an `.input` error naming the line, never a number (limits:
-    /// `MethodSCRIPTStream`).
-    public static func analyzeMethodSCRIPT(_ file: URL) throws -> MethodSCRIPTAnalysis {
+    /// finds voltammetric peaks or the chronoamperometric steady state, as `options` say. A
+    /// malformed, truncated, unfinished or oversized stream is an `.input` error naming the line,
+    /// never a number (limits: `MethodSCRIPTStream`).
+    public static func analyzeMethodSCRIPT(_ file: URL, options: MethodSCRIPTAnalysisOptions = MethodSCRIPTAnalysisOptions()) throws -> MethodSCRIPTAnalysis {
         let name = file.lastPathComponent
         let data = try BoundedFile.read(file, limit: MethodSCRIPTStream.maxFileBytes, what: "MethodSCRIPT output \(name)")
         let packages = try MethodSCRIPTStream.packages(data, source: name)
         guard !packages.isEmpty else { throw PrecisError(.input, "\(file.lastPathComponent) holds no data package") }
         func series(_ code: String) -> [Double] { packages.compactMap { $0.variables.first { $0.type.code == code }?.value } }
-        let potential = series("da"), current = series("ba"), time = series("eb")
-        var peaks: [VoltammetricPeak] = []
-        if potential.count == current.count, potential.count >= 5 {
-            for sweep in VoltammetricPeakFinder.sweeps(potential) where sweep.count >= 5 {
-                peaks += try VoltammetricPeakFinder.peaks(potentials: Array(potential[sweep]), currents: Array(current[sweep]))
-            }
+        let potential = series("da"), time = series("eb")
+        let which = MethodSCRIPTAnalysisOptions.Current.allCases.firstIndex(of: options.variable) ?? 0
+        let current = packages.compactMap { p -> Double? in
+            let currents = p.variables.filter { $0.type.code == "ba" }
+            return currents.indices.contains(which) ? currents[which].value : nil
         }
-        let steady = time.count == current.count && time.count >= 5 ? try? SteadyStateDetector.detect(times: time, currents: current) : nil
+        let counted = packages.filter { $0.variables.contains { $0.type.code == "ba" } }.count
+        guard options.variable == .net || current.count == counted else {
+            throw PrecisError(.input, "\(name): a package has no \(options.variable.rawValue) current (only a square wave's packages carry net, forward and reverse)")
+        }
+        let technique = options.technique ?? inferredTechnique(potential: potential, time: time, packages: packages)
+        var peaks: [VoltammetricPeakSummary] = []
+        if technique != .ca, potential.count == current.count, potential.count >= 5 {
+            peaks = technique == .cv ? try cyclicPeaks(potential, current, options)
+                : try sweepPeaks(potential, current, options)
+        }
+        let steady = technique == .ca && time.count == current.count && time.count >= 5
+            ? try? SteadyStateDetector.detect(times: time, currents: current) : nil
         return MethodSCRIPTAnalysis(
             file: file.lastPathComponent,
             packages: packages.map { $0.variables.map { v in
                 MethodSCRIPTAnalysis.Variable(type: v.type.code, value: v.value, unit: v.type.unit,
                                               status: v.status.map { "\($0)" }, range: v.rangeCode)
             } },
-            peaks: peaks.map(VoltammetricPeakSummary.init), steadyState: steady.map(SteadyStateSummary.init))
+            technique: technique, variable: options.variable, baseline: options.baseline,
+            curve: potential.count == current.count ? zip(potential, current).map { [$0, $1] } : [],
+            peaks: peaks, steadyState: steady.map(SteadyStateSummary.init),
+            cycles: technique == .cv && potential.count == current.count
+                ? try CyclicVoltammetryAnalyzer.analyze(potentials: potential, currents: current).map { c in
+                    CyclicVoltammetrySummary(cycle: c.cycle, epa: c.anodic?.potential, epc: c.cathodic?.potential,
+                                             ipa: c.anodic?.height, ipc: c.cathodic?.height, deltaEp: c.peakSeparation,
+                                             eHalf: c.halfWavePotential, ratio: c.peakCurrentRatio)
+                } : [])
+    }
+
+    /// What a curve is when nobody said: time only, chronoamperometry; a potential that turns,
+    /// cyclic; three currents a package, square wave; otherwise a linear sweep.
+    static func inferredTechnique(potential: [Double], time: [Double], packages: [MethodSCRIPTPackage]) -> MethodSCRIPTAnalysisOptions.Technique {
+        if potential.isEmpty || (!time.isEmpty && Set(potential).count <= 1) { return .ca }
+        if VoltammetricPeakFinder.sweeps(potential).filter({ $0.count >= 5 }).count > 1 { return .cv }
+        if packages.first.map({ $0.variables.filter { $0.type.code == "ba" }.count >= 3 }) == true { return .swv }
+        return .lsv
+    }
+
+    /// Each sweep's peaks between their valleys, with the sweep's direction.
+    static func sweepPeaks(_ e: [Double], _ i: [Double], _ options: MethodSCRIPTAnalysisOptions) throws -> [VoltammetricPeakSummary] {
+        var found: [VoltammetricPeakSummary] = []
+        for sweep in VoltammetricPeakFinder.sweeps(e) where sweep.count >= 5 {
+            let up = e[sweep.upperBound - 1] > e[sweep.lowerBound]
+            for peak in try VoltammetricPeakFinder.peaks(potentials: Array(e[sweep]), currents: Array(i[sweep]), options: options.peakOptions) {
+                var summary = VoltammetricPeakSummary(peak)
+                summary.direction = up ? "anodic" : "cathodic"
+                summary.charge = options.scanRate.map { peak.area / $0 }
+                found.append(summary)
+            }
+        }
+        return found
+    }
+
+    /// A cyclic scan: for now each sweep searched in its own direction (anodic up, cathodic down).
+    static func cyclicPeaks(_ e: [Double], _ i: [Double], _ options: MethodSCRIPTAnalysisOptions) throws -> [VoltammetricPeakSummary] {
+        var found: [VoltammetricPeakSummary] = []
+        for (number, sweep) in VoltammetricPeakFinder.sweeps(e).enumerated() where sweep.count >= 5 {
+            let up = e[sweep.upperBound - 1] > e[sweep.lowerBound]
+            var o = options.peakOptions
+            o.polarity = up ? .positive : .negative
+            o.includeEdgePeaks = true                 // a CV's diffusion tail runs to the switching potential
+            for peak in try VoltammetricPeakFinder.peaks(potentials: Array(e[sweep]), currents: Array(i[sweep]), options: o) {
+                var summary = VoltammetricPeakSummary(peak)
+                summary.direction = up ? "anodic" : "cathodic"
+                summary.cycle = number / 2 + 1
+                found.append(summary)
+            }
+        }
+        return found
     }
 }

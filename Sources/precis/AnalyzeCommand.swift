@@ -32,26 +32,102 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     /// `precis analyze methodscript FILE`: a potentiostat's MethodSCRIPT output.
     struct MethodSCRIPT: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "methodscript",
-                                                        abstract: "A MethodSCRIPT output stream: packages decoded, peaks or steady state.")
+        static let configuration = CommandConfiguration(
+            commandName: "methodscript",
+            abstract: "A MethodSCRIPT output stream: packages decoded, peaks or steady state.",
+            discussion: """
+                Peaks as PSTrace finds them: bounded by the valleys that enclose them, value = current minus the \
+                baseline at the peak, area between the bounds, width at half height; edge maxima (start transient, \
+                a rise cut by the sweep's end) left out unless --include-edges. A stream that did not finish (a \
+                device error, a loop without its end) is refused (exit 2).
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The device output (one reply line per line).") var file: String
+        @Option(help: "lsv, dpv, swv, cv or ca (default: from the data).") var technique: MethodSCRIPTAnalysisOptions.Technique?
+        @Option(help: "positive (oxidation, the default) or negative (reduction) peaks.") var polarity: MethodSCRIPTAnalysisOptions.Polarity = .positive
+        @Option(help: "valley (the line between the valleys, default), tangent or none.") var baseline: MethodSCRIPTAnalysisOptions.Baseline = .valley
+        @Option(parsing: .unconditional, help: "Drop peaks not higher than this over their baseline, A (e.g. 5e-9).") var minHeight: Double = 0
+        @Option(parsing: .unconditional, help: "Drop peaks narrower than this at half height, V.") var minWidth: Double = 0
+        @Option(help: "Which current of a package: net (the first, default), forward or reverse.") var variable: MethodSCRIPTAnalysisOptions.Current = .net
+        @Option(parsing: .unconditional, help: "The sweep's scan rate, V/s (a square wave's step × frequency): each peak's charge.") var scanRate: Double?
+        @Flag(help: "Report edge maxima too, flagged.") var includeEdges = false
+        @Flag(inversion: .prefixedNo, help: "Draw the curve with its peaks and baselines.") var plot = true
+
+        mutating func validate() throws {
+            try Check.number(minHeight, "--min-height")
+            try Check.number(minWidth, "--min-width")
+            try Check.number(scanRate, "--scan-rate", above: true)
+        }
 
         func run() async throws {
             GlobalOptions.bootstrapLogging(verbose: global.verbose)
             try global.admit([(file, "FILE")])
-            let report = try guarded { try Runtime.analyzeMethodSCRIPT(URL(fileURLWithPath: file)) }
+            var options = MethodSCRIPTAnalysisOptions()
+            options.technique = technique
+            options.polarity = polarity
+            options.baseline = baseline
+            options.minimumHeight = minHeight
+            options.minimumWidth = minWidth
+            options.variable = variable
+            options.includeEdgePeaks = includeEdges
+            options.scanRate = scanRate
+            let report = try guarded { try Runtime.analyzeMethodSCRIPT(URL(fileURLWithPath: file), options: options) }
             if global.json { return try Terminal.printJSON(report) }
-            print("\(report.file): \(report.packages.count) data packages")
-            for peak in report.peaks {
-                print("  peak at \(peak.potential) V: height \(peak.height) A, area \(peak.area) V·A")
-            }
-            switch report.steadyState {
-            case let .settled(current, time)?: print("  steady state \(current) A from \(time) s")
-            case let .notSettled(drift, tolerance)?: print("  not settled (last drift \(drift) A, tolerance \(tolerance) A)")
-            case nil: break
+            for line in Self.text(report) { print(line) }
+            if plot, !report.curve.isEmpty, report.technique != .ca {
+                print("")
+                for line in ProfilePlot.voltammogram(points: report.curve, peaks: report.peaks, window: nil, width: 72,
+                                                     legend: "\(report.variable.rawValue) current (nA) over potential (V) · P: a peak · | its bounds · dotted: its baseline") {
+                    print(line)
+                }
             }
         }
+
+        /// The report in engineering units, a line per peak.
+        static func text(_ report: MethodSCRIPTAnalysis) -> [String] {
+            var out = ["\(report.file): \(report.packages.count) data packages · \(report.technique.rawValue), \(report.variable.rawValue) current, "
+                       + "\(report.baseline.rawValue) baseline · \(report.peaks.count) peak\(report.peaks.count == 1 ? "" : "s")"]
+            for p in report.peaks {
+                var line = "  peak at \(Engineering.format(p.potential, "V"))"
+                if let direction = p.direction { line += " (\(direction)\(p.cycle.map { ", cycle \($0)" } ?? ""))" }
+                line += ": \(Engineering.format(p.height, "A")) over a baseline of \(Engineering.format(p.baselineCurrent, "A"))"
+                line += " · from \(Engineering.format(p.startPotential, "V")) to \(Engineering.format(p.endPotential, "V"))"
+                line += " · area \(Engineering.format(p.area, "V·A"))"
+                if let charge = p.charge { line += " · charge \(Engineering.format(charge, "C"))" }
+                if let width = p.width { line += " · width \(Engineering.format(width, "V"))" }
+                if p.edge == true { line += " · edge" }
+                out.append(line)
+            }
+            for c in report.cycles {
+                func v(_ x: Double?, _ unit: String) -> String { x.map { Engineering.format($0, unit) } ?? "—" }
+                out.append("  cycle \(c.cycle): Epa \(v(c.epa, "V")), Epc \(v(c.epc, "V")), ipa \(v(c.ipa, "A")), ipc \(v(c.ipc, "A")), "
+                           + "ΔEp \(v(c.deltaEp, "V")), E½ \(v(c.eHalf, "V")), ipa/ipc \(c.ratio.map { String(format: "%.3f", $0) } ?? "—")")
+            }
+            switch report.steadyState {
+            case let .settled(current, time)?: out.append("  steady state \(Engineering.format(current, "A")) from \(Engineering.format(time, "s"))")
+            case let .notSettled(drift, tolerance)?:
+                out.append("  not settled (last drift \(Engineering.format(drift, "A")), tolerance \(Engineering.format(tolerance, "A")))")
+            case nil: break
+            }
+            return out
+        }
+    }
+}
+
+extension MethodSCRIPTAnalysisOptions.Technique: ExpressibleByArgument {}
+extension MethodSCRIPTAnalysisOptions.Polarity: ExpressibleByArgument {}
+extension MethodSCRIPTAnalysisOptions.Baseline: ExpressibleByArgument {}
+extension MethodSCRIPTAnalysisOptions.Current: ExpressibleByArgument {}
+
+/// Numbers in engineering units: four significant digits with the SI prefix of their size
+/// (pA, nA, µA, mA; mV; nC, µC), as PSTrace shows them.
+enum Engineering {
+    static func format(_ value: Double, _ unit: String) -> String {
+        guard value.isFinite else { return "\(value) \(unit)" }
+        let prefixes: [(Double, String)] = [(1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1, "")]
+        let magnitude = abs(value)
+        let (factor, prefix) = magnitude == 0 ? (1, "") : prefixes.last { magnitude >= $0.0 * 0.9995 } ?? prefixes[0]
+        return String(format: "%.4g", value / factor) + " " + prefix + unit
     }
 }
 

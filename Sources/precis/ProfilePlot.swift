@@ -38,18 +38,36 @@ enum ProfilePlot {
         return out
     }
 
-    /// A voltammogram: net current (nA) over potential (V), the stripping peak marked `P` and
-    /// the assay's peak window `[ ]` under it.
+    /// A stored voltammogram: net current (nA) over potential (V), the stripping peak marked `P`,
+    /// its baseline drawn dotted, and the assay's peak window `[ ]` under it.
     static func voltammogram(detail: ResultDetail, width: Int, height: Int = 14) -> [String] {
-        let points = detail.voltammogram
+        voltammogram(points: detail.voltammogram, peaks: detail.stripping?.peak.map { [$0] } ?? [],
+                     window: detail.stripping?.method.peakWindow, width: width, height: height,
+                     legend: "net current (nA) over potential (V) · [ ] peak window · P: the stripping peak · dotted: its baseline")
+    }
+
+    /// A voltammogram (`points`: potential V, current A) in nA over V, each peak's baseline dotted
+    /// between its bounds, the peaks marked `P` and their bounds `|` on a ruler under the plot,
+    /// `window` as `[ ]`.
+    static func voltammogram(points: [[Double]], peaks: [VoltammetricPeakSummary], window: ValueRange?,
+                             width: Int, height: Int = 14, legend: String) -> [String] {
         guard points.count > 1, let xMin = points.map({ $0[0] }).min(), let xMax = points.map({ $0[0] }).max(), xMax > xMin else {
             return ["  (no voltammogram stored)"]
         }
         let ys = points.map { $0[1] * 1e9 }
         let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, yMin + 1e-6)
         var canvas = BrailleCanvas(columns: width, rows: height)
-        let scaled = points.indices.map { ((points[$0][0] - xMin) / (xMax - xMin), (ys[$0] - yMin) / (yMax - yMin)) }
+        func fraction(_ x: Double, _ nA: Double) -> (Double, Double) { ((x - xMin) / (xMax - xMin), (nA - yMin) / (yMax - yMin)) }
+        let scaled = points.indices.map { fraction(points[$0][0], ys[$0]) }
         for i in scaled.indices.dropFirst() { canvas.line(from: scaled[i - 1], to: scaled[i]) }
+        for p in peaks {
+            guard let b0 = p.startBaseline, let b1 = p.endBaseline, p.endPotential > p.startPotential else { continue }
+            for k in stride(from: 0, through: 60, by: 3) {
+                let t = Double(k) / 60
+                let (x, y) = fraction(p.startPotential + t * (p.endPotential - p.startPotential), (b0 + t * (b1 - b0)) * 1e9)
+                canvas.plot(x: x, y: y)
+            }
+        }
         let label = 8
         var out = framed(canvas, yMin: yMin, yMax: yMax, label: label)
         var cells = Array(repeating: Character(" "), count: width)
@@ -57,12 +75,13 @@ enum ProfilePlot {
             let i = Int(((v - xMin) / (xMax - xMin) * Double(width - 1)).rounded())
             if cells.indices.contains(i) { cells[i] = ch }
         }
-        if let w = detail.stripping?.method.peakWindow { put(w.low, "["); put(w.high, "]") }
-        if let p = detail.stripping?.peak { put(p.potential, "P") }
+        if let w = window { put(w.low, "["); put(w.high, "]") }
+        for p in peaks { put(p.startPotential, "|"); put(p.endPotential, "|") }
+        for p in peaks { put(p.potential, "P") }
         out.append(String(repeating: " ", count: label + 1) + String(cells))
         out.append(String(repeating: " ", count: label + 1) + String(format: "%.2f V", xMin)
                    + String(repeating: " ", count: max(1, width - 16)) + String(format: "%.2f V", xMax))
-        out.append("        net current (nA) over potential (V) · [ ] peak window · P: the stripping peak")
+        out.append("        " + legend)
         return out
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PrecisCore
 import PrecisDrivers
+import PrecisRuntime
 import Testing
 
 /// The vendor parser's decoding (PalmSens MethodSCRIPT_Examples, `palmsens/mscript.py`) of the
@@ -81,4 +82,18 @@ private func picoRangeText(_ variable: MethodSCRIPTVariable) -> String? {
     #expect(all.first == .scriptStarted)
     #expect(all.contains(.loopStarted(.measurement, code: "0000")))
     #expect(all.contains(.loopEnded(.measurement)))
+}
+
+/// The vendor's LSV example (a 10 kΩ dummy cell: a straight line, on which PSTrace finds no
+/// peak) through `analyze methodscript`: the curve analysed is the vendor parser's, bit for bit,
+/// read as a linear sweep, and no peak is reported (four points: below the search's five, so this
+/// says nothing about the search itself). The example streams are the only vendor outputs in the
+/// shared test data; none of them carries a published peak to compare with.
+@Test func theVendorsLSVExampleIsALineWithoutPeaks() throws {
+    let report = try Runtime.analyzeMethodSCRIPT(Repo.fixture("methodscript/example_streams.txt"))
+    let ref = try reference().lsv_stream_parse
+    #expect(report.technique == .lsv)
+    #expect(report.curve.map { $0[0].bitPattern } == ref.E_V.map(\.bitPattern))
+    #expect(report.curve.map { $0[1].bitPattern } == ref.I_A.map(\.bitPattern))
+    #expect(report.peaks.isEmpty)
 }

@@ -113,6 +113,9 @@ func closeUnequalPeaksStillCountTheirChargeOnce(separation: Double) throws {
     let peaks = try VoltammetricPeakFinder.peaks(potentials: e, currents: i)
     #expect(peaks.count == 1)
     #expect(abs((peaks.first?.potential ?? 0) + 0.35) < 0.005)
+    // The low first sample is no background: the baseline stays on the 0.3 µA the peak sits on.
+    #expect(abs((peaks.first?.baselineCurrent ?? 0) - 3e-7) < 1e-9)
+    #expect(abs((peaks.first?.area ?? 0) / (1e-6 * sigma * root2pi) - 1) < 0.01)
     var options = VoltammetricPeakOptions()
     options.includeEdgePeaks = true
     let all = try VoltammetricPeakFinder.peaks(potentials: e, currents: i, options: options)

@@ -160,13 +160,13 @@ public enum VoltammetricPeakFinder {
         var valleys = [lowest(y, 0...(apexes[0] - 1))]
         for (a, b) in zip(apexes, apexes.dropFirst()) { valleys.append(lowest(y, (a + 1)...(b - 1))) }
         valleys.append(lowest(y, (apexes[apexes.count - 1] + 1)...(n - 1)))
-        let hull = lowerHull(x, y, valleys)
+        let hull = baselinePoints(x, y, apexes: apexes, valleys: valleys)
         return apexes.indices.map { i in
             let lo = valleys[i], hi = valleys[i + 1], k = apexes[i]
             let line: (Int, Int)
             var bounds = (lo, hi)
             switch method {
-            case .valley: line = hull.first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            case .valley: line = zip(hull, hull.dropFirst()).first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
             case .tangent:
                 let edge = tangentEdge(x, y, apex: k, lo: lo, hi: hi)
                 line = edge.0 < k && edge.1 > k ? edge : (lo, hi)
@@ -179,14 +179,28 @@ public enum VoltammetricPeakFinder {
         }
     }
 
-    /// The lower convex hull of the points `indices` (ascending), as consecutive index pairs.
-    private static func lowerHull(_ x: [Double], _ y: [Double], _ indices: [Int]) -> [(Int, Int)] {
+    /// The valleys the valley baseline runs through, ascending: the lower convex hull of the
+    /// valleys. The outer valley of an edge maximum (a low first sample before a start transient)
+    /// is left out of the hull: it is no background, and a line through it would pass under the
+    /// real peaks' valleys and join them into one group.
+    private static func baselinePoints(_ x: [Double], _ y: [Double], apexes: [Int], valleys: [Int]) -> [Int] {
+        let n = y.count
+        func cut(_ apex: Int, _ end: Int) -> Bool {       // fewer than two samples below half the rise from `end`
+            let half = (y[apex] + y[end]) / 2
+            return stride(from: end, to: apex, by: end < apex ? 1 : -1).dropFirst().filter { y[$0] < half }.count < 2
+        }
+        var usable = valleys
+        if usable.count > 2, usable[0] == 0, cut(apexes[0], 0) { usable.removeFirst() }
+        if usable.count > 2, usable[usable.count - 1] == n - 1, cut(apexes[apexes.count - 1], n - 1) { usable.removeLast() }
         var hull: [Int] = []
-        for i in indices {
+        for i in usable {
             while hull.count >= 2, cross(x, y, hull[hull.count - 2], hull[hull.count - 1], i) <= 0 { hull.removeLast() }
             hull.append(i)
         }
-        return zip(hull, hull.dropFirst()).map { ($0, $1) }
+        var points = Set(hull)
+        if let first = valleys.first, first < (hull.first ?? 0) { points.insert(first) }
+        if let last = valleys.last, last > (hull.last ?? n) { points.insert(last) }
+        return points.sorted()
     }
 
     /// An edge maximum: a bound on the sweep's first or last sample, with fewer than two samples of
@@ -205,20 +219,22 @@ public enum VoltammetricPeakFinder {
         guard line.0 >= 0, line.1 > line.0 else { return line.0 >= 0 ? y[line.0] : 0 }
         return y[line.0] + (y[line.1] - y[line.0]) / (x[line.1] - x[line.0]) * (e - x[line.0])
     }
-    /// The index ranges of the monotonic sweeps of a cyclic scan (split where the direction turns).
+    /// The index ranges of the monotonic sweeps of a cyclic scan (split where the direction turns;
+    /// a vertex written twice ends the one sweep at its first sample and begins the next at its last).
     public static func sweeps(_ potentials: [Double]) -> [Range<Int>] {
         guard potentials.count > 1 else { return potentials.isEmpty ? [] : [0..<1] }
-        var ranges: [Range<Int>] = [], start = 0, direction = 0.0
+        var ranges: [Range<Int>] = [], start = 0, direction = 0.0, reached = 0
         for i in 1..<potentials.count {
             let d = potentials[i] - potentials[i - 1]
-            guard d != 0 else { continue }
+            guard d != 0 else { continue }                // a vertex written twice stays out of both sweeps' interiors
             if direction != 0, (d > 0) != (direction > 0) {
-                ranges.append(start..<i)
+                ranges.append(start..<(reached + 1))
                 start = i - 1
             }
             direction = d
+            reached = i
         }
-        ranges.append(start..<potentials.count)
+        ranges.append(start..<max(reached + 1, start + 1))
         return ranges
     }
 

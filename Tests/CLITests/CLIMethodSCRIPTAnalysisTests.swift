@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// `precis analyze methodscript` with its options, on a square-wave stream written as a device
+/// writes it: a start transient, two stripping peaks in the net current, one in the forward.
+@Suite struct CLIMethodSCRIPTAnalysisTests {
+    static func hex(_ value: Double, _ factor: Double) -> String {
+        let text = String(Int((value / factor).rounded()) + (1 << 27), radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 7 - text.count)) + text
+    }
+
+    static func gaussian(_ e: Double, _ c: Double, _ h: Double) -> Double { h * exp(-0.5 * (e - c) * (e - c) / (0.03 * 0.03)) }
+
+    /// The stream file: −0.8 to 0.2 V by 5 mV, packages `da;ba(net);ba(forward);ba(reverse)`.
+    static func stream() throws -> URL {
+        var lines = ["e", "M0000"]
+        for k in 0...200 {
+            let e = -0.8 + 0.005 * Double(k)
+            let net = k == 0 ? 2e-7 : 3e-7 + 4e-6 * exp(-(e + 0.8) / 0.03) + gaussian(e, -0.35, 1e-6) + gaussian(e, -0.1, 0.4e-6)
+            let forward = 5e-7 + gaussian(e, -0.35, 0.6e-6), reverse = 1e-7
+            lines.append("Pda\(hex(e, 1e-6))u;ba\(hex(net, 1e-12))p;ba\(hex(forward, 1e-12))p;ba\(hex(reverse, 1e-12))p")
+        }
+        lines += ["*", "", ""]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swv-\(UUID().uuidString).txt")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    static func peaks(_ args: [String]) throws -> (report: [String: Any], peaks: [[String: Any]]) {
+        let result = try precis(["analyze", "methodscript"] + args + ["--json"], db: newDatabase())
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try result.json() as? [String: Any])
+        return (report, try #require(report["peaks"] as? [[String: Any]]))
+    }
+
+    @Test func theNetCurrentsTwoPeaksInEngineeringUnitsWithAPlot() throws {
+        let file = try Self.stream()
+        defer { try? FileManager.default.removeItem(at: file) }
+        let text = try precis(["analyze", "methodscript", file.path, "--scan-rate", "0.125"], db: newDatabase())
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("201 data packages · swv, net current, valley baseline · 2 peaks"), "\(text.stdout)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        let first = try #require(lines.first { $0.contains("peak at -350") })
+        #expect(first.contains("(anodic)") && first.contains(" µA over a baseline of ") && first.contains(" nA"), "\(first)")
+        #expect(first.contains(" mV") && first.contains("area ") && first.contains("V·A") && first.contains("charge 601.") && first.contains(" nC"))
+        #expect(!text.stdout.contains("e-0"))                      // no raw doubles
+        #expect(lines.contains { $0.contains("P") && $0.contains("|") && !$0.contains("│") })   // the ruler under the plot
+        #expect(text.stdout.contains("dotted: its baseline"))
+
+        let (report, peaks) = try Self.peaks([file.path])
+        #expect(report["technique"] as? String == "swv" && report["variable"] as? String == "net")
+        #expect(peaks.count == 2)
+        let p = try #require(peaks.first)
+        for key in ["startPotential", "endPotential", "startBaseline", "endBaseline", "baselineCurrent", "width", "area", "height"] {
+            #expect(p[key] is Double, "\(key)")
+        }
+        #expect(p["direction"] as? String == "anodic")
+        #expect(abs((p["potential"] as? Double ?? 0) + 0.35) < 0.005)
+        // The baseline is the background (0.3 µA), not a line from the low first sample under the transient.
+        #expect(abs((p["baselineCurrent"] as? Double ?? 0) - 3e-7) < 1e-9)
+        #expect(abs((p["area"] as? Double ?? 0) / (1e-6 * 0.03 * (2 * Double.pi).squareRoot()) - 1) < 0.01)
+        #expect((p["endPotential"] as? Double ?? 0) == (peaks.last?["startPotential"] as? Double ?? 1))
+        #expect((report["curve"] as? [[Double]])?.count == 201)
+    }
+
+    @Test func theOptionsChangeWhatIsFound() throws {
+        let file = try Self.stream()
+        defer { try? FileManager.default.removeItem(at: file) }
+        let forward = try Self.peaks([file.path, "--variable", "forward"]).peaks
+        #expect(forward.count == 1)
+        #expect(abs((forward.first?["height"] as? Double ?? 0) - 0.6e-6) < 0.01e-6)
+        #expect(try Self.peaks([file.path, "--variable", "reverse"]).peaks.isEmpty)
+        let edges = try Self.peaks([file.path, "--include-edges"]).peaks
+        #expect(edges.map { $0["edge"] as? Bool } == [true, false, false])
+        #expect(try Self.peaks([file.path, "--min-height", "5e-7"]).peaks.count == 1)
+        #expect(try Self.peaks([file.path, "--min-width", "0.2"]).peaks.isEmpty)
+        let tangent = try Self.peaks([file.path, "--baseline", "tangent"])
+        #expect(tangent.report["baseline"] as? String == "tangent" && tangent.peaks.count == 2)
+        let negative = try Self.peaks([file.path, "--polarity", "negative"]).peaks
+        #expect(negative.allSatisfy { abs(($0["potential"] as? Double ?? 0) + 0.35) > 0.02 })
+        #expect(try Self.peaks([file.path, "--technique", "ca"]).peaks.isEmpty)
+        for bad in [["--variable", "sideways"], ["--technique", "eis"], ["--baseline", "spline"], ["--min-height", "-1"]] {
+            let refused = try precis(["analyze", "methodscript", file.path] + bad, db: newDatabase())
+            #expect(refused.status == 2, "\(bad): \(refused.stderr)")
+        }
+    }
+
+    /// A reversible CV pair (Epa 228 mV, Epc 172 mV) over two cycles: each cycle's ΔEp and E½ within one step.
+    @Test func aCyclicScanGivesEachCyclesPeakSeparationAndHalfWavePotential() throws {
+        func wave(_ u: Double) -> Double { u < 0 ? exp(-0.5 * u * u / (0.03 * 0.03)) : 1 / (1 + u / 0.05).squareRoot() }
+        var lines = ["e", "M0000"]
+        for _ in 0..<2 {
+            lines.append("C0000")
+            for k in 0...800 { let e = -0.2 + 0.001 * Double(k); lines.append("Pda\(Self.hex(e, 1e-6))u;ba\(Self.hex(2e-7 + 2e-6 * wave(e - 0.228), 1e-12))p") }
+            for k in (0..<800).reversed() {
+                let e = -0.2 + 0.001 * Double(k)
+                lines.append("Pda\(Self.hex(e, 1e-6))u;ba\(Self.hex(-2e-7 + 0.6e-6 * (e + 0.2) / 0.8 - 1.6e-6 * wave(0.172 - e), 1e-12))p")
+            }
+            lines.append("-")
+        }
+        lines += ["*", "", ""]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cv-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let (report, _) = try Self.peaks([file.path])
+        #expect(report["technique"] as? String == "cv")
+        let cycles = try #require(report["cycles"] as? [[String: Any]])
+        #expect(cycles.count == 2)
+        for c in cycles {
+            #expect(abs((c["deltaEp"] as? Double ?? 0) - 0.056) <= 0.001 + 1e-9, "\(c)")
+            #expect(abs((c["eHalf"] as? Double ?? 0) - 0.2) <= 0.001 + 1e-9, "\(c)")
+        }
+        let text = try precis(["analyze", "methodscript", file.path, "--no-plot"], db: newDatabase())
+        #expect(text.stdout.contains("cycle 1: Epa 228 mV, Epc 172 mV"), "\(text.stdout)")
+    }
+}
