@@ -145,6 +145,7 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
         ("QPCRBenchmarks", ["PrecisSignal", "PrecisFormats", "PrecisRuntime", "PrecisCore"]),
         ("SequencingBenchmarks", ["PrecisSignal", "PrecisFormats", "PrecisRuntime", "PrecisDrivers", "PrecisReplay",
                                   "PrecisStore", "PrecisCore"]),
+        ("Crypt4GHBenchmarks", ["PrecisCrypt4GH"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(
