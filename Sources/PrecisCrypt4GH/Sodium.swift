@@ -33,29 +33,26 @@ enum Sodium {
     /// The writer's key for a packet to `recipient`: libsodium's key exchange with the writer as
     /// server, its transmit key (the first 32 bytes of BLAKE2b-512(X25519(sk, pk) ‖ recipient ‖ writer)).
     static func writerSharedKey(secret: [UInt8], public writer: [UInt8], recipient: [UInt8]) -> [UInt8]? {
-        precondition(ready, "libsodium failed to initialise")
-        var rx = [UInt8](repeating: 0, count: Int(crypto_kx_SESSIONKEYBYTES))
-        var tx = rx
-        let status = rx.withUnsafeMutableBufferPointer { rxp in
-            tx.withUnsafeMutableBufferPointer { txp in
-                crypto_kx_server_session_keys(rxp.baseAddress, txp.baseAddress, writer, secret, recipient)
-            }
-        }
-        return status == 0 ? tx : nil
+        sessionKeys { crypto_kx_server_session_keys($0, $1, writer, secret, recipient) }?.tx
     }
 
     /// The reader's key for a packet from `writer`: the same key, derived as the key exchange's
     /// client (its receive key).
     static func readerSharedKey(secret: [UInt8], public reader: [UInt8], writer: [UInt8]) -> [UInt8]? {
+        sessionKeys { crypto_kx_client_session_keys($0, $1, reader, secret, writer) }?.rx
+    }
+
+    /// The receive and transmit keys one of libsodium's `crypto_kx_*_session_keys` writes, or nil
+    /// when it refuses (a public key of low order).
+    private static func sessionKeys(_ exchange: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?) -> Int32)
+        -> (rx: [UInt8], tx: [UInt8])? {
         precondition(ready, "libsodium failed to initialise")
         var rx = [UInt8](repeating: 0, count: Int(crypto_kx_SESSIONKEYBYTES))
         var tx = rx
         let status = rx.withUnsafeMutableBufferPointer { rxp in
-            tx.withUnsafeMutableBufferPointer { txp in
-                crypto_kx_client_session_keys(rxp.baseAddress, txp.baseAddress, reader, secret, writer)
-            }
+            tx.withUnsafeMutableBufferPointer { txp in exchange(rxp.baseAddress, txp.baseAddress) }
         }
-        return status == 0 ? rx : nil
+        return status == 0 ? (rx, tx) : nil
     }
 
     /// ChaCha20-Poly1305 (IETF) sealing of `plain` into `out` at `out`'s start: ciphertext then

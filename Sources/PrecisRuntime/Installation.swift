@@ -18,9 +18,9 @@ public enum Installation {
     }
 
     /// Whether this is the packaged binary: `/usr/bin/precis` with the package's `VERSION` beside it.
-    public static var isPackaged: Bool {
+    /// Decided once a process: the store's and the configuration's defaults ask on every lookup.
+    public static let isPackaged: Bool =
         executable == "/usr/bin/precis" && FileManager.default.fileExists(atPath: shareDirectory.appendingPathComponent("VERSION").path)
-    }
 
     /// The packaged binary shares `/var/lib/precis` between the kiosk (user precis) and the
     /// technicians of group precis: the folder is setgid precis, and what any of them creates

@@ -133,8 +133,7 @@ extension Runtime {
         let technique = options.technique ?? inferredTechnique(potential: potential, time: time, packages: packages)
         var peaks: [VoltammetricPeakSummary] = []
         if technique != .ca, potential.count == current.count, potential.count >= 5 {
-            peaks = technique == .cv ? try cyclicPeaks(potential, current, options)
-                : try sweepPeaks(potential, current, options)
+            peaks = try sweepPeaks(potential, current, options, cyclic: technique == .cv)
         }
         let steady = technique == .ca && time.count == current.count && time.count >= 5
             ? try? SteadyStateDetector.detect(times: time, currents: current) : nil
@@ -164,33 +163,23 @@ extension Runtime {
         return .lsv
     }
 
-    /// Each sweep's peaks between their valleys, with the sweep's direction.
-    static func sweepPeaks(_ e: [Double], _ i: [Double], _ options: MethodSCRIPTAnalysisOptions) throws -> [VoltammetricPeakSummary] {
-        var found: [VoltammetricPeakSummary] = []
-        for sweep in VoltammetricPeakFinder.sweeps(e) where sweep.count >= 5 {
-            let up = e[sweep.upperBound - 1] > e[sweep.lowerBound]
-            for peak in try VoltammetricPeakFinder.peaks(potentials: Array(e[sweep]), currents: Array(i[sweep]), options: options.peakOptions) {
-                var summary = VoltammetricPeakSummary(peak)
-                summary.direction = up ? "anodic" : "cathodic"
-                summary.charge = options.scanRate.map { peak.area / $0 }
-                found.append(summary)
-            }
-        }
-        return found
-    }
-
-    /// A cyclic scan: for now each sweep searched in its own direction (anodic up, cathodic down).
-    static func cyclicPeaks(_ e: [Double], _ i: [Double], _ options: MethodSCRIPTAnalysisOptions) throws -> [VoltammetricPeakSummary] {
+    /// Each sweep's peaks between their valleys, with the sweep's direction. A cyclic scan's sweeps
+    /// are each searched in their own direction (anodic up, cathodic down), edges included, and
+    /// numbered by cycle; a linear one's peaks carry their charge when the scan rate is known.
+    static func sweepPeaks(_ e: [Double], _ i: [Double], _ options: MethodSCRIPTAnalysisOptions,
+                           cyclic: Bool = false) throws -> [VoltammetricPeakSummary] {
         var found: [VoltammetricPeakSummary] = []
         for (number, sweep) in VoltammetricPeakFinder.sweeps(e).enumerated() where sweep.count >= 5 {
             let up = e[sweep.upperBound - 1] > e[sweep.lowerBound]
             var o = options.peakOptions
-            o.polarity = up ? .positive : .negative
-            o.includeEdgePeaks = true                 // a CV's diffusion tail runs to the switching potential
+            if cyclic {
+                o.polarity = up ? .positive : .negative
+                o.includeEdgePeaks = true                 // a CV's diffusion tail runs to the switching potential
+            }
             for peak in try VoltammetricPeakFinder.peaks(potentials: Array(e[sweep]), currents: Array(i[sweep]), options: o) {
                 var summary = VoltammetricPeakSummary(peak)
                 summary.direction = up ? "anodic" : "cathodic"
-                summary.cycle = number / 2 + 1
+                if cyclic { summary.cycle = number / 2 + 1 } else { summary.charge = options.scanRate.map { peak.area / $0 } }
                 found.append(summary)
             }
         }
