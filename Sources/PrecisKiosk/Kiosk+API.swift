@@ -125,22 +125,51 @@ extension Kiosk {
     /// A page of `GET /api/v1/results`: `limit` runs (default 50, at most 500), newest first,
     /// from `cursor` on (the `X-Next-Cursor` of the page before; also in a `Link: …; rel="next"`
     /// header, RFC 8288, when a next page may exist); each run's raw data listed only with `raw=true`.
-    func resultsPage(_ request: Request) throws -> Response {
+    /// A page is kept by the store's change count (`ViewCache`) and carries it as its ETag.
+    func resultsPage(_ request: Request) async throws -> Response {
         let limit = try Self.query(request, "limit", in: 1...500) ?? 50
-        var before: Int64?
-        if let cursor = request.uri.queryParameters.get("cursor") {
-            guard let id = Int64(cursor), id > 0 else { throw APIError(400, "'cursor' must be the X-Next-Cursor of a page before") }
-            before = id
-        }
+        let before = try Self.cursor(request)
         let withRaw = try Self.flag(request, "raw") ?? false
-        var page = try runtime.results(limit: limit, before: before)
-        if !withRaw { for i in page.indices { page[i].rawData = nil } }
-        var headers = HTTPFields()
-        if page.count == limit, let last = page.last {
-            headers[HTTPField.Name("X-Next-Cursor")!] = String(last.runId)
-            headers[HTTPField.Name("Link")!] = "</api/v1/results?limit=\(limit)&cursor=\(last.runId)\(withRaw ? "&raw=true" : "")>; rel=\"next\""
+        let count = try runtime.store.changeCount()
+        let view = try await views.view("results?limit=\(limit)&cursor=\(before ?? 0)&raw=\(withRaw)", count: count) {
+            [runtime] in
+            var page = try runtime.results(limit: limit, before: before)
+            if !withRaw { for i in page.indices { page[i].rawData = nil } }
+            var headers = HTTPFields()
+            if page.count == limit, let last = page.last {
+                headers[HTTPField.Name("X-Next-Cursor")!] = String(last.runId)
+                headers[HTTPField.Name("Link")!] = "</api/v1/results?limit=\(limit)&cursor=\(last.runId)\(withRaw ? "&raw=true" : "")>; rel=\"next\""
+            }
+            return try Self.jsonView(page, headers: headers)
         }
-        return try Self.json(page, headers: headers)
+        return Self.response(view, count: count, request: request)
+    }
+
+    /// `GET /api/v1/queue`: a page of the upload queue, oldest first (the order it is delivered
+    /// in): `limit` entries (default 50) after `cursor`, what waits or with `all=true` everything,
+    /// `X-Next-Cursor` and `Link: …; rel="next"` when more may follow; kept by the store's change count.
+    func queuePage(_ request: Request) async throws -> Response {
+        let limit = try Self.query(request, "limit", in: 1...500) ?? 50
+        let after = try Self.cursor(request)
+        let all = try Self.flag(request, "all") ?? false
+        let count = try runtime.store.changeCount()
+        let view = try await views.view("queue?limit=\(limit)&cursor=\(after ?? 0)&all=\(all)", count: count) { [runtime] in
+            let page = try runtime.queue(includeDelivered: all, after: after, limit: limit)
+            var headers = HTTPFields()
+            if page.count == limit, let last = page.last {
+                headers[HTTPField.Name("X-Next-Cursor")!] = String(last.id)
+                headers[HTTPField.Name("Link")!] = "</api/v1/queue?limit=\(limit)&cursor=\(last.id)\(all ? "&all=true" : "")>; rel=\"next\""
+            }
+            return try Self.jsonView(page, headers: headers)
+        }
+        return Self.response(view, count: count, request: request)
+    }
+
+    /// The `cursor` query value: nil when absent, 400 unless a positive whole number.
+    static func cursor(_ request: Request) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get("cursor") else { return nil }
+        guard let id = Int64(text), id > 0 else { throw APIError(400, "'cursor' must be the X-Next-Cursor of a page before") }
+        return id
     }
 
     /// The operator has done the step the run waits for (closed the light path, put the blank or

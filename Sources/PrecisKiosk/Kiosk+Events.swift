@@ -37,12 +37,19 @@ extension Kiosk {
     /// process, a supervisor), and a heartbeat, until cancelled.
     func watchStore() async {
         var lastQueue = "", lastQC = ""
+        var queueCount: Int64?
         var beats = 0
         while !Task.isCancelled {
-            if let queue = try? runtime.queue(), let text = try? String(decoding: KioskJSON.encoder.encode(queue), as: UTF8.self),
-               text != lastQueue {
-                lastQueue = text
-                hub.publish("queue", queue)
+            // The queue is read again only when the store has changed since (a queue of thousands
+            // of entries read and encoded every 2 s was a tenth of a core on an idle kiosk).
+            let count = try? runtime.store.changeCount()
+            if count == nil || count != queueCount, let queue = try? runtime.queue(),
+               let text = try? String(decoding: KioskJSON.encoder.encode(queue), as: UTF8.self) {
+                queueCount = count
+                if text != lastQueue {
+                    lastQueue = text
+                    hub.publish("queue", queue)
+                }
             }
             if let qc = try? runtime.qcStatus(), let text = try? String(decoding: KioskJSON.encoder.encode(qc), as: UTF8.self),
                text != lastQC {

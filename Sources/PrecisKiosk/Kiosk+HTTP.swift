@@ -63,11 +63,16 @@ extension Kiosk {
 
     /// A JSON response.
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let view = try jsonView(value, headers: headers)
+        return Response(status: status, headers: view.headers, body: ResponseBody(byteBuffer: view.body))
+    }
+
+    /// A JSON body with its headers (content type, `no-store`), to answer now or to keep.
+    static func jsonView<T: Encodable>(_ value: T, headers: HTTPFields = [:]) throws -> CachedView {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"
-        let data = try KioskJSON.encoder.encode(value)
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return CachedView(body: ByteBuffer(bytes: try KioskJSON.encoder.encode(value)), headers: fields)
     }
 
     /// Runs a handler, turning every failure into a JSON error with the right status.

@@ -72,7 +72,7 @@ extension Kiosk {
         router.get("/api/v1/results") { request, _ in
             await self.respond {
                 _ = try self.caller(request)
-                return try self.resultsPage(request)
+                return try await self.resultsPage(request)
             }
         }
         router.get("/api/v1/results/:id") { request, context in
@@ -87,8 +87,7 @@ extension Kiosk {
         router.get("/api/v1/queue") { request, _ in
             await self.respond {
                 _ = try self.caller(request)
-                let all = try Self.flag(request, "all") ?? false
-                return try Self.json(self.runtime.queue(includeDelivered: all))
+                return try await self.queuePage(request)
             }
         }
         router.post("/api/v1/queue/:id/retry") { request, context in

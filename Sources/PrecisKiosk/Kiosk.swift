@@ -17,6 +17,7 @@ public final class Kiosk: Sendable {
     let sessions: SessionTable
     let hub = EventHub()
     let metrics = KioskMetrics()
+    let views = ViewCache()
     let runs: ActiveRuns
     let devices = DeviceBoard()
     let listening = Flag()

@@ -14,6 +14,8 @@ final class KioskMetrics: @unchecked Sendable {
     private let overflows: Counter
     private let samplesPerSecond: Gauge
     private var window: [(at: ContinuousClock.Instant, count: Int)] = []
+    private let refreshLock = NSLock()
+    private var storeCount: Int64?
 
     init() {
         samples = registry.makeCounter(name: "precis_samples_total",
@@ -37,8 +39,24 @@ final class KioskMetrics: @unchecked Sendable {
         if report.error?.cause == .receiveOverflow { overflows.increment() }
     }
 
-    /// The exposition text, refreshing the store-derived gauges first.
+    /// The exposition text, refreshing the store-derived gauges first when the store has changed
+    /// since they were read (`Store.changeCount`): an unchanged store's counts are the ones read
+    /// last, so a scrape costs the store one single-row read.
     func render(store: Store, activeRuns: Int, eventClients: Int) -> String {
+        refreshLock.withLock {
+            let count = try? store.changeCount()
+            guard count == nil || count != storeCount else { return }
+            refreshStoreGauges(store)
+            storeCount = count
+        }
+        registry.makeGauge(name: "precis_active_runs", help: "Runs the kiosk is driving now.").set(Int64(activeRuns))
+        registry.makeGauge(name: "precis_event_clients", help: "Clients listening to /api/v1/events.").set(Int64(eventClients))
+        samplesPerSecond.set(currentRate())
+        return registry.emitToString()
+    }
+
+    /// Sets the gauges read from the store: runs, results, the queue, failures, sequencing.
+    private func refreshStoreGauges(_ store: Store) {
         if let counts = try? store.counts() {
             for status in RunStatus.allCases.map(\.rawValue) {
                 gauge("precis_runs", "Runs in the store, by status.", ("status", status)).set(Int64(counts.runsByStatus[status] ?? 0))
@@ -71,10 +89,6 @@ final class KioskMetrics: @unchecked Sendable {
             registry.makeGauge(name: "precis_sequencing_ring_overflows",
                                help: "Stream packets the sequencing ring had no room for (stored runs).").set(t.ringOverflows)
         }
-        registry.makeGauge(name: "precis_active_runs", help: "Runs the kiosk is driving now.").set(Int64(activeRuns))
-        registry.makeGauge(name: "precis_event_clients", help: "Clients listening to /api/v1/events.").set(Int64(eventClients))
-        samplesPerSecond.set(currentRate())
-        return registry.emitToString()
     }
 
     private func gauge(_ name: String, _ help: String, _ label: (String, String)) -> Gauge {

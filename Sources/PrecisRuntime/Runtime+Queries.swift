@@ -247,8 +247,8 @@ extension Runtime {
     }
 
     /// What waits in the outbox (everything not yet delivered), oldest first.
-    public func queue(includeDelivered: Bool = false) throws -> [QueueItem] {
-        try store.outbox(states: includeDelivered ? nil : [.pending, .inFlight, .failed]).map {
+    public func queue(includeDelivered: Bool = false, after: Int64? = nil, limit: Int? = nil) throws -> [QueueItem] {
+        try store.outbox(states: includeDelivered ? nil : [.pending, .inFlight, .failed], after: after, limit: limit).map {
             QueueItem(id: $0.id, runId: $0.runID, resultId: $0.resultID, sample: $0.sampleID, destination: $0.destination,
                       state: $0.state, attempts: $0.attempts, since: $0.createdAt, nextAttemptAt: $0.nextAttemptAt,
                       lastError: $0.lastError, training: $0.training)

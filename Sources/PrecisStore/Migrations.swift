@@ -17,6 +17,7 @@ enum Migrations {
         migrator.registerMigration("v9-sequencing-runs-in-runs", migrate: v9)
         migrator.registerMigration("v10-any-run-kind", migrate: v10)
         migrator.registerMigration("v11-list-indexes", migrate: v11)
+        migrator.registerMigration("v12-change-count", migrate: v12)
         return migrator
     }
 

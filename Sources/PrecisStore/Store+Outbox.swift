@@ -20,10 +20,20 @@ extension Store {
 
     /// Outbox entries, oldest first; all of them, or those in `states`.
     public func outbox(states: [OutboxState]? = nil) throws -> [OutboxEntry] {
+        try outbox(states: states, after: nil, limit: nil)
+    }
+
+    /// A page of the outbox, oldest first: at most `limit` entries in `states` (nil: all) whose id
+    /// is above `after` (the last id of the page before), read through the primary key.
+    public func outbox(states: [OutboxState]?, after: Int64?, limit: Int?) throws -> [OutboxEntry] {
         try read { db in
-            guard let states else { return try Self.fetchOutbox(db, where: "1", []) }
-            let marks = states.map { _ in "?" }.joined(separator: ",")
-            return try Self.fetchOutbox(db, where: "o.state IN (\(marks))", states.map(\.rawValue))
+            var clauses: [String] = [], args: [any DatabaseValueConvertible] = []
+            if let states {
+                clauses.append("o.state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+                args += states.map(\.rawValue)
+            }
+            if let after { clauses.append("o.id > ?"); args.append(after) }
+            return try Self.fetchOutbox(db, where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), args, limit: limit)
         }
     }
 
@@ -32,11 +42,12 @@ extension Store {
         try read { db in try Self.fetchOutbox(db, where: "o.result_id = ?", [resultID]) }
     }
 
-    static func fetchOutbox(_ db: Database, where clause: String, _ args: [any DatabaseValueConvertible]) throws -> [OutboxEntry] {
+    static func fetchOutbox(_ db: Database, where clause: String, _ args: [any DatabaseValueConvertible],
+                            limit: Int? = nil) throws -> [OutboxEntry] {
         try Row.fetchAll(db, sql: """
             SELECT o.*, r.run_id, COALESCE(r.sample_id, runs.sample_id) AS sample_id, runs.training FROM outbox o
             JOIN results r ON r.id = o.result_id JOIN runs ON runs.id = r.run_id
-            WHERE \(clause) ORDER BY o.id
+            WHERE \(clause) ORDER BY o.id\(limit.map { " LIMIT \(max(0, $0))" } ?? "")
             """, arguments: StatementArguments(args)).map { row in
             OutboxEntry(id: row["id"], resultID: row["result_id"], runID: row["run_id"], sampleID: row["sample_id"],
                         destination: row["destination"], state: row["state"], attempts: row["attempts"],

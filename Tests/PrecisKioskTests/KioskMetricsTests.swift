@@ -26,4 +26,20 @@ import Testing
                             seconds: 1)
         #expect(metrics.render(store: store, activeRuns: 0, eventClients: 0).contains("precis_ring_overflows_total 1"))
     }
+
+    /// The store's gauges are read again only when the store's change count moved, and then at
+    /// once: a run begun by another process shows in the next scrape.
+    @Test func aScrapeAfterAnotherProcessWroteShowsTheWrite() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).sqlite").path
+        let store = try Store(path: path), other = try Store(path: path)
+        let metrics = KioskMetrics()
+        #expect(metrics.render(store: store, activeRuns: 0, eventClients: 0).contains(#"precis_runs{status="RUNNING"} 0"#))
+        #expect(metrics.render(store: store, activeRuns: 0, eventClients: 0).contains(#"precis_runs{status="RUNNING"} 0"#))
+        let instrument = DeviceIdentity(family: "lfr", serial: "LFR-M", firmware: "1", instrumentCalibrationID: nil)
+        try other.saveInstrument(instrument, endpoint: "sim:lfr", at: Date())
+        _ = try other.beginRun(NewRun(sampleID: "S-M1", patientID: nil, assay: "crp", instrument: instrument, endpoint: "sim:lfr",
+                                      calibrationID: nil, cartridgeID: nil, operatorID: "t", owner: "1@elsewhere"), at: Date())
+        let text = metrics.render(store: store, activeRuns: 0, eventClients: 0)
+        #expect(text.contains(#"precis_runs{status="RUNNING"} 1"#), "\(text.split(separator: "\n").filter { $0.hasPrefix("precis_runs") })")
+    }
 }

@@ -53,3 +53,40 @@ extension KioskTests.KioskRunTests {
         }
     }
 }
+
+extension KioskTests.KioskRunTests {
+    /// `GET /api/v1/queue` a page at a time, oldest first (the order of delivery): every entry once
+    /// across the pages, the same as one large page, and a bad cursor or limit refused.
+    @Test("the upload queue pages: limit, cursor, Link rel=next, oldest first, every entry once")
+    func theQueuePages() async throws {
+        let kiosk = try SharedKiosk.kiosk()
+        let http = KioskClient(base: kiosk.baseURL)
+        let op = try await http.signIn("op1", "1234")
+        for n in 0..<3 {
+            let started = try await http.send(.POST, "/api/v1/runs", body: try Self.body([
+                "device": "sim:lfr?reading-ms=0", "assay": "crp", "sample": "S-08\(n)0",
+            ]), token: op)
+            _ = try await http.waitForRun(try #require(try started.json()["ticket"] as? String), token: op)
+        }
+        let everything = try await http.send(.GET, "/api/v1/queue?all=true&limit=500", token: op).array().compactMap { $0["id"] as? Int }
+        #expect(everything.count >= 3 && everything == everything.sorted(), "oldest first: \(everything)")
+        var seen: [Int] = [], path: String? = "/api/v1/queue?all=true&limit=2"
+        while let next = path, seen.count <= everything.count {
+            let page = try await http.send(.GET, next, token: op)
+            #expect(page.status == 200 && page.headers.first(name: "ETag") != nil, "\(page.body)")
+            seen += try page.array().compactMap { $0["id"] as? Int }
+            if let cursor = page.headers.first(name: "X-Next-Cursor") {
+                #expect(page.headers.first(name: "Link") == "</api/v1/queue?limit=2&cursor=\(cursor)&all=true>; rel=\"next\"")
+                path = "/api/v1/queue?all=true&limit=2&cursor=\(cursor)"
+            } else {
+                path = nil
+            }
+        }
+        #expect(seen == everything, "every entry once, in order")
+        let first = try await http.send(.GET, "/api/v1/queue?all=true&limit=1", token: op).array()
+        #expect(first.first?["id"] as? Int == everything.first)
+        for bad in ["limit=0", "limit=501", "cursor=0", "cursor=x"] {
+            #expect(try await http.send(.GET, "/api/v1/queue?\(bad)", token: op).status == 400, "\(bad)")
+        }
+    }
+}
