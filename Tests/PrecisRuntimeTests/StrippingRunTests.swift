@@ -138,14 +138,19 @@ import Testing
         return try JSONDecoder().decode(StoredStrippingAnalysis.self, from: Data(result.analysisJSON.utf8))
     }
 
+    /// A lead assay run as `technique` at 40 µg/dL: the runtime, the report (completed) and what was stored.
+    static func run(_ technique: String) async throws -> (Runtime, RunReport, StoredStrippingAnalysis) {
+        let runtime = try makeRuntime(calibration: try Self.calibration(technique))
+        let report = try await StrippingRunTests.run(runtime, "lead=40")
+        try #require(report.status == .completed, "\(report.error?.message ?? "")")
+        return (runtime, report, try Self.stored(runtime, report))
+    }
+
     /// A CV assay's run sends a `meas_loop_cv` (the stored curve turns at the vertex and comes
     /// back), is analysed as CV — the anodic and the cathodic peak of the lead couple (E°' −0.5 V,
     /// n = 2: Epa − Epc ≈ 29 mV, E½ at E°') and ΔEp, E½ — and says so in the result.
     @Test func aCyclicScriptsRunIsAnalysedAsCyclicVoltammetry() async throws {
-        let runtime = try makeRuntime(calibration: try Self.calibration("cv"))
-        let report = try await StrippingRunTests.run(runtime, "lead=40")
-        #expect(report.status == .completed, "\(report.error?.message ?? "")")
-        let stored = try Self.stored(runtime, report)
+        let (runtime, report, stored) = try await Self.run("cv")
         #expect(stored.technique == .cv)
         let cycle = try #require(stored.cycles?.first)
         let (epa, epc) = (try #require(cycle.epa), try #require(cycle.epc))
@@ -162,10 +167,7 @@ import Testing
     /// A linear-sweep assay's run sends `meas_loop_lsv` and is analysed as one linear sweep: its
     /// stripping peak near E°' + 29 mV / n, no cycles.
     @Test func aLinearSweepScriptsRunIsAnalysedAsALinearSweep() async throws {
-        let runtime = try makeRuntime(calibration: try Self.calibration("lsv"))
-        let report = try await StrippingRunTests.run(runtime, "lead=40")
-        #expect(report.status == .completed, "\(report.error?.message ?? "")")
-        let stored = try Self.stored(runtime, report)
+        let (runtime, report, stored) = try await Self.run("lsv")
         #expect(stored.technique == .lsv)
         #expect(stored.cycles == nil)
         let peak = try #require(stored.peak)
