@@ -98,22 +98,56 @@ public struct SequencingAssayMethod: Sendable, Codable, Equatable {
     public var minPoreOccupancy: Double
 }
 
+/// The technique of a stripping sweep (`meas_loop_swv`, `_dpv`, `_lsv`, `_cv`).
+public enum StrippingTechnique: String, Sendable, Codable, CaseIterable {
+    /// Square wave (the default): `amplitude` and `frequency`.
+    case swv
+    /// Differential pulse: `amplitude` (the pulse), `pulseTime` and `rate`.
+    case dpv
+    /// Linear sweep: `rate`.
+    case lsv
+    /// Cyclic: from the deposition potential to `end` and back, at `rate`.
+    case cv
+
+    /// How the technique is named in a result's method text.
+    public var name: String {
+        switch self {
+        case .swv: "square-wave"
+        case .dpv: "differential-pulse"
+        case .lsv: "linear-sweep"
+        case .cv: "cyclic"
+        }
+    }
+}
+
 /// Anodic stripping voltammetry as a MethodSCRIPT script runs it: the analyte is plated into
 /// the electrode at `deposition` potential for `depositionSeconds` (the script's start
-/// potential, held with the cell on), then a square-wave sweep strips it; the peak in
-/// `peakWindow` is the response: its baseline-corrected height in nA (`stripping-peak-current`)
-/// or the charge under it in nC (`stripping-peak-charge`: the corrected area over the scan rate).
+/// potential, held with the cell on), then a sweep of the assay's `technique` (square wave
+/// unless it says otherwise) strips it; the peak in `peakWindow` is the response: its
+/// baseline-corrected height in nA (`stripping-peak-current`) or the charge under it in nC
+/// (`stripping-peak-charge`: the corrected area over the scan rate).
 public struct StrippingVoltammetryMethod: Sendable, Codable, Equatable {
+    /// The sweep's technique (nil: square wave, as every assay before it could be chosen).
+    public var technique: StrippingTechnique?
     /// Deposition potential (the sweep's start), V.
     public var deposition: Double
     public var depositionSeconds: Double
-    /// Where the sweep ends, V.
+    /// Where the sweep ends (a cyclic sweep's vertex), V.
     public var end: Double
     public var step: Double
-    public var amplitude: Double
-    public var frequency: Double
-    /// The square wave's effective scan rate, step × frequency, V/s: a peak's area (A·V) over it is its charge (C).
-    public var scanRate: Double { step * frequency }
+    /// The square wave's amplitude, or the differential pulse's, V (SWV and DPV).
+    public var amplitude: Double?
+    /// The square wave's frequency, Hz (SWV).
+    public var frequency: Double?
+    /// The sweep's scan rate, V/s (DPV, LSV and CV).
+    public var rate: Double?
+    /// The differential pulse's duration, s (DPV).
+    public var pulseTime: Double?
+    /// The technique, square wave when the assay names none.
+    public var sweep: StrippingTechnique { technique ?? .swv }
+    /// The scan rate, V/s: a square wave's effective one, step × frequency, or `rate`; a peak's
+    /// area (A·V) over it is its charge (C).
+    public var scanRate: Double { sweep == .swv ? step * (frequency ?? 0) : rate ?? 0 }
     /// Where the analyte's stripping peak is looked for, V.
     public var peakWindow: ValueRange
 }

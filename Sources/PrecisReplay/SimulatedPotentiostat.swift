@@ -3,7 +3,7 @@ import PrecisCore
 import PrecisDrivers
 
 /// A simulated EmStat Pico speaking MethodSCRIPT, as a `Transport`: it answers `t`, `i`, `v`, `Z`,
-/// runs the CV, DPV, SWV and CA scripts it is sent on a reversible one-electron couple and
+/// runs the LSV, CV, DPV, SWV and CA scripts it is sent on a reversible one-electron couple and
 /// streams correctly encoded data packages, with knobs to break the stream.
 ///
 /// ```
@@ -221,7 +221,7 @@ public actor SimulatedPotentiostat: Transport {
                  "set_autoranging", "cell_on", "cell_off", "timer_start", "pck_start",
                  "pck_end", "endloop", "on_finished:":
                 break
-            case "meas_loop_cv", "meas_loop_dpv", "meas_loop_swv", "meas_loop_ca":
+            case "meas_loop_lsv", "meas_loop_cv", "meas_loop_dpv", "meas_loop_swv", "meas_loop_ca":
                 let outs = verb == "meas_loop_swv" ? 4 : 2
                 plan.technique = String(verb.dropFirst("meas_loop_".count))
                 plan.vars = Array(args.prefix(outs))
@@ -230,7 +230,7 @@ public actor SimulatedPotentiostat: Transport {
                     guard let v = Self.number(arg) ?? values[arg] else { return fail(declared.contains(arg) ? 0x4004 : 0x420B) }
                     plan.args.append(v)
                 }
-                guard plan.args.count == ["cv": 5, "dpv": 6, "swv": 5, "ca": 3][plan.technique] else { return fail(0x4008) }
+                guard plan.args.count == ["lsv": 4, "cv": 5, "dpv": 6, "swv": 5, "ca": 3][plan.technique] else { return fail(0x4008) }
             default: return fail(0x4001)
             }
         }
@@ -285,7 +285,8 @@ public actor SimulatedPotentiostat: Transport {
     private func simulate(_ plan: Plan) -> [[Point]] {
         let a = plan.args
         switch plan.technique {
-        case "cv": return cyclicVoltammogram(begin: a[0], v1: a[1], v2: a[2], step: abs(a[3]), rate: abs(a[4]), scans: plan.scans)
+        case "lsv": return cyclicVoltammogram(legs: [(a[0], a[1])], step: abs(a[2]), rate: abs(a[3]), scans: 1)
+        case "cv": return cyclicVoltammogram(legs: [(a[0], a[1]), (a[1], a[2]), (a[2], a[0])], step: abs(a[3]), rate: abs(a[4]), scans: plan.scans)
         case "dpv": return [pulses(from: a[0], to: a[1], step: abs(a[2]), up: a[3], down: 0, pulseTime: a[4])]
         case "swv": return [pulses(from: a[0], to: a[1], step: abs(a[2]), up: a[3], down: -a[3], pulseTime: 1 / (2 * a[4]))]
         default: return [chronoamperogram(potential: a[0], interval: a[1], duration: a[2])]
@@ -295,15 +296,17 @@ public actor SimulatedPotentiostat: Transport {
     /// Fraction oxidised at the surface for a Nernstian couple at potential `e`.
     private func oxidised(_ e: Double) -> Double { 1 / (1 + exp(-cell.f * (e - cell.formalPotential))) }
 
-    /// CV by semi-integration: the semi-integral of the current is nFA√D·C·θ/(1+θ) for a
-    /// reversible couple, and the current is its Grünwald semi-derivative.
-    private func cyclicVoltammogram(begin: Double, v1: Double, v2: Double, step: Double, rate: Double, scans: Int) -> [[Point]] {
-        var scan = [begin]
-        for (from, to) in [(begin, v1), (v1, v2), (v2, begin)] {
+    /// CV (or an LSV, one leg) by semi-integration: the semi-integral of the current is
+    /// nFA√D·C·θ/(1+θ) for a reversible couple, and the current is its Grünwald semi-derivative.
+    /// A stripping cell's film (`preconcentration` × the deposition held) adds to C, as in `pulses`.
+    private func cyclicVoltammogram(legs: [(Double, Double)], step: Double, rate: Double, scans: Int) -> [[Point]] {
+        var scan = [legs[0].0]
+        for (from, to) in legs {
             let n = Int((abs(to - from) / step).rounded()), sign = to >= from ? 1.0 : -1.0
             if n > 0 { scan += (1...n).map { from + sign * Double($0) * step } }
         }
         let h = step / rate, scale = cell.electrons * 96485.33212 * cell.area * cell.diffusion.squareRoot() * cell.concentration
+            * (1 + cell.preconcentration * deposition)
         let potentials = Array(repeating: scan, count: max(1, scans)).flatMap { $0 }
         let semi = potentials.map { scale * oxidised($0) }
         var weights = [1.0]

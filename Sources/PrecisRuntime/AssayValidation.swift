@@ -63,6 +63,18 @@ enum AssayValidation {
             throw fail("voltammetry.peakWindow must be an increasing range inside the sweep")
         }
         guard v.step < v.end - v.deposition else { throw fail("voltammetry.step must be smaller than the sweep") }
+        func need(_ value: Double?, _ name: String) throws {
+            guard let value, value > 0 else { throw fail("a \(v.sweep.rawValue) stripping sweep needs voltammetry.\(name) above 0") }
+        }
+        switch v.sweep {
+        case .swv: try need(v.amplitude, "amplitude"); try need(v.frequency, "frequency")
+        case .dpv:
+            try need(v.amplitude, "amplitude"); try need(v.rate, "rate"); try need(v.pulseTime, "pulseTime")
+            guard let t = v.pulseTime, let r = v.rate, t < v.step / r else {
+                throw fail("voltammetry.pulseTime must be shorter than the step interval step/rate")
+            }
+        case .lsv, .cv: try need(v.rate, "rate")
+        }
     }
 
     /// A sequencing run's yield: on a sequencer, its codes outside LOINC (which has none for it),

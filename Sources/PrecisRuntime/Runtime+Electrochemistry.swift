@@ -43,10 +43,21 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
 /// One cycle of a cyclic voltammogram (`CyclicVoltammetryAnalyzer`): V and A, nil where a peak is missing.
 public struct CyclicVoltammetrySummary: Sendable, Codable, Equatable {
     public var cycle: Int
-    /// Epa, Epc (V) and ipa, |ipc| (A, over the baseline extrapolated from the capacitive region).
+    /// Epa, Epc (V) and ipa, |ipc| (A, over the baseline extrapolated from the capacitive region;
+    /// with the semi-derivative method the semi-derivative's peak values, A·s^−½).
     public var epa: Double?, epc: Double?, ipa: Double?, ipc: Double?
     /// ΔEp = Epa − Epc and E½ = (Epa + Epc)/2, V; ipa/ipc.
     public var deltaEp: Double?, eHalf: Double?, ratio: Double?
+    /// How the peaks were found: nil, over the capacitive baseline; `semiderivative`, on the semi-derivative.
+    public var method: String?
+}
+
+extension CyclicVoltammetrySummary {
+    init(_ c: CyclicVoltammetryCycle, method: MethodSCRIPTAnalysisOptions.CVMethod) {
+        self.init(cycle: c.cycle, epa: c.anodic?.potential, epc: c.cathodic?.potential, ipa: c.anodic?.height, ipc: c.cathodic?.height,
+                  deltaEp: c.peakSeparation, eHalf: c.halfWavePotential, ratio: c.peakCurrentRatio,
+                  method: method == .semiderivative ? method.rawValue : nil)
+    }
 }
 
 /// How `analyzeMethodSCRIPT` reads a curve (the `precis analyze methodscript` options).
@@ -59,6 +70,17 @@ public struct MethodSCRIPTAnalysisOptions: Sendable, Equatable {
         case cv
         /// Chronoamperometry: the steady state.
         case ca
+
+        /// The technique of a script Precis runs: how its curve is analysed.
+        public init(_ script: MethodSCRIPTTechnique) {
+            switch script {
+            case .linearSweep: self = .lsv
+            case .cyclicVoltammetry: self = .cv
+            case .differentialPulse: self = .dpv
+            case .squareWave: self = .swv
+            case .chronoamperometry: self = .ca
+            }
+        }
     }
     /// Which way peaks point (the CV search takes each sweep's own direction).
     public enum Polarity: String, Sendable, Codable, CaseIterable { case positive, negative }
@@ -66,6 +88,9 @@ public struct MethodSCRIPTAnalysisOptions: Sendable, Equatable {
     public enum Baseline: String, Sendable, Codable, CaseIterable { case valley, tangent, none }
     /// Which current of a package: a square wave's packages carry net, forward and reverse.
     public enum Current: String, Sendable, Codable, CaseIterable { case net, forward, reverse }
+    /// How a CV's (or an LSV's) cycle peaks are found: over the baseline extrapolated from the
+    /// capacitive region (the default), or the vendor's semi-derivative search (needs the scan rate).
+    public enum CVMethod: String, Sendable, Codable, CaseIterable { case baseline, semiderivative }
 
     /// nil: from the data (time only: ca; a potential that turns: cv; three currents: swv; else lsv).
     public var technique: Technique?
@@ -78,6 +103,8 @@ public struct MethodSCRIPTAnalysisOptions: Sendable, Equatable {
     public var variable: Current = .net
     /// Report edge maxima too, flagged `edge`.
     public var includeEdgePeaks = false
+    /// How a CV's cycle peaks are found.
+    public var cvMethod: CVMethod = .baseline
     /// The sweep's scan rate, V/s, when known: each peak's charge is its area over it.
     public var scanRate: Double?
     /// The defaults: the technique from the data, positive peaks, valley baseline, net current.
@@ -131,10 +158,9 @@ extension Runtime {
             throw PrecisError(.input, "\(name): a package has no \(options.variable.rawValue) current (only a square wave's packages carry net, forward and reverse)")
         }
         let technique = options.technique ?? inferredTechnique(potential: potential, time: time, packages: packages)
-        var peaks: [VoltammetricPeakSummary] = []
-        if technique != .ca, potential.count == current.count, potential.count >= 5 {
-            peaks = try sweepPeaks(potential, current, options, cyclic: technique == .cv)
-        }
+        let voltammetric: (peaks: [VoltammetricPeakSummary], cycles: [CyclicVoltammetrySummary]) =
+            technique != .ca && potential.count == current.count
+            ? try voltammetricPeaks(potential, current, technique: technique, options: options) : ([], [])
         let steady = technique == .ca && time.count == current.count && time.count >= 5
             ? try? SteadyStateDetector.detect(times: time, currents: current) : nil
         return MethodSCRIPTAnalysis(
@@ -145,13 +171,29 @@ extension Runtime {
             } },
             technique: technique, variable: options.variable, baseline: options.baseline,
             curve: potential.count == current.count ? zip(potential, current).map { [$0, $1] } : [],
-            peaks: peaks, steadyState: steady.map(SteadyStateSummary.init),
-            cycles: technique == .cv && potential.count == current.count
-                ? try CyclicVoltammetryAnalyzer.analyze(potentials: potential, currents: current).map { c in
-                    CyclicVoltammetrySummary(cycle: c.cycle, epa: c.anodic?.potential, epc: c.cathodic?.potential,
-                                             ipa: c.anodic?.height, ipc: c.cathodic?.height, deltaEp: c.peakSeparation,
-                                             eHalf: c.halfWavePotential, ratio: c.peakCurrentRatio)
-                } : [])
+            peaks: voltammetric.peaks, steadyState: steady.map(SteadyStateSummary.init), cycles: voltammetric.cycles)
+    }
+
+    /// A voltammogram analysed as `technique`: each sweep's peaks (5 points or more) and, for a
+    /// cyclic scan, each cycle's Epa, Epc, ipa, ipc, ΔEp, E½ and ipa/ipc. The one analysis of
+    /// `analyze methodscript` and of a run on an instrument, whose technique is the script's.
+    static func voltammetricPeaks(_ e: [Double], _ i: [Double], technique: MethodSCRIPTAnalysisOptions.Technique,
+                                  options: MethodSCRIPTAnalysisOptions) throws -> (peaks: [VoltammetricPeakSummary], cycles: [CyclicVoltammetrySummary]) {
+        guard e.count >= 5 else { return ([], []) }
+        let peaks = try sweepPeaks(e, i, options, cyclic: technique == .cv)
+        if options.cvMethod == .semiderivative {
+            guard technique == .cv || technique == .lsv else {
+                throw PrecisError(.input, "the semi-derivative peak search is for CV and LSV, not \(technique.rawValue)")
+            }
+            guard let rate = options.scanRate else {
+                throw PrecisError(.input, "the semi-derivative peak search needs the scan rate", hint: "give --scan-rate (the script's, V/s)")
+            }
+            let cycles = try CyclicVoltammetryAnalyzer.semiDerivativePeaks(potentials: e, currents: i, scanRate: rate,
+                                                                            minimumHeight: options.minimumHeight)
+            return (peaks, cycles.map { CyclicVoltammetrySummary($0, method: .semiderivative) })
+        }
+        guard technique == .cv else { return (peaks, []) }
+        return (peaks, try CyclicVoltammetryAnalyzer.analyze(potentials: e, currents: i).map { CyclicVoltammetrySummary($0, method: .baseline) })
     }
 
     /// What a curve is when nobody said: time only, chronoamperometry; a potential that turns,

@@ -50,6 +50,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: "Drop peaks narrower than this at half height, V.") var minWidth: Double = 0
         @Option(help: "Which current of a package: net (the first, default), forward or reverse.") var variable: MethodSCRIPTAnalysisOptions.Current = .net
         @Option(parsing: .unconditional, help: "The sweep's scan rate, V/s (a square wave's step × frequency): each peak's charge.") var scanRate: Double?
+        @Option(help: "A CV's (or LSV's) cycle peaks: baseline (over the capacitive baseline, default) or semiderivative (PalmSens' semi-derivative search; needs --scan-rate).")
+        var cvMethod: MethodSCRIPTAnalysisOptions.CVMethod = .baseline
         @Flag(help: "Report edge maxima too, flagged.") var includeEdges = false
         @Flag(inversion: .prefixedNo, help: "Draw the curve with its peaks and baselines.") var plot = true
 
@@ -71,6 +73,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             options.variable = variable
             options.includeEdgePeaks = includeEdges
             options.scanRate = scanRate
+            options.cvMethod = cvMethod
             let report = try guarded { try Runtime.analyzeMethodSCRIPT(URL(fileURLWithPath: file), options: options) }
             if global.json { return try Terminal.printJSON(report) }
             for line in Self.text(report) { print(line) }
@@ -96,11 +99,14 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 if let charge = p.charge { line += " · charge \(Engineering.format(charge, "C"))" }
                 if let width = p.width { line += " · width \(Engineering.format(width, "V"))" }
                 if p.edge == true { line += " · edge" }
+                if p.unresolved == true { line += " · unresolved from its neighbour (valley above 1/5 of the smaller peak: area not within 1 %)" }
                 out.append(line)
             }
             for c in report.cycles {
                 func v(_ x: Double?, _ unit: String) -> String { x.map { Engineering.format($0, unit) } ?? "—" }
-                out.append("  cycle \(c.cycle): Epa \(v(c.epa, "V")), Epc \(v(c.epc, "V")), ipa \(v(c.ipa, "A")), ipc \(v(c.ipc, "A")), "
+                let semi = c.method == MethodSCRIPTAnalysisOptions.CVMethod.semiderivative.rawValue
+                let (current, label) = semi ? ("A/√s", "semi-derivative peaks: ") : ("A", "")
+                out.append("  cycle \(c.cycle): \(label)Epa \(v(c.epa, "V")), Epc \(v(c.epc, "V")), ipa \(v(c.ipa, current)), ipc \(v(c.ipc, current)), "
                            + "ΔEp \(v(c.deltaEp, "V")), E½ \(v(c.eHalf, "V")), ipa/ipc \(c.ratio.map { String(format: "%.3f", $0) } ?? "—")")
             }
             switch report.steadyState {
@@ -118,6 +124,7 @@ extension MethodSCRIPTAnalysisOptions.Technique: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.Polarity: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.Baseline: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.Current: ExpressibleByArgument {}
+extension MethodSCRIPTAnalysisOptions.CVMethod: ExpressibleByArgument {}
 
 /// Numbers in engineering units: four significant digits with the SI prefix of their size
 /// (pA, nA, µA, mA; mV; nC, µC), as PSTrace shows them.

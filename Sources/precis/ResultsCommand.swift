@@ -146,7 +146,7 @@ enum ResultPrinter {
         }
         if let v = d.stripping {
             Swift.print("  lot \(v.lot.lot) v\(v.lot.version) · deposition \(fmt(v.method.deposition, 2)) V for \(fmt(v.method.depositionSeconds, 0)) s, "
-                        + "square wave to \(fmt(v.method.end, 2)) V")
+                        + "\(v.method.sweep.name.replacingOccurrences(of: "-", with: " ")) sweep to \(fmt(v.method.end, 2)) V")
             if let p = v.peak {
                 let charge = v.peakChargeNC.map { ", \(fmt($0, 1)) nC" } ?? ""
                 Swift.print("  stripping peak at \(fmt(p.potential, 3)) V: \(fmt(p.height * 1e9, 1)) nA\(charge) over a baseline from "

@@ -113,4 +113,35 @@ import Testing
         let text = try precis(["analyze", "methodscript", file.path, "--no-plot"], db: newDatabase())
         #expect(text.stdout.contains("cycle 1: Epa 228 mV, Epc 172 mV"), "\(text.stdout)")
     }
+
+    /// `--cv-method semiderivative`: the semi-derivative search on a reversible couple (E½ +0.2 V;
+    /// current the G1 semi-derivative of nFA√D·C·θ/(1+θ), 5 mV steps at 0.1 V/s) puts the two
+    /// peaks' mean within a quarter step of E½ and their separation within one step, says so in
+    /// its output, and refuses to run without the scan rate.
+    @Test func theSemiDerivativeMethodPutsAReversibleCouplesPeaksAtTheHalfWavePotential() throws {
+        let step = 0.005, h = step / 0.1, f = 96485.33212 / (8.314462618 * 298.15), scale = 2e-5
+        let e = (0...160).map { -0.2 + step * Double($0) } + (0..<160).reversed().map { -0.2 + step * Double($0) }
+        let semi = e.map { scale / (1 + exp(-f * ($0 - 0.2))) }
+        var w = [1.0]
+        for j in 1..<e.count { w.append(w[j - 1] * (Double(j) - 1.5) / Double(j)) }
+        let current = e.indices.map { k in (0...k).reduce(0.0) { $0 + w[$1] * semi[k - $1] } / h.squareRoot() }
+        var lines = ["e", "M0000"]
+        for (x, i) in zip(e, current) { lines.append("Pda\(Self.hex(x, 1e-6))u;ba\(Self.hex(i, 1e-12))p") }
+        lines += ["*", "", ""]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cv-sd-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let (report, _) = try Self.peaks([file.path, "--cv-method", "semiderivative", "--scan-rate", "0.1"])
+        let cycle = try #require((report["cycles"] as? [[String: Any]])?.first)
+        #expect(cycle["method"] as? String == "semiderivative")
+        #expect(abs((cycle["eHalf"] as? Double ?? 0) - 0.2) <= step / 4, "\(cycle)")
+        #expect(abs(cycle["deltaEp"] as? Double ?? 1) < step, "\(cycle)")      // 2.5 mV here: within one step
+        let ordinary = try #require((try Self.peaks([file.path]).report["cycles"] as? [[String: Any]])?.first)
+        #expect((ordinary["deltaEp"] as? Double ?? 0) > 0.05 && ordinary["method"] == nil)   // the diffusion peaks, ~58 mV apart
+        let text = try precis(["analyze", "methodscript", file.path, "--no-plot", "--cv-method", "semiderivative", "--scan-rate", "0.1"], db: newDatabase())
+        #expect(text.stdout.contains("cycle 1: semi-derivative peaks: Epa"), "\(text.stdout)")
+        let refused = try precis(["analyze", "methodscript", file.path, "--cv-method", "semiderivative"], db: newDatabase())
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("needs the scan rate"), "\(refused.stderr)")
+    }
 }

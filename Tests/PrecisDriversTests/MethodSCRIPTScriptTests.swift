@@ -33,7 +33,7 @@ func literalsUseAnIntegerWithTheLargestExactPrefix(value: Double, text: String) 
     #expect(lines.filter { $0.isEmpty }.count == 2)  // the closing empty line only (plus the split's tail)
 }
 
-@Test func cvSwvAndCaScriptsNameTheirLoopsAndOutputs() throws {
+@Test func cvLsvSwvAndCaScriptsNameTheirLoopsAndOutputs() throws {
     let cv = try MethodSCRIPTScriptBuilder.script(.cyclicVoltammetry(
         CyclicVoltammetry(begin: 0, vertex1: 0.5, vertex2: -0.5, step: 0.01, scanRate: 0.1, scans: 3)))
     #expect(cv.text.contains("meas_loop_cv p c 0 500m -500m 10m 100m nscans(3)\n"))
@@ -41,6 +41,10 @@ func literalsUseAnIntegerWithTheLargestExactPrefix(value: Double, text: String) 
         SquareWaveVoltammetry(begin: -0.5, end: 0.5, step: 0.005, amplitude: 0.025, frequency: 10)))
     #expect(swv.text.contains("meas_loop_swv p c f r -500m 500m 5m 25m 10\n"))
     #expect(swv.text.contains("pck_add r\n"))
+    let lsv = try MethodSCRIPTScriptBuilder.script(.linearSweep(
+        LinearSweepVoltammetry(begin: 0.5, end: -0.5, step: 0.01, scanRate: 1)))
+    #expect(lsv.text.contains("set_range_minmax da -500m 500m\n"))
+    #expect(lsv.text.contains("meas_loop_lsv p c 500m -500m 10m 1\npck_start\npck_add p\npck_add c\npck_end\n"))
     let ca = try MethodSCRIPTScriptBuilder.script(.chronoamperometry(
         Chronoamperometry(potential: 0.1, interval: 0.1, duration: 2)))
     #expect(ca.text.contains("timer_start\nmeas_loop_ca p c 100m 100m 2\ntimer_get t\npck_start\npck_add t\n"))
@@ -53,6 +57,8 @@ func literalsUseAnIntegerWithTheLargestExactPrefix(value: Double, text: String) 
         .differentialPulse(DifferentialPulseVoltammetry(begin: 0, end: 1, step: 0.005, pulseAmplitude: 0.05,
                                                         pulseTime: 0.2, scanRate: 0.05)),
         .squareWave(SquareWaveVoltammetry(begin: 0, end: 1, step: 0.005, amplitude: 0.025, frequency: 0)),
+        .linearSweep(LinearSweepVoltammetry(begin: 0, end: 0, step: 0.01, scanRate: 0.1)),
+        .linearSweep(LinearSweepVoltammetry(begin: 0, end: 1, step: 0.01, scanRate: 0)),
         .chronoamperometry(Chronoamperometry(potential: 0, interval: 1, duration: 0.5)),
     ]
     for technique in bad {

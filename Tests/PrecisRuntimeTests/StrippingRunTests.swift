@@ -112,3 +112,88 @@ import Testing
         #expect(try runtime.store.runs().isEmpty)
     }
 }
+
+/// The technique a run is analysed as is the one of the script Precis sent, taken from the
+/// assay's stripping method, never assumed: a cyclic or linear sweep assay's curve is analysed as
+/// that technique, and the technique is stored with the analysis.
+@Suite struct StrippingTechniqueTests {
+    /// A copy of the calibrations whose lead assay runs `technique` at 0.1 V/s.
+    static func calibration(_ technique: String) throws -> URL {
+        let folder = try temporaryFolder().appendingPathComponent("Calibration")
+        try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("Calibration"), to: folder)
+        let url = folder.appendingPathComponent("assays/lead.json")
+        var assay = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var method = assay["voltammetry"] as! [String: Any]
+        method["technique"] = technique
+        method["rate"] = 0.1
+        method.removeValue(forKey: "amplitude")
+        method.removeValue(forKey: "frequency")
+        assay["voltammetry"] = method
+        try JSONSerialization.data(withJSONObject: assay, options: [.sortedKeys]).write(to: url)
+        return folder
+    }
+
+    static func stored(_ runtime: Runtime, _ report: RunReport) throws -> StoredStrippingAnalysis {
+        let result = try #require(try runtime.store.result(forRun: report.runId))
+        return try JSONDecoder().decode(StoredStrippingAnalysis.self, from: Data(result.analysisJSON.utf8))
+    }
+
+    /// A lead assay run as `technique` at 40 µg/dL: the runtime, the report (completed) and what was stored.
+    static func run(_ technique: String) async throws -> (Runtime, RunReport, StoredStrippingAnalysis) {
+        let runtime = try makeRuntime(calibration: try Self.calibration(technique))
+        let report = try await StrippingRunTests.run(runtime, "lead=40")
+        try #require(report.status == .completed, "\(report.error?.message ?? "")")
+        return (runtime, report, try Self.stored(runtime, report))
+    }
+
+    /// A CV assay's run sends a `meas_loop_cv` (the stored curve turns at the vertex and comes
+    /// back), is analysed as CV — the anodic and the cathodic peak of the lead couple (E°' −0.5 V,
+    /// n = 2: Epa − Epc ≈ 29 mV, E½ at E°') and ΔEp, E½ — and says so in the result.
+    @Test func aCyclicScriptsRunIsAnalysedAsCyclicVoltammetry() async throws {
+        let (runtime, report, stored) = try await Self.run("cv")
+        #expect(stored.technique == .cv)
+        let cycle = try #require(stored.cycles?.first)
+        let (epa, epc) = (try #require(cycle.epa), try #require(cycle.epc))
+        #expect(abs((epa + epc) / 2 - -0.5) < 0.005, "E½ \((epa + epc) / 2)")
+        #expect(abs(epa - epc - 0.029) < 0.011, "ΔEp \(epa - epc)")
+        #expect(stored.peaks.contains { $0.direction == "cathodic" && $0.cycle == 1 })
+        #expect(stored.peak?.direction == "anodic")
+        let csv = String(decoding: try #require(try runtime.store.rawDataContent(try runtime.store.rawData(forRun: report.runId)[0].id)), as: UTF8.self)
+        #expect(csv.split(separator: "\n").count == 1 + 401)               // −1.2 → −0.2 → −1.2 V by 5 mV
+        let result = try #require(try runtime.store.result(forRun: report.runId))
+        #expect(result.method?.contains("cyclic voltammetry") == true)
+    }
+
+    /// A linear-sweep assay's run sends `meas_loop_lsv` and is analysed as one linear sweep: its
+    /// stripping peak near E°' + 29 mV / n, no cycles.
+    @Test func aLinearSweepScriptsRunIsAnalysedAsALinearSweep() async throws {
+        let (runtime, report, stored) = try await Self.run("lsv")
+        #expect(stored.technique == .lsv)
+        #expect(stored.cycles == nil)
+        let peak = try #require(stored.peak)
+        #expect(abs(peak.potential - (-0.5 + 0.0143)) < 0.006, "Ep \(peak.potential)")
+        #expect(stored.peaks.allSatisfy { $0.direction == "anodic" && $0.cycle == nil })
+        let result = try #require(try runtime.store.result(forRun: report.runId))
+        #expect(result.method?.contains("linear-sweep voltammetry") == true)
+    }
+
+    /// The square-wave assay as shipped is stored as the square wave it ran.
+    @Test func theShippedAssayIsStoredAsTheSquareWaveItRan() async throws {
+        let runtime = try makeRuntime()
+        let report = try await StrippingRunTests.run(runtime, "lead=12")
+        #expect(try Self.stored(runtime, report).technique == .swv)
+    }
+
+    /// A method that lacks what its technique needs is refused when the catalogue loads it.
+    @Test func aCyclicMethodWithoutItsRateIsRefused() async throws {
+        let folder = try Self.calibration("cv")
+        let url = folder.appendingPathComponent("assays/lead.json")
+        var assay = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var method = assay["voltammetry"] as! [String: Any]
+        method.removeValue(forKey: "rate")
+        assay["voltammetry"] = method
+        try JSONSerialization.data(withJSONObject: assay, options: [.sortedKeys]).write(to: url)
+        let runtime = try makeRuntime(calibration: folder)
+        await #expect(throws: PrecisError.self) { _ = try await StrippingRunTests.run(runtime, "lead=40") }
+    }
+}

@@ -22,7 +22,8 @@ private let sigma = 0.03, root2pi = (2 * Double.pi).squareRoot()
 
 /// Two Gaussians (σ 30 mV) on a baseline sloping 0.2 µA/V, the valley between them visible:
 /// equal ones (1.5 µA) from 2.5σ apart, and 2 with 1.2 µA from 4.5σ. Each area is within 1 % of
-/// its Gaussian's (the perpendicular at the valley exchanges equal tails), the first peak ends where
+/// its Gaussian's (the perpendicular at the valley exchanges equal tails, so equal peaks keep their
+/// areas even below 5σ, where their valley is above a fifth and they are flagged), the first peak ends where
 /// the second begins (at the valley), and the two areas add up to the whole (nothing counted twice).
 @Test(arguments: zip([2.5, 3.0, 4.0, 5.0, 4.5, 5.0, 6.0, 7.0], [1.5e-6, 1.5e-6, 1.5e-6, 1.5e-6, 1.2e-6, 1.2e-6, 1.2e-6, 1.2e-6]))
 func overlappingPeaksSplitAtTheValleyWithTheirOwnAreas(separation: Double, second h2: Double) throws {
@@ -38,12 +39,14 @@ func overlappingPeaksSplitAtTheValleyWithTheirOwnAreas(separation: Double, secon
     }
     #expect(peaks[0].endPotential == peaks[1].startPotential)
     #expect(peaks[0].endPotential > c1 && peaks[0].endPotential < c2)
+    #expect(peaks[0].unresolved == (separation < 5), "\(separation)σ")   // 5:3 at 4.5σ: valley at 20.4 %
     #expect(abs((peaks[0].area + peaks[1].area) / ((h1 + h2) * sigma * root2pi) - 1) < 0.005)
 }
 
-/// Closer unequal pairs (3σ–4σ): the split at the valley then moves up to a few per cent of the
-/// smaller peak's area to the larger one, but the pair's total stays the whole: no double counting.
-@Test(arguments: [3.0, 3.5, 4.0])
+/// Closer unequal pairs (3σ–4.25σ): the split at the valley then moves up to a few per cent of the
+/// smaller peak's area to the larger one, and both are flagged `unresolved` (their valley stands
+/// above a fifth of the smaller peak), but the pair's total stays the whole: no double counting.
+@Test(arguments: [3.0, 3.5, 4.0, 4.25])
 func closeUnequalPeaksStillCountTheirChargeOnce(separation: Double) throws {
     let e = grid(-0.5, 0.5, 0.001)
     let i = e.map { 5e-8 + 2e-7 * $0 + gaussian($0, -0.1, 2e-6, sigma) + gaussian($0, -0.1 + separation * sigma, 1.2e-6, sigma) }
@@ -51,6 +54,46 @@ func closeUnequalPeaksStillCountTheirChargeOnce(separation: Double) throws {
     try #require(peaks.count == 2)
     #expect(abs((peaks[0].area + peaks[1].area) / (3.2e-6 * sigma * root2pi) - 1) < 0.005)
     #expect(peaks[0].area < 1.05 * 2e-6 * sigma * root2pi && peaks[1].area > 0.9 * 1.2e-6 * sigma * root2pi)
+    #expect(peaks.allSatisfy { $0.unresolved }, "\(separation)σ")
+}
+
+/// The sech² peak of a reversible couple in DPV/SWV, with the full width at half height of a
+/// Gaussian of σ (so separations compare).
+private func sech2(_ e: Double, _ center: Double, _ height: Double, _ sigma: Double) -> Double {
+    let k = 0.8814 / (1.1774 * sigma), c = cosh(k * (e - center))
+    return height / (c * c)
+}
+
+/// The 1 % promise and its limit: two Gaussian or sech² peaks whose heights differ by up to 5:1,
+/// 2σ to 8σ apart (every quarter σ) on a flat baseline (a sloping one also moves a lone
+/// heavy-tailed peak's outer valley in, to where tail and slope meet: 1 % of a sech² peak is
+/// left beyond it at 0.2 µA/V, whatever its neighbour). Wherever the finder does not flag them
+/// `unresolved` (the valley at or below a fifth of the smaller peak over the baseline) each area is
+/// within 1 % of its own shape's; and on the other side of the limit the promise would be false:
+/// some flagged pairs are more than 1 % off (the flag is not idle).
+@Test(arguments: ["gaussian", "sech2"])
+func wherePeaksAreNotFlaggedTheirAreasAreWithinOnePercent(shape: String) throws {
+    let e = grid(-0.6, 0.6, 0.001)
+    let peak = shape == "gaussian" ? gaussian : sech2
+    let truth = { (h: Double) in grid(-0.6, 0.6, 0.001).map { peak($0, 0, h, sigma) }.reduce(0, +) * 0.001 }
+    var resolved = 0, flaggedOff = 0
+    for ratio in [1.0, 1.2, 5.0 / 3.0, 2.0, 3.0, 5.0] {
+        for separation in stride(from: 2.0, through: 8.0, by: 0.25) {
+            let (c1, c2) = (-0.1, -0.1 + separation * sigma)
+            let i = e.map { 5e-8 + peak($0, c1, ratio * 1e-6, sigma) + peak($0, c2, 1e-6, sigma) }
+            let peaks = try VoltammetricPeakFinder.peaks(potentials: e, currents: i)
+            guard peaks.count == 2 else { continue }                    // no valley at all: one peak
+            let errors = zip(peaks, [ratio * 1e-6, 1e-6]).map { abs($0.area / truth($1) - 1) }
+            if peaks.contains(where: \.unresolved) {
+                #expect(peaks.allSatisfy { $0.unresolved })
+                if errors.max()! > 0.01 { flaggedOff += 1 }
+            } else {
+                resolved += 1
+                #expect(errors.max()! < 0.01, "\(shape) \(ratio):1 at \(separation)σ: \(errors) areas \(peaks.map(\.area)) truth \(truth(ratio * 1e-6)) \(truth(1e-6)) bounds \(peaks.map { ($0.startPotential, $0.endPotential) })")
+            }
+        }
+    }
+    #expect(resolved > 60 && flaggedOff > 5, "resolved \(resolved), flagged and over 1 %: \(flaggedOff)")
 }
 
 /// The same pair, reversed and inverted (a cathodic sweep run downwards), gives the same peaks.

@@ -23,6 +23,22 @@ public struct CyclicVoltammetry: Sendable, Equatable {
     }
 }
 
+/// Linear sweep voltammetry: one sweep from `begin` to `end` (MethodSCRIPT `meas_loop_lsv`).
+public struct LinearSweepVoltammetry: Sendable, Equatable {
+    /// Start potential, V.
+    public var begin: Double
+    /// End potential, V.
+    public var end: Double
+    /// Potential step, V (positive).
+    public var step: Double
+    /// Scan rate, V/s (positive).
+    public var scanRate: Double
+    /// Makes the parameters.
+    public init(begin: Double, end: Double, step: Double, scanRate: Double) {
+        (self.begin, self.end, self.step, self.scanRate) = (begin, end, step, scanRate)
+    }
+}
+
 /// Differential pulse voltammetry (protocol.md §4.3).
 public struct DifferentialPulseVoltammetry: Sendable, Equatable {
     /// Start potential, V.
@@ -78,6 +94,8 @@ public struct Chronoamperometry: Sendable, Equatable {
 
 /// One of the techniques a script can run.
 public enum MethodSCRIPTTechnique: Sendable, Equatable {
+    /// Linear sweep voltammetry.
+    case linearSweep(LinearSweepVoltammetry)
     /// Cyclic voltammetry.
     case cyclicVoltammetry(CyclicVoltammetry)
     /// Differential pulse voltammetry.
@@ -177,6 +195,10 @@ public enum MethodSCRIPTScriptBuilder {
             if cv.scans > 1 { text += " nscans(\(cv.scans))" }
             return Plan(vars: ["p", "c"], start: cv.begin, window: (all.min() ?? 0, all.max() ?? 0),
                         loop: text, outputs: ["p", "c"])
+        case .linearSweep(let s):
+            return Plan(vars: ["p", "c"], start: s.begin, window: (min(s.begin, s.end), max(s.begin, s.end)),
+                        loop: "meas_loop_lsv p c \(try l(s.begin)) \(try l(s.end)) \(try l(s.step)) \(try l(s.scanRate))",
+                        outputs: ["p", "c"])
         case .differentialPulse(let d):
             let edges = [d.begin, d.end, d.begin + d.pulseAmplitude, d.end + d.pulseAmplitude]
             return Plan(vars: ["p", "c"], start: d.begin, window: (edges.min() ?? 0, edges.max() ?? 0),
@@ -205,6 +227,9 @@ public enum MethodSCRIPTScriptBuilder {
             try need(cv.step > 0 && cv.scanRate > 0, "CV step and scan rate must be positive")
             try need(cv.vertex1 != cv.vertex2, "CV vertices must differ")
             try need(cv.scans >= 1, "CV needs at least one scan")
+        case .linearSweep(let s):
+            try need(s.step > 0 && s.scanRate > 0, "LSV step and scan rate must be positive")
+            try need(s.begin != s.end, "LSV begin and end must differ")
         case .differentialPulse(let d):
             try need(d.step > 0 && d.scanRate > 0 && d.pulseTime > 0, "DPV step, scan rate and pulse time must be positive")
             try need(d.begin != d.end, "DPV begin and end must differ")

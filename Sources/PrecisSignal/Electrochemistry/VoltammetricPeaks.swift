@@ -79,6 +79,10 @@ public struct VoltammetricPeak: Sendable, Codable, Equatable {
     /// An edge maximum (a start transient or a rise cut off by the sweep's end); only reported
     /// when `includeEdgePeaks` is set.
     public var edge = false
+    /// Split from a neighbour at a valley that is not clearly visible: the valley stands, over
+    /// the baseline, above `VoltammetricPeakFinder.visibleValley` of the smaller of the two
+    /// peaks. The split is still the vendor's; only its 1 % area promise does not hold.
+    public var unresolved = false
 }
 
 /// Finds voltammetric peaks on one sweep (potentials strictly monotonic), as PSTrace and the
@@ -101,8 +105,23 @@ public struct VoltammetricPeak: Sendable, Codable, Equatable {
 /// 5. An edge maximum — a bound on the sweep's first or last sample and fewer than two samples of
 ///    that flank below half the value (a start transient, a rise cut off by the end) — is not
 ///    reported unless `includeEdgePeaks`.
+/// 6. Two peaks split at a valley that stands above `visibleValley` (a fifth) of the smaller
+///    one's value, both over the baseline, are flagged `unresolved`.
 /// Peaks are returned by potential.
+///
+/// When the valley counts as visible — at or below a fifth of the smaller peak over the
+/// baseline — the split at the valley gives each of two overlapping peaks its own area within
+/// 1 %, for Gaussian peaks and for the sech² peaks of a reversible couple in DPV/SWV whose heights
+/// differ by up to 5:1 (worst 0.8 %, worked out on the continuous shapes at every separation; the
+/// tail each peak loses past the valley is then nearly the one it gains). Above it the split moves
+/// charge from the smaller peak to the larger: 2 % at 3.5σ for a 5:3 Gaussian pair, whose valley
+/// is at 55 % of the smaller peak there. The vendor's software reports such a pair as a base peak
+/// and a shoulder; Precis reports both with the valley split, flagged.
 public enum VoltammetricPeakFinder {
+    /// The highest a valley may stand over the baseline, as a fraction of the smaller of the two
+    /// peaks it separates, for the split between them to count as resolved (1 % areas).
+    public static let visibleValley = 0.2
+
     /// The peaks of one sweep. Throws `.input` for mismatched lengths, fewer than 3 points,
     /// non-finite values or potentials that are not strictly monotonic.
     public static func peaks(potentials: [Double], currents: [Double],
@@ -161,7 +180,7 @@ public enum VoltammetricPeakFinder {
         for (a, b) in zip(apexes, apexes.dropFirst()) { valleys.append(lowest(y, (a + 1)...(b - 1))) }
         valleys.append(lowest(y, (apexes[apexes.count - 1] + 1)...(n - 1)))
         let hull = baselinePoints(x, y, apexes: apexes, valleys: valleys)
-        return apexes.indices.map { i in
+        return apexes.indices.map { i -> VoltammetricPeak in
             let lo = valleys[i], hi = valleys[i + 1], k = apexes[i]
             let line: (Int, Int)
             var bounds = (lo, hi)
@@ -176,7 +195,7 @@ public enum VoltammetricPeakFinder {
             var peak = measure(x, y, apex: k, from: bounds.0, to: bounds.1, line: line)
             peak.edge = isEdge(peak, y: y, x: x, line: line, n: n)
             return peak
-        }
+        }.flaggingUnresolved(y)
     }
 
     /// The valleys the valley baseline runs through, ascending: the lower convex hull of the
@@ -318,5 +337,20 @@ public enum VoltammetricPeakFinder {
         let xv = -b / (2 * a)
         guard xv >= min(x0, x2), xv <= max(x0, x2) else { return nil }
         return (xv, c - b * b / (4 * a))
+    }
+}
+
+extension Array where Element == VoltammetricPeak {
+    /// Neighbours that share a valley standing above `visibleValley` of the smaller one, flagged
+    /// `unresolved` (in the finder's sorted, sign-turned frame: `y` as it searched).
+    func flaggingUnresolved(_ y: [Double]) -> [VoltammetricPeak] {
+        var peaks = self
+        for j in peaks.indices.dropLast() where peaks[j].endIndex == peaks[j + 1].startIndex {
+            let valley = y[peaks[j].endIndex] - peaks[j].endBaseline, smaller = Swift.min(peaks[j].height, peaks[j + 1].height)
+            guard smaller > 0, valley > VoltammetricPeakFinder.visibleValley * smaller else { continue }
+            peaks[j].unresolved = true
+            peaks[j + 1].unresolved = true
+        }
+        return peaks
     }
 }

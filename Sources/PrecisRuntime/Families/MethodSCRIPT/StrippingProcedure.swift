@@ -4,10 +4,13 @@ import PrecisDrivers
 import PrecisSignal
 import PrecisStore
 
-/// What a stripping result keeps of how it was made: the method, the peak found in the
-/// window (nil: none), every peak of the sweep, and the lot.
+/// What a stripping result keeps of how it was made: the method, the technique the script
+/// ran, the peak found in the window (nil: none), every peak of the sweep, and the lot.
 public struct StoredStrippingAnalysis: Sendable, Codable, Equatable {
     public var method: StrippingVoltammetryMethod
+    /// The technique of the script Precis sent, which the curve was analysed as (nil in
+    /// results stored before it was kept: square wave).
+    public var technique: MethodSCRIPTAnalysisOptions.Technique?
     public var peak: VoltammetricPeakSummary?
     public var peaks: [VoltammetricPeakSummary]
     /// The peak's height, nA (0 without a peak): the response of a `stripping-peak-current` assay.
@@ -16,6 +19,8 @@ public struct StoredStrippingAnalysis: Sendable, Codable, Equatable {
     /// response of a `stripping-peak-charge` assay (nil in results stored before it was kept).
     public var peakChargeNC: Double?
     public var lot: LotSummary
+    /// A cyclic sweep's cycles (Epa, Epc, ipa, ipc, ΔEp, E½, ipa/ipc); nil for a linear one.
+    public var cycles: [CyclicVoltammetrySummary]?
 }
 
 /// One peak of a voltammogram; heights and areas are magnitudes in the direction of the peak.
@@ -40,6 +45,9 @@ public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
     public var width: Double?
     /// An edge maximum (a start transient or a rise cut by the sweep's end), reported only when asked for.
     public var edge: Bool?
+    /// Split from a neighbour at a valley above a fifth of the smaller peak: its area is the
+    /// vendor's valley split, not promised within 1 % (nil when resolved, or stored before it was kept).
+    public var unresolved: Bool?
     /// The sweep's direction (`anodic`: towards higher potentials, `cathodic`: lower) and cycle
     /// (1-based; a cyclic scan's), when the analysis knows them.
     public var direction: String?, cycle: Int?
@@ -58,14 +66,16 @@ public struct VoltammetricPeakSummary: Sendable, Codable, Equatable {
         endBaseline = peak.endBaseline
         width = peak.width
         edge = peak.edge
+        unresolved = peak.unresolved ? true : nil
     }
 }
 
 extension Runtime {
-    /// An electrochemical assay on a MethodSCRIPT potentiostat: the assay's square-wave
-    /// stripping script (deposition held at the start potential, then the anodic sweep) is
-    /// sent over the serial transport, its data packages arrive as events, the stripping peak
-    /// in the assay's window is found (`VoltammetricPeakFinder`, between its valleys) and its
+    /// An electrochemical assay on a MethodSCRIPT potentiostat: the assay's stripping script
+    /// (deposition held at the start potential, then the anodic sweep of its technique: SWV,
+    /// DPV, LSV or CV) is sent over the serial transport, its data packages arrive as events,
+    /// the curve is analysed as the technique of the script that was sent (`voltammetricPeaks`),
+    /// the stripping peak in the assay's window is found (an anodic sweep's, between its valleys) and its
     /// charge (the corrected area over the scan rate; its height for a `stripping-peak-current`
     /// assay) read off the lot's curve; the voltammogram (CSV: potential, net, forward and
     /// reverse current), the result and its outbox entries are stored in one transaction. A
@@ -96,13 +106,13 @@ extension Runtime {
         let record = context.record, lotSummary = context.lotSummary
         var settings = MethodSCRIPTCellSettings()
         settings.equilibrationTime = method.depositionSeconds
-        let technique = MethodSCRIPTTechnique.squareWave(SquareWaveVoltammetry(
-            begin: method.deposition, end: method.end, step: method.step, amplitude: method.amplitude, frequency: method.frequency))
-        let total = Int(((method.end - method.deposition) / method.step).rounded()) + 1
+        let script = try Self.strippingScript(method)
+        let steps = Int(((method.end - method.deposition) / method.step).rounded())
+        let total = method.sweep == .cv ? 2 * steps + 1 : steps + 1
         let arrived = PackageTally()
         let result: MethodSCRIPTResult
         do {
-            result = try await driver.run(technique, settings: settings) { event in
+            result = try await driver.run(script, settings: settings) { event in
                 guard case .package(let package) = event else { return }
                 let batch = arrived.add(package)
                 events(.progress(received: arrived.count, total: total))
@@ -126,21 +136,24 @@ extension Runtime {
         guard potentials.count == currents.count, potentials.count >= 5 else {
             throw PrecisError(.protocol, "the potentiostat sent \(potentials.count) potentials and \(currents.count) currents, not a voltammogram")
         }
-        let peaks = try VoltammetricPeakFinder.peaks(potentials: potentials, currents: currents)
-        let peak = peaks.filter { method.peakWindow.contains($0.potential) && $0.height > 0 }.max { $0.height < $1.height }
+        let technique = MethodSCRIPTAnalysisOptions.Technique(script)
+        var options = MethodSCRIPTAnalysisOptions()
+        options.scanRate = method.scanRate
+        let (peaks, cycles) = try Self.voltammetricPeaks(potentials, currents, technique: technique, options: options)
+        let peak = peaks.filter { method.peakWindow.contains($0.potential) && $0.height > 0 && $0.direction != "cathodic" }
+            .max { $0.height < $1.height }
         let heightNA = (peak?.height ?? 0) * 1e9, chargeNC = (peak?.area ?? 0) / method.scanRate * 1e9
         let byCharge = assay.algorithm == "stripping-peak-charge"
         let response = byCharge ? chargeNC : heightNA
         let quantitation = Quantifier.quantify(ratio: response, lot: loaded.lot, assay: assay)
-        let stored = StoredStrippingAnalysis(method: method, peak: peak.map(VoltammetricPeakSummary.init),
-                                             peaks: peaks.map(VoltammetricPeakSummary.init), peakCurrentNA: heightNA,
-                                             peakChargeNC: chargeNC, lot: lotSummary)
+        let stored = StoredStrippingAnalysis(method: method, technique: technique, peak: peak, peaks: peaks, peakCurrentNA: heightNA,
+                                             peakChargeNC: chargeNC, lot: lotSummary, cycles: technique == .cv ? cycles : nil)
         let newResult = NewResult(
             status: .final, analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
             unit: assay.unit.ucum, decimals: assay.decimals, flags: quantitation.flags, response: response,
             analysisJSON: Self.json(stored) ?? "{}", referenceRange: assay.referenceRange?.text, reason: nil,
-            method: byCharge ? "Anodic stripping square-wave voltammetry (peak charge, nC)"
-                : "Anodic stripping square-wave voltammetry (peak current, nA)", rawDataIndex: 0, specimen: assay.specimen)
+            method: "Anodic stripping \(method.sweep.name) voltammetry (\(byCharge ? "peak charge, nC" : "peak current, nA"))",
+            rawDataIndex: 0, specimen: assay.specimen)
         let completed = try store.completeRun(record.id, raw: [Self.voltammogram(result.packages, complete: true)], results: [newResult],
                                               destinations: request.qc == nil ? destinations : [], linkReport: nil, at: clock(),
                                               actor: request.operatorID)
@@ -165,6 +178,28 @@ extension Runtime {
                                      values: [qc.level: value.value], runID: record.id, operatorID: request.operatorID)
         }
         return report
+    }
+
+    /// The script of a stripping method: deposition at the sweep's start, then the sweep of its technique.
+    static func strippingScript(_ m: StrippingVoltammetryMethod) throws -> MethodSCRIPTTechnique {
+        func need(_ value: Double?, _ name: String) throws -> Double {
+            guard let value else { throw PrecisError(.calibration, "a \(m.sweep.rawValue) stripping method has no \(name)") }
+            return value
+        }
+        switch m.sweep {
+        case .swv:
+            return .squareWave(SquareWaveVoltammetry(begin: m.deposition, end: m.end, step: m.step,
+                                                     amplitude: try need(m.amplitude, "amplitude"), frequency: try need(m.frequency, "frequency")))
+        case .dpv:
+            return .differentialPulse(DifferentialPulseVoltammetry(
+                begin: m.deposition, end: m.end, step: m.step, pulseAmplitude: try need(m.amplitude, "amplitude"),
+                pulseTime: try need(m.pulseTime, "pulseTime"), scanRate: try need(m.rate, "rate")))
+        case .lsv:
+            return .linearSweep(LinearSweepVoltammetry(begin: m.deposition, end: m.end, step: m.step, scanRate: try need(m.rate, "rate")))
+        case .cv:
+            return .cyclicVoltammetry(CyclicVoltammetry(begin: m.deposition, vertex1: m.end, vertex2: m.deposition, step: m.step,
+                                                        scanRate: try need(m.rate, "rate")))
+        }
     }
 
     /// The sweep as raw data: `potential_V,current_A,forward_A,reverse_A`, one line per package.
