@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PrecisUpload", dependencies: [
-            "PrecisCore", "PrecisStore", "PrecisFormats", "CZlib",
+            "PrecisCore", "PrecisStore", "PrecisFormats", "PrecisCrypt4GH", "CZlib",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisCore", "PrecisFormats", "CLibUSB",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
-        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport"],
+        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport",
+                                                             "PrecisCrypt4GH"],
                     exclude: ["centre"]),
         .testTarget(name: "PrecisCrypt4GHTests", dependencies: ["PrecisCrypt4GH", "PrecisCore"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
