@@ -26,6 +26,8 @@ struct UploadCommand: AsyncParsableCommand {
                                    hint: "write the centre's address into ~/.config/precis/config.json (see README)"))
         }
         let uploader = runtime.makeUploader(destinations: destinations)
+        let bar = Terminal.stderrIsTTY && !global.json ? UploadProgressBar.start(runtime) : nil
+        defer { bar?.cancel() }
         var summary = UploadSummary()
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         repeat {
