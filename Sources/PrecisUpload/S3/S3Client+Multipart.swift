@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PrecisCore
+import PrecisFormats
 
 /// A part as the server lists it.
 public struct S3ListedPart: Sendable, Equatable {

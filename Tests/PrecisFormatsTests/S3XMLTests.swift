@@ -1,6 +1,6 @@
 import Foundation
 import PrecisCore
-import PrecisUpload
+import PrecisFormats
 import Testing
 
 /// The reader of S3's XML answers, its limits, and S3 error answers named by their code.

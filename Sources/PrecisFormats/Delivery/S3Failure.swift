@@ -1,6 +1,5 @@
 import Foundation
 import PrecisCore
-import PrecisFormats
 
 /// An S3 error answer, named by its `Code` (docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html),
 /// with what Precis does about it: its kind in the project's vocabulary, and whether trying
