@@ -28,21 +28,7 @@ public final class TestInbox: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try Self.python())
         process.arguments = [TestPaths.root.appendingPathComponent("Tests/PrecisUploadTests/centre/test_inbox.py").path,
                              "--bucket", bucket] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw PrecisError(.other, "the test inbox did not start") }
-            line.append(chunk)
-        }
-        let first = Data(line.prefix { $0 != UInt8(ascii: "\n") })
-        guard let json = try JSONSerialization.jsonObject(with: first) as? [String: Any], let port = json["port"] as? Int else {
-            throw PrecisError(.other, "the test inbox said \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = port
+        port = try startAndReadPort(process, what: "the test inbox")
     }
 
     /// The endpoint Precis is configured with.
