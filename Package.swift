@@ -160,9 +160,9 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
 // Every reader of outside input, as one static library for the libFuzzer harness
 // (Tests/Fuzz/ReaderFuzzer, one binary whose target PRECIS_FUZZ_TARGET picks), built only
 // when asked: `make fuzz` sets PRECIS_FUZZ=1, builds it with sanitizer coverage and links the
-// harness with swiftc -sanitize=fuzzer. The readers live in these four targets (none of them
+// harness with swiftc -sanitize=fuzzer. The readers live in these five targets (none of them
 // pulls in SQLite, TLS or HTTP), so the instrumented build stays small.
 if ProcessInfo.processInfo.environment["PRECIS_FUZZ"] == "1" {
     package.products.append(.library(name: "PrecisFuzzTargets", type: .static,
-                                     targets: ["PrecisDrivers", "PrecisCore", "PrecisFormats", "PrecisReplay"]))
+                                     targets: ["PrecisDrivers", "PrecisCore", "PrecisFormats", "PrecisReplay", "PrecisCrypt4GH"]))
 }
