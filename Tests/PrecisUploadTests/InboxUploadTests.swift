@@ -61,6 +61,9 @@ import Testing
         let upload = try #require(try f.store.inboxUpload(outboxID: try f.store.outbox()[0].id))
         #expect(upload.phase == .done)
         #expect(upload.encrypted?.md5 == manifest.files.first?.encrypted.md5)
+        // What /metrics exports: the object's and the manifest's bytes, one part, no retry.
+        let totals = try f.store.inboxTotals()
+        #expect(totals.bytes > objects[0].size && totals.parts == 1 && totals.retries == 0)
     }
 
     @Test func aStoppedUploadResumesFromThePartsTheServerHolds() async throws {
@@ -127,6 +130,7 @@ import Testing
         #expect(try f.inbox.stats().failed > 0)
         let upload = try #require(try f.store.inboxUpload(outboxID: try f.store.outbox()[0].id))
         #expect(upload.retries > 0)
+        #expect(try f.store.inboxTotals().retries == upload.retries)
         #expect(try f.objects(".c4gh").count == 1)
         #expect(try f.inbox.openUploads() == 0)
         #expect(try f.inbox.decrypted(upload.objectKey, secretKey: f.keys.secret).sha256 == (try f.plainSHA256))
