@@ -68,7 +68,8 @@ public struct S3RetryPolicy: Sendable {
 public final class S3Client: @unchecked Sendable {
     /// The inbox it talks to.
     public let configuration: S3InboxConfiguration
-    let client: HTTPClient
+    let owner: HTTPClientOwner
+    var client: HTTPClient { owner.client }
     let credentials: @Sendable () throws -> SigV4.Credentials
     let clock: @Sendable () -> Date
     /// Retries within a delivery.
@@ -90,7 +91,7 @@ public final class S3Client: @unchecked Sendable {
         }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout = .init(connect: .seconds(10), read: .milliseconds(Int64(configuration.timeout * 1000)))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        owner = HTTPClientOwner(HTTPClient(eventLoopGroupProvider: .singleton, configuration: config))
     }
 
     /// The request's path, `/bucket/key`, as it reads.
@@ -156,15 +157,6 @@ public final class S3Client: @unchecked Sendable {
         }
     }
 
-    private let closed = ManagedAtomicFlag()
-
     /// Closes the HTTP client.
-    public func shutdown() async {
-        guard closed.setOnce() else { return }
-        try? await client.shutdown()
-    }
-
-    deinit {
-        if closed.setOnce() { try? client.syncShutdown() }
-    }
+    public func shutdown() async { await owner.shutdown() }
 }
