@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PrecisUpload", dependencies: [
-            "PrecisCore", "PrecisStore", "PrecisFormats", "CZlib",
+            "PrecisCore", "PrecisStore", "PrecisFormats", "PrecisCrypt4GH", "CZlib",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(name: "PrecisUSBTests", dependencies: ["PrecisUSB", "PrecisCore", "PrecisFormats", "CLibUSB",
                                                           "PrecisTestSupport", "CTestPty"],
                     exclude: ["Fixtures", "tools"]),
-        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport"],
+        .testTarget(name: "PrecisUploadTests", dependencies: ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCore", "PrecisTestSupport",
+                                                             "PrecisCrypt4GH"],
                     exclude: ["centre"]),
         .testTarget(name: "PrecisCrypt4GHTests", dependencies: ["PrecisCrypt4GH", "PrecisCore"]),
         .testTarget(name: "CLITests", dependencies: ["PrecisCore", "PrecisTestSupport"]),
@@ -159,9 +160,9 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
 // Every reader of outside input, as one static library for the libFuzzer harness
 // (Tests/Fuzz/ReaderFuzzer, one binary whose target PRECIS_FUZZ_TARGET picks), built only
 // when asked: `make fuzz` sets PRECIS_FUZZ=1, builds it with sanitizer coverage and links the
-// harness with swiftc -sanitize=fuzzer. The readers live in these four targets (none of them
+// harness with swiftc -sanitize=fuzzer. The readers live in these five targets (none of them
 // pulls in SQLite, TLS or HTTP), so the instrumented build stays small.
 if ProcessInfo.processInfo.environment["PRECIS_FUZZ"] == "1" {
     package.products.append(.library(name: "PrecisFuzzTargets", type: .static,
-                                     targets: ["PrecisDrivers", "PrecisCore", "PrecisFormats", "PrecisReplay"]))
+                                     targets: ["PrecisDrivers", "PrecisCore", "PrecisFormats", "PrecisReplay", "PrecisCrypt4GH"]))
 }

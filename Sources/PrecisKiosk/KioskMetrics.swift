@@ -5,7 +5,8 @@ import PrecisRuntime
 import PrecisStore
 
 /// The kiosk's metrics in the Prometheus text format (`GET /metrics`): what is in the
-/// store (runs, results by flag, queue depth, upload failures) read at each scrape, and
+/// store (runs, results by flag, queue depth, upload failures, bytes, parts and retries sent
+/// to the S3 inbox) read at each scrape, and
 /// what this process saw (runs finished, readings and their rate, receive-ring overflows).
 final class KioskMetrics: @unchecked Sendable {
     private let registry = PrometheusCollectorRegistry()
@@ -88,6 +89,13 @@ final class KioskMetrics: @unchecked Sendable {
                 .set(t.lostPackets)
             registry.makeGauge(name: "precis_sequencing_ring_overflows",
                                help: "Stream packets the sequencing ring had no room for (stored runs).").set(t.ringOverflows)
+        }
+        if let inbox = try? store.inboxTotals() {
+            registry.makeGauge(name: "precis_inbox_bytes_sent", help: "Bytes sent to the centre's S3 inbox (retries included).")
+                .set(Int64(inbox.bytes))
+            registry.makeGauge(name: "precis_inbox_parts_sent", help: "Parts the centre's S3 inbox took.").set(Int64(inbox.parts))
+            registry.makeGauge(name: "precis_inbox_retries", help: "Requests to the centre's S3 inbox sent again after a failure.")
+                .set(Int64(inbox.retries))
         }
     }
 

@@ -167,6 +167,37 @@ public struct QueueItem: Sendable, Codable, Equatable {
     public var lastError: String?
     /// The result is a training run's (simulated or replayed).
     public var training: Bool
+    /// A file's upload to the S3 inbox: how far it is.
+    public var upload: UploadProgress? = nil
+}
+
+/// How far a file's upload to the S3 inbox is.
+public struct UploadProgress: Sendable, Codable, Equatable {
+    /// `encrypting`, `uploading`, `uploaded`, `done`.
+    public var phase: String
+    /// Bytes put on the wire (parts sent again count again).
+    public var bytesSent: Int
+    /// Bytes of the object the server holds.
+    public var bytesHeld: Int
+    /// The encrypted file's size, once known.
+    public var totalBytes: Int?
+    /// Parts the server took.
+    public var partsSent: Int
+    /// Requests sent again.
+    public var retries: Int
+    /// Bytes per second of the last part.
+    public var bytesPerSecond: Double?
+
+    /// The progress of `upload`.
+    init(_ upload: InboxUpload, held: Int) {
+        phase = upload.phase.rawValue
+        bytesSent = upload.bytesSent
+        bytesHeld = upload.phase == .uploaded || upload.phase == .done ? upload.encrypted?.size ?? held : held
+        totalBytes = upload.encrypted?.size
+        partsSent = upload.partsSent
+        retries = upload.retries
+        bytesPerSecond = upload.rate
+    }
 }
 
 /// An instrument Precis can reach.
@@ -248,11 +279,22 @@ extension Runtime {
 
     /// What waits in the outbox (everything not yet delivered), oldest first.
     public func queue(includeDelivered: Bool = false, after: Int64? = nil, limit: Int? = nil) throws -> [QueueItem] {
-        try store.outbox(states: includeDelivered ? nil : [.pending, .inFlight, .failed], after: after, limit: limit).map {
+        let uploads = try uploadProgress()
+        return try store.outbox(states: includeDelivered ? nil : [.pending, .inFlight, .failed], after: after, limit: limit).map {
             QueueItem(id: $0.id, runId: $0.runID, resultId: $0.resultID, sample: $0.sampleID, destination: $0.destination,
                       state: $0.state, attempts: $0.attempts, since: $0.createdAt, nextAttemptAt: $0.nextAttemptAt,
-                      lastError: $0.lastError, training: $0.training)
+                      lastError: $0.lastError, training: $0.training, upload: uploads[$0.id])
         }
+    }
+
+    /// Every upload to the S3 inbox, by outbox entry.
+    public func uploadProgress() throws -> [Int64: UploadProgress] {
+        var out: [Int64: UploadProgress] = [:]
+        for upload in try store.inboxUploads() {
+            let held = upload.uploadID.map { id in (try? store.inboxParts(outboxID: upload.outboxID, uploadID: id))?.reduce(0) { $0 + $1.size } ?? 0 } ?? 0
+            out[upload.outboxID] = UploadProgress(upload, held: held)
+        }
+        return out
     }
 
     /// The instruments Precis can reach now: the simulators, and (with USB support) what is plugged in.

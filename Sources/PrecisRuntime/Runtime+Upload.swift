@@ -15,6 +15,12 @@ extension Runtime {
         var list: [any Destination] = []
         if let centre = configuration.centre { list.append(try FHIRDestination(configuration: centre, sender: sender, logger: logger)) }
         if let lis = configuration.lis { list.append(try HL7Destination(configuration: lis, sender: sender, clock: clock)) }
+        if let inbox = configuration.inbox {
+            // Precis's own key writes the header packets, so the centre can check where a file came from.
+            let writer = try OwnKeys.loadOrCreate(in: OwnKeys.directory(databasePath: store.path)).key
+            list.append(try S3InboxDestination(configuration: inbox, store: store, sender: sender, writer: writer, clock: clock,
+                                               logger: logger))
+        }
         return list
     }
 

@@ -17,7 +17,8 @@ enum Migrations {
         migrator.registerMigration("v9-sequencing-runs-in-runs", migrate: v9)
         migrator.registerMigration("v10-any-run-kind", migrate: v10)
         migrator.registerMigration("v11-list-indexes", migrate: v11)
-        migrator.registerMigration("v12-change-count", migrate: v12)
+        migrator.registerMigration("v12-inbox-uploads", migrate: v12)
+        migrator.registerMigration("v13-change-count", migrate: v13)
         return migrator
     }
 
@@ -385,6 +386,46 @@ enum Migrations {
         try db.execute(sql: """
             CREATE INDEX audit_log_entity ON audit_log(entity, entity_id, id);
             CREATE INDEX results_supersedes ON results(supersedes_id) WHERE supersedes_id IS NOT NULL;
+            """)
+    }
+
+    /// A sequencing run's reads file goes to the centre's S3 inbox before the message that
+    /// points at it: `outbox.stage` orders a result's entries (a lower stage is delivered
+    /// first; 0 for every entry before). A multipart upload survives the uploader's death:
+    /// `inbox_uploads` keeps, per outbox entry, the object's key, the encrypted file beside
+    /// the reads, both files' checksums, the server's upload id and the bytes sent;
+    /// `inbox_parts` each part the server took (its number, size, ETag and MD5).
+    private static func v12(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE outbox ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE inbox_uploads (
+                outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id),
+                object_key TEXT NOT NULL,
+                object_url TEXT NOT NULL,          -- s3://bucket/key
+                encrypted_path TEXT NOT NULL,      -- the .c4gh file beside the reads
+                part_size INTEGER NOT NULL,
+                phase TEXT NOT NULL,               -- InboxPhase: encrypting, uploading, uploaded, done
+                plain_size INTEGER, plain_sha256 TEXT, plain_md5 TEXT,
+                encrypted_size INTEGER, encrypted_sha256 TEXT, encrypted_md5 TEXT,
+                part_md5s TEXT,                    -- each part's MD5 (hex), comma-separated
+                upload_id TEXT,                    -- the multipart upload in progress
+                bytes_sent INTEGER NOT NULL DEFAULT 0,
+                parts_sent INTEGER NOT NULL DEFAULT 0,
+                retries INTEGER NOT NULL DEFAULT 0,
+                rate REAL,                         -- bytes per second of the last part
+                started_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                completed_at TEXT
+            );
+            CREATE TABLE inbox_parts (
+                outbox_id INTEGER NOT NULL REFERENCES inbox_uploads(outbox_id),
+                upload_id TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                size INTEGER NOT NULL,
+                etag TEXT NOT NULL,
+                md5 TEXT NOT NULL,
+                PRIMARY KEY (outbox_id, upload_id, number)
+            );
             """)
     }
 }

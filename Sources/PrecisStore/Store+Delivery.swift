@@ -36,6 +36,8 @@ public struct ResultPackage: Sendable, Equatable {
     public var auditHead: AuditHead?
     /// The raw data the result came from, when it names one (a sequencing run's reads file).
     public var rawData: RawDataRecord? = nil
+    /// The raw data's object in the centre's S3 inbox, once it is there whole.
+    public var inbox: InboxUpload? = nil
 
     /// The result's sample: its own on a run of several (a plate), else the run's.
     public var sampleID: String { result.sampleID ?? run.sampleID }
@@ -51,7 +53,8 @@ public struct ResultPackage: Sendable, Equatable {
 
 extension Store {
     /// Leases up to `limit` entries for `destination` that are due at `now` — pending ones, and
-    /// in-flight ones whose lease ran out (their uploader died) — for `lease`. Each attempt is
+    /// in-flight ones whose lease ran out (their uploader died) — for `lease`; an entry whose
+    /// result still has an undelivered entry of a lower stage (the data it points at) waits. Each attempt is
     /// counted and audited. Only the lease holder may then settle an entry.
     public func claimDue(destination: String, owner: String, now: Date, lease: TimeInterval, limit: Int) throws -> [OutboxEntry] {
         try write { db in
@@ -59,6 +62,8 @@ extension Store {
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM outbox WHERE destination = ? AND (
                     (state = 'pending' AND next_attempt_at <= ?) OR (state = 'in_flight' AND lease_expires_at <= ?))
+                AND NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.result_id = outbox.result_id
+                                AND earlier.stage < outbox.stage AND earlier.state <> 'delivered')
                 ORDER BY next_attempt_at, id LIMIT ?
                 """, arguments: [destination, when, when, limit])
             for id in ids {
@@ -165,7 +170,8 @@ extension Store {
             }.map { ($0["lot"] as String, $0["version"] as Int) }
             let raw = try result.rawDataID.flatMap { id in try Self.fetchRawData(db, runID: run.id).first { $0.id == id } }
             return ResultPackage(entry: entry, run: run, result: result, instrument: instrument, lot: lot,
-                                 auditHead: try Self.sentHead(db, outboxID: entry.id) ?? Self.auditHead(db), rawData: raw)
+                                 auditHead: try Self.sentHead(db, outboxID: entry.id) ?? Self.auditHead(db), rawData: raw,
+                                 inbox: try Self.fetchInboxObject(db, resultID: result.id))
         }
     }
 

@@ -3,12 +3,14 @@ import GRDB
 import PrecisCore
 
 extension Store {
-    static func enqueue(_ db: Database, resultID: Int64, destination: String, at: Date) throws -> OutboxEntry {
+    /// Queues result `resultID` for `destination`; an entry of a higher `stage` waits until the
+    /// result's entries of lower stages are delivered (a message after the data it points at).
+    static func enqueue(_ db: Database, resultID: Int64, destination: String, stage: Int = 0, at: Date) throws -> OutboxEntry {
         let when = Timestamp.string(at)
         try db.execute(sql: """
-            INSERT INTO outbox (result_id, destination, state, attempts, next_attempt_at, created_at, updated_at)
-            VALUES (?, ?, 'pending', 0, ?, ?, ?)
-            """, arguments: [resultID, destination, when, when, when])
+            INSERT INTO outbox (result_id, destination, state, attempts, next_attempt_at, created_at, updated_at, stage)
+            VALUES (?, ?, 'pending', 0, ?, ?, ?, ?)
+            """, arguments: [resultID, destination, when, when, when, stage])
         let id = db.lastInsertedRowID
         try audit(db, at: at, actor: "system", entity: "outbox", entityID: String(id), action: "queued",
                   detail: ["result": String(resultID), "destination": destination])

@@ -98,9 +98,10 @@ extension Store {
 
     /// Ends a run with everything its procedure produced, in one transaction: its raw data, its
     /// results (each naming the raw data it came from) and one outbox entry per result and
-    /// destination. The run ends INVALID when no result is valid, else COMPLETED.
+    /// destination (and, for a result with raw data, `fileDestinations` first: the data goes
+    /// before the messages that point at it). The run ends INVALID when no result is valid, else COMPLETED.
     public func completeRun(_ id: Int64, raw: [NewRawData], results: [NewResult], destinations: [String],
-                            linkReport: String?, at: Date, actor: String) throws -> [CompletedRun] {
+                            fileDestinations: [String] = [], linkReport: String?, at: Date, actor: String) throws -> [CompletedRun] {
         try write { db in
             var rawIDs: [Int64] = []
             for data in raw { rawIDs.append(try Self.insertRawData(db, runID: id, data: data, at: at, actor: actor)) }
@@ -110,7 +111,7 @@ extension Store {
                     return rawIDs[index]
                 }
                 return try Self.insertQueued(db, runID: id, result: result, rawDataID: rawID, destinations: destinations,
-                                             at: at, actor: actor)
+                                             fileDestinations: rawID == nil ? [] : fileDestinations, at: at, actor: actor)
             }
             let valid = results.contains { $0.status != .invalid }
             try Self.setStatus(db, runID: id, to: valid ? .completed : .invalid, at: at, actor: actor, error: nil,
@@ -119,11 +120,14 @@ extension Store {
         }
     }
 
-    /// Stores one result of a run and queues it for every destination.
+    /// Stores one result of a run and queues it for every destination: the file destinations at
+    /// stage 0, the message destinations after them (stage 1) when there are any.
     static func insertQueued(_ db: Database, runID: Int64, result: NewResult, rawDataID: Int64?, destinations: [String],
-                             at: Date, actor: String) throws -> CompletedRun {
+                             fileDestinations: [String] = [], at: Date, actor: String) throws -> CompletedRun {
         let resultID = try insertResult(db, runID: runID, result: result, at: at, actor: actor, rawDataID: rawDataID)
-        let outbox = try destinations.map { try enqueue(db, resultID: resultID, destination: $0, at: at) }
+        let messageStage = fileDestinations.isEmpty ? 0 : 1
+        let outbox = try fileDestinations.map { try enqueue(db, resultID: resultID, destination: $0, stage: 0, at: at) }
+            + destinations.map { try enqueue(db, resultID: resultID, destination: $0, stage: messageStage, at: at) }
         guard let stored = try fetchResult(db, id: resultID) else { throw PrecisError(.storage, "result \(resultID) vanished") }
         return CompletedRun(result: stored, outbox: outbox)
     }

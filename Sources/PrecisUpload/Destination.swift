@@ -9,6 +9,9 @@ public protocol Destination: Sendable {
     var name: String { get }
     /// Sends one result; returns a note for the audit log, or throws `DeliveryFailure`.
     func deliver(_ package: ResultPackage) async throws -> String
+    /// Sends one result that may take longer than a lease (a large file): `keepAlive` renews the
+    /// lease and says false when the entry was taken over (then the send must stop).
+    func deliver(_ package: ResultPackage, keepAlive: @Sendable () throws -> Bool) async throws -> String
     /// What would be sent, exactly (`precis export`).
     func payload(_ package: ResultPackage) throws -> Data
     /// Whether it holds patients' records: then a training result is refused before sending.
@@ -18,6 +21,10 @@ public protocol Destination: Sendable {
 }
 
 extension Destination {
+    /// A message is sent within one lease.
+    public func deliver(_ package: ResultPackage, keepAlive: @Sendable () throws -> Bool) async throws -> String {
+        try await deliver(package)
+    }
     /// Nothing to release.
     public func shutdown() async {}
     /// Production unless it says otherwise: a forgotten setting never lets a made-up result in.

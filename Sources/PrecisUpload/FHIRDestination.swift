@@ -16,7 +16,8 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
     public var production: Bool { configuration.production ?? true }
     let configuration: FHIRServerConfiguration
     let sender: Sender
-    let client: HTTPClient
+    let owner: HTTPClientOwner
+    var client: HTTPClient { owner.client }
     let tokens: OAuth2Tokens?
     let logger: Logger
 
@@ -40,13 +41,13 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         let timeout = configuration.timeoutSeconds ?? 30
         config.timeout = .init(connect: .seconds(10), read: .milliseconds(Int64(timeout * 1000)))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        owner = HTTPClientOwner(HTTPClient(eventLoopGroupProvider: .singleton, configuration: config))
         if let tokenURL = configuration.tokenURL, let id = configuration.clientID, let secretFile = configuration.clientSecretFile {
             guard let secret = try? BoundedFile.text(URL(fileURLWithPath: secretFile), limit: 64 << 10, what: "secret") else {
-                try? client.syncShutdown()
+                // The owner closes the client as it goes.
                 throw PrecisError(.input, "cannot read the OAuth2 client secret file \(secretFile)")
             }
-            tokens = OAuth2Tokens(client: client, tokenURL: tokenURL, clientID: id,
+            tokens = OAuth2Tokens(client: owner.client, tokenURL: tokenURL, clientID: id,
                                   secret: secret.trimmingCharacters(in: .whitespacesAndNewlines), scope: configuration.scope)
         } else {
             tokens = nil
@@ -99,16 +100,27 @@ public final class FHIRDestination: Destination, @unchecked Sendable {
         return String(describing: error)
     }
 
+    /// Closes the HTTP client.
+    public func shutdown() async { await owner.shutdown() }
+}
+
+/// An HTTP client closed exactly once: by `shutdown`, or, for an owner dropped without it (an
+/// error path), when it goes.
+final class HTTPClientOwner: @unchecked Sendable {
+    /// The client.
+    let client: HTTPClient
     private let closed = ManagedAtomicFlag()
 
-    /// Closes the HTTP client.
-    public func shutdown() async {
+    /// Owns `client`.
+    init(_ client: HTTPClient) { self.client = client }
+
+    /// Closes the client, once.
+    func shutdown() async {
         guard closed.setOnce() else { return }
         try? await client.shutdown()
     }
 
     deinit {
-        // A destination dropped without shutdown (an error path) still releases its client.
         if closed.setOnce() { try? client.syncShutdown() }
     }
 }

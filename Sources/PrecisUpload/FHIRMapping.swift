@@ -148,7 +148,8 @@ extension FHIRMapping {
         return raw
     }
 
-    /// The sequencing run's reads file, until the data itself is delivered: its name, size,
+    /// The sequencing run's reads file: once it is whole in the centre's S3 inbox, the object's
+    /// URL with the plain and encrypted files' sizes, SHA-256 and MD5; until then its name, size,
     /// format and SHA-256 — the digest as an RFC 6920 `ni:` URI identifier, since R4's
     /// Attachment.hash is SHA-1 only; the size in Attachment.size where it fits R4's
     /// unsignedInt (2^31 − 1 bytes) and in the description always.
@@ -159,25 +160,42 @@ extension FHIRMapping {
                                             : "BLOW5 (raw nanopore signal, binary; svb-zd signal, zlib records)")
         var attachment: [(String, JSONValue?)] = [("contentType", .string(raw.mediaType)), ("title", .string(name))]
         if raw.size <= Int(Int32.max) { attachment.append(("size", .number(Double(raw.size)))) }
+        var identifiers: [JSONValue] = [
+            ["system": .string(system(sender, "reads")), "value": .string(p.run.uid)],
+            ["system": "urn:ietf:rfc:3986", "value": .string(niURI(sha256Hex: raw.sha256))],
+        ]
+        var description = "\(name): \(raw.size) bytes, SHA-256 \(raw.sha256); kept on the bench box \(sender.site) until delivered"
+        if let inbox = p.inbox, let plain = inbox.plain, let encrypted = inbox.encrypted {
+            attachment = inboxAttachment(inbox, encrypted: encrypted, name: name)
+            identifiers.append(["system": "urn:ietf:rfc:3986", "value": .string(niURI(sha256Hex: encrypted.sha256))])
+            description = "\(name): \(plain.size) bytes, SHA-256 \(plain.sha256), MD5 \(plain.md5); in the centre's inbox as "
+                + "\(inbox.objectURL), encrypted with Crypt4GH: \(encrypted.size) bytes, SHA-256 \(encrypted.sha256), MD5 \(encrypted.md5)"
+        }
         return .object([
             ("resourceType", "DocumentReference"),
-            ("identifier", .array([
-                ["system": .string(system(sender, "reads")), "value": .string(p.run.uid)],
-                ["system": "urn:ietf:rfc:3986", "value": .string(niURI(sha256Hex: raw.sha256))],
-            ])),
+            ("identifier", .array(identifiers)),
             ("status", "current"),
             ("docStatus", raw.complete ? "final" : "preliminary"),
             ("type", ["text": "Nanopore sequencing run: raw signal reads"]),
             ("subject", subject(p, sender: sender)),
             ("date", .string(raw.createdAt)),
             ("author", [["reference": .string("urn:uuid:\(ids.device)")]]),
-            ("description", .string("\(name): \(raw.size) bytes, SHA-256 \(raw.sha256); kept on the bench box \(sender.site) until delivered")),
+            ("description", .string(description)),
             ("content", [.object([
                 ("attachment", .object(attachment)),
                 ("format", ["system": .string(fileFormatSystem), "code": .string(format.0), "display": .string(format.1)]),
             ])]),
             ("context", ["related": [["reference": .string("urn:uuid:\(ids.specimen)")]]]),
         ])
+    }
+
+    /// The attachment of a file in the centre's S3 inbox: its `s3://` URL, the encrypted file's
+    /// name and size (where it fits R4's unsignedInt).
+    static func inboxAttachment(_ inbox: InboxUpload, encrypted: FileChecksums, name: String) -> [(String, JSONValue?)] {
+        var attachment: [(String, JSONValue?)] = [("contentType", "application/octet-stream"), ("url", .string(inbox.objectURL)),
+                                                  ("title", .string(name + ".c4gh"))]
+        if encrypted.size <= Int(Int32.max) { attachment.append(("size", .number(Double(encrypted.size)))) }
+        return attachment
     }
 
     /// `ni:///sha-256;` and the digest in unpadded base64url (RFC 6920).

@@ -100,7 +100,10 @@ public actor Uploader {
         do {
             let package = try store.package(for: entry)
             if package.run.training, destination.production { throw DeliveryFailure.permanent(Self.trainingRefused(destination)) }
-            let note = try await destination.deliver(package)
+            let (store, owner, clock, lease) = (store, owner, clock, policy.lease)
+            let note = try await destination.deliver(package) {
+                try store.renewLease(entry.id, owner: owner, now: clock(), lease: lease)
+            }
             guard try store.markDelivered(entry.id, owner: owner, at: clock(), note: note, head: package.auditHead) else {
                 // The send outlasted the lease and another uploader holds the entry now: it
                 // settles it (its resend is harmless), and this one does not count it.

@@ -20,11 +20,11 @@ struct QueueCommand: AsyncParsableCommand {
             let items = try guarded { try runtime.queue(includeDelivered: all) }
             if global.json { return try Terminal.printJSON(items) }
             guard !items.isEmpty else { return print("The upload queue is empty.") }
-            print(Table.render(header: ["OUTBOX", "RUN", "SAMPLE", "TO", "STATE", "TRIES", "SINCE", "NEXT TRY", "LAST ERROR"],
+            print(Table.render(header: ["OUTBOX", "RUN", "SAMPLE", "TO", "STATE", "TRIES", "SINCE", "NEXT TRY", "SENT", "LAST ERROR"],
                                rows: items.map { ["\($0.id)", "\($0.runId)", $0.training ? "\($0.sample) (training)" : $0.sample,
                                                   $0.destination, $0.state.rawValue,
                                                   "\($0.attempts)", $0.since, $0.state == .pending ? $0.nextAttemptAt : "—",
-                                                  $0.lastError ?? "—"] }))
+                                                  $0.upload.map(UploadProgressBar.sent) ?? "—", $0.lastError ?? "—"] }))
         }
     }
 

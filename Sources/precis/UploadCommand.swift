@@ -19,6 +19,11 @@ struct UploadCommand: AsyncParsableCommand {
     mutating func validate() throws { try Check.number(seconds, "--seconds") }
 
     func run() async throws {
+        // An inbox upload allocates a part-sized buffer or two per part on whichever thread runs it;
+        // glibc would raise its mmap threshold after the first free and keep those in per-thread
+        // arenas. A fixed threshold maps each one and returns it when freed, which keeps the
+        // uploader's resident memory near its baseline.
+        _ = glibcMallopt(-3, 1 << 20)       // M_MMAP_THRESHOLD (malloc.h), 1 MiB
         let runtime = try global.runtime()
         let destinations = try guarded { try runtime.makeDestinations() }
         guard !destinations.isEmpty else {
@@ -26,6 +31,8 @@ struct UploadCommand: AsyncParsableCommand {
                                    hint: "write the centre's address into ~/.config/precis/config.json (see README)"))
         }
         let uploader = runtime.makeUploader(destinations: destinations)
+        let bar = Terminal.stderrIsTTY && !global.json ? UploadProgressBar.start(runtime) : nil
+        defer { bar?.cancel() }
         var summary = UploadSummary()
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         repeat {
@@ -107,3 +114,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// glibc's `mallopt` (malloc.h, which the Glibc module does not bring in).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

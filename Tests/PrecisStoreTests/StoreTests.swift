@@ -39,7 +39,7 @@ func result(status: ResultStatus = .final) -> NewResult {
                 == ["v1-runs-results-outbox-audit", "v2-quality-control", "v3-operators-signin", "v4-sequencing-runs",
                     "v5-audit-content", "v6-training-runs", "v7-signin-unknown-tally",
                     "v8-run-kinds-raw-data-coded-results", "v9-sequencing-runs-in-runs", "v10-any-run-kind", "v11-list-indexes",
-                    "v12-change-count"].sorted())
+                    "v12-inbox-uploads", "v13-change-count"].sorted())
     }
 
     @Test func unusablePathIsAStorageErrorNamingThePath() throws {

@@ -14,21 +14,7 @@ public final class TestCentre: @unchecked Sendable {
         let script = TestPaths.root.appendingPathComponent("Tests/PrecisUploadTests/centre/\(name)").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, name == "test_centre.py" ? "--db" : "--log", db] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw PrecisError(.other, "the test centre did not start") }
-            line.append(chunk)
-        }
-        let first = line.prefix { $0 != UInt8(ascii: "\n") }
-        guard let json = try JSONSerialization.jsonObject(with: Data(first)) as? [String: Any], let port = json["port"] as? Int else {
-            throw PrecisError(.other, "the test centre said \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = port
+        port = try startAndReadPort(process, what: "the test centre")
     }
 
     public var url: String { "http://127.0.0.1:\(port)/fhir" }
@@ -108,4 +94,24 @@ public struct TestDestinations: Sendable {
     }
 
     public func stop() { centre.stop() }
+}
+
+/// Starts a test server's `process` (its stderr discarded) and returns the `port` its first
+/// stdout line (`{"port": N, …}`) names; one that ends first, or says anything else, is an error.
+func startAndReadPort(_ process: Process, what: String) throws -> Int {
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line = Data()
+    while !line.contains(UInt8(ascii: "\n")) {
+        let chunk = out.fileHandleForReading.availableData
+        guard !chunk.isEmpty else { throw PrecisError(.other, "\(what) did not start") }
+        line.append(chunk)
+    }
+    let first = Data(line.prefix { $0 != UInt8(ascii: "\n") })
+    guard let json = try JSONSerialization.jsonObject(with: first) as? [String: Any], let port = json["port"] as? Int else {
+        throw PrecisError(.other, "\(what) said \(String(decoding: line, as: UTF8.self))")
+    }
+    return port
 }

@@ -66,7 +66,9 @@ public struct LISConfiguration: Sendable, Codable, Equatable {
 ///             "clientCertificate": "/etc/precis/bench.pem", "clientKey": "/etc/precis/bench.key",
 ///             "tokenURL": "https://centre.example/oauth2/token", "clientID": "ward7-bench2",
 ///             "clientSecretFile": "/etc/precis/oauth-secret", "gzip": true},
-///  "lis": {"host": "lis.hospital.example", "port": 2575, "application": "LIS", "facility": "HOSP"}}
+///  "lis": {"host": "lis.hospital.example", "port": 2575, "application": "LIS", "facility": "HOSP"},
+///  "inbox": {"endpoint": "https://inbox.centre.example", "bucket": "ward7", "credentialsFile": "/etc/precis/s3-credentials",
+///            "recipients": ["/etc/precis/centre.pub"]}}
 /// ```
 public struct PrecisConfiguration: Sendable, Codable, Equatable {
     /// This bench box's id at the centre; the host name when absent.
@@ -75,6 +77,8 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
     public var centre: FHIRServerConfiguration?
     /// The hospital LIS.
     public var lis: LISConfiguration?
+    /// The centre's S3 inbox, for sequencing runs' reads files (Crypt4GH-encrypted).
+    public var inbox: S3InboxConfiguration?
     /// Retry timing, when the defaults (30 s doubling to an hour, 2-minute leases) do not suit.
     public var upload: UploadTiming?
 
@@ -96,6 +100,10 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
 
     /// The outbox destinations every result is queued for.
     public var destinations: [String] { ["centre"] + (lis == nil ? [] : ["lis"]) }
+
+    /// The outbox destinations a result's data file (a sequencing run's reads) is queued for:
+    /// the inbox, delivered before the messages that point at it.
+    public var fileDestinations: [String] { inbox == nil ? [] : ["inbox"] }
 
     /// The first retry delay when the configuration names none, s.
     public static let defaultBaseSeconds = 30.0
@@ -141,6 +149,7 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
             throw refuse("centre.timeoutSeconds is \(timeout); Precis takes more than 0 and at most \(Int(Self.maxTimeoutSeconds))")
         }
         if let port = lis?.port, !(1...65535).contains(port) { throw refuse("lis.port \(port) is not a TCP port (1–65535)") }
+        try inbox?.check(refuse)
         let policy = (base: upload?.baseSeconds ?? Self.defaultBaseSeconds, cap: upload?.capSeconds ?? Self.defaultCapSeconds,
                       lease: upload?.leaseSeconds ?? Self.defaultLeaseSeconds)
         guard [policy.base, policy.cap, policy.lease].allSatisfy({ $0 <= Self.maxUploadSeconds }) else {
@@ -149,7 +158,7 @@ public struct PrecisConfiguration: Sendable, Codable, Equatable {
         guard policy.base > 0, policy.cap >= policy.base, policy.lease > 0 else {
             throw refuse("upload timing must be positive, with capSeconds at least baseSeconds")
         }
-        let longest = max(centre.map { $0.timeoutSeconds ?? 30 } ?? 0, lis?.host == nil ? 0 : 15)
+        let longest = max(centre.map { $0.timeoutSeconds ?? 30 } ?? 0, lis?.host == nil ? 0 : 15, inbox?.timeout ?? 0)
         guard policy.lease > longest else {
             throw refuse("upload.leaseSeconds (\(policy.lease)) must be longer than the longest request (\(longest) s)")
         }

@@ -22,6 +22,8 @@ let targets: [String: ([UInt8]) -> Void] = [
     "config": fuzzConfiguration,
     "answer": fuzzAnswer,
     "obp": fuzzOBP,
+    "s3": fuzzS3Answer,
+    "c4gh": fuzzCrypt4GH,
 ]
 
 /// The target `PRECIS_FUZZ_TARGET` names; an unknown or missing name stops the run at once.

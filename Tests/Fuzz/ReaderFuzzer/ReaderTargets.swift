@@ -117,3 +117,16 @@ func fuzzAnswer(_ bytes: [UInt8]) {
         precondition(failure.description.count < 2 * HL7Ack.maxQuoted + 120, "a failure quoting too much of the ACK")
     } catch { preconditionFailure("an ACK judged with \(error)") }
 }
+
+/// `s3`: an S3 answer (an error, a list of parts or of uploads) as the inbox's client reads it.
+/// What `S3XML` accepts keeps its limits; an error answer of any bytes is named without
+/// quoting more than S3's message.
+func fuzzS3Answer(_ bytes: [UInt8]) {
+    if let root = try? S3XML.parse(bytes) {
+        func depth(_ e: S3XMLElement) -> Int { 1 + (e.children.map(depth).max() ?? 0) }
+        func count(_ e: S3XMLElement) -> Int { 1 + e.children.map(count).reduce(0, +) }
+        precondition(depth(root) <= S3XML.maxDepth && count(root) <= S3XML.maxElements, "an answer past its limits")
+    }
+    let failure = S3Failure.answer(status: 503, body: bytes, retryAfter: nil)
+    precondition(!failure.code.isEmpty && failure.message.utf8.count <= 1200, "a failure quoting too much of the answer")
+}

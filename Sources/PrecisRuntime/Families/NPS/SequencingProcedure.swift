@@ -303,6 +303,7 @@ extension Runtime {
                     + "\(Int(method.basesPerSecond)) b/s)", rawDataIndex: 0, specimen: assay.specimen,
                 components: outcome.components)
             let completed = try store.completeRun(run.id, raw: [raw], results: [result], destinations: destinations,
+                                                  fileDestinations: configuration.fileDestinations,
                                                   linkReport: nil, at: clock(), actor: request.operatorID)
             report = sequencingReport(run, assay: assay, device: device, endpoint: address.description, status: .completed,
                                       outcome: outcome, error: nil)
