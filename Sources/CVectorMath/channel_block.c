@@ -11,19 +11,7 @@
 // same level, so the ABI of passing such vectors between levels never arises.
 #pragma clang diagnostic ignored "-Wpsabi"
 
-typedef float cvm_fv __attribute__((ext_vector_type(16)));
-typedef double cvm_dv __attribute__((ext_vector_type(16)));
-typedef int32_t cvm_iv __attribute__((ext_vector_type(16)));
-typedef int64_t cvm_lv __attribute__((ext_vector_type(16)));
-typedef uint64_t cvm_uv __attribute__((ext_vector_type(16)));
-typedef int16_t cvm_sv __attribute__((ext_vector_type(16)));
-
-/// One peak detector of every lane (scrappie's Detector: where its peak is, -1 for none yet;
-/// the peak's value; whether it has been confirmed; up to which sample the short detector masks it).
-typedef struct {
-    cvm_iv position, valid, mask;
-    cvm_fv value;
-} cvm_peaks;
+#include "lane_types.h"
 
 /// Everything a row changes, in registers for the length of a call.
 typedef struct {

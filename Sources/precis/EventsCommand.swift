@@ -18,6 +18,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Long detector's threshold.") var threshold2 = EventDetectionSettings.r94DNA.threshold2
     @Option(parsing: .unconditional, help: "Peak height.") var peakHeight = EventDetectionSettings.r94DNA.peakHeight
     @Flag(help: "Draw each read's first second: the current and its event levels.") var plot = false
+    @Option(help: "Detector threads, each running sixteen reads side by side (default: every core).") var threads: Int?
 
     mutating func validate() throws {
         try Check.whole(window1, "--window1", in: 1...4096)
@@ -25,6 +26,7 @@ struct EventsCommand: AsyncParsableCommand {
         try Check.number(Double(threshold1), "--threshold1")
         try Check.number(Double(threshold2), "--threshold2")
         try Check.number(Double(peakHeight), "--peak-height")
+        try Check.whole(threads, "--threads", in: 1...256)
     }
 
     func run() async throws {
@@ -34,7 +36,7 @@ struct EventsCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: file)
         var collected: [ReadEvents] = []
         let result = try guarded {
-            try Runtime.detectEvents(url, parameters: parameters, only: Set(read)) { readEvents in
+            try Runtime.detectEvents(url, parameters: parameters, only: Set(read), threads: threads) { readEvents in
                 if global.json { collected.append(readEvents) } else { summary(readEvents) }
             }
         }
