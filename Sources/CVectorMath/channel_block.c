@@ -23,25 +23,8 @@ typedef struct {
     cvm_iv strand, open, noPore, saturated, other;
 } cvm_lanes;
 
-#define CVM_SUFFIX baseline
-#define CVM_TARGET
-#include "channel_block_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-
-#if defined(__x86_64__)
-#define CVM_SUFFIX avx2
-#define CVM_TARGET __attribute__((target("avx2")))
-#include "channel_block_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-
-#define CVM_SUFFIX avx512
-#define CVM_TARGET __attribute__((target("avx512f")))
-#include "channel_block_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-#endif
+#define CVM_LEVEL_BODY "channel_block_body.h"
+#include "lane_levels.h"
 
 typedef long (*cvm_run_kernel)(cvm_block *, const void *, long, long);
 typedef void (*cvm_end_kernel)(cvm_block *, int32_t);

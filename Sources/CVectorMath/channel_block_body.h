@@ -100,17 +100,7 @@ CVM_TARGET static void CVM_FN(end)(cvm_block *b, cvm_lanes *s, int lane, int32_t
     X(longPeak.value, longValue) X(boundary, boundary) X(events, events) X(strand, strand)          \
     X(open, open) X(noPore, noPore) X(saturated, saturated) X(other, other)
 
-CVM_INLINE void CVM_FN(load)(const cvm_block *b, cvm_lanes *s) {
-#define CVM_LOAD(field, from) memcpy(&s->field, b->from, sizeof s->field);
-    CVM_LANE_FIELDS(CVM_LOAD)
-#undef CVM_LOAD
-}
-
-CVM_INLINE void CVM_FN(store)(cvm_block *b, const cvm_lanes *s) {
-#define CVM_STORE(field, to) memcpy(b->to, &s->field, sizeof s->field);
-    CVM_LANE_FIELDS(CVM_STORE)
-#undef CVM_STORE
-}
+CVM_LANE_LOAD_STORE(cvm_block, cvm_lanes, CVM_LANE_FIELDS)
 
 /// ChannelProcessor.closeWindow in every lane.
 CVM_TARGET static void CVM_FN(close_window)(cvm_block *b, cvm_lanes *s) {

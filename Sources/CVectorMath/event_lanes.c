@@ -46,47 +46,8 @@ typedef struct {
     X(longPeak.mask, longMask) X(longPeak.value, longValue) X(longPeak.sum, longSum)                 \
     X(longPeak.squares, longSquares) X(boundary, boundary)
 
-#define CVM_LOAD(field, from) memcpy(&s->field, b->from, sizeof s->field);
-#define CVM_STORE(field, to) memcpy(b->to, &s->field, sizeof s->field);
-static inline void load_baseline(const cvm_event_lanes *b, cvm_event_state *s) { CVM_EVENT_FIELDS(CVM_LOAD) }
-static inline void store_baseline(cvm_event_lanes *b, const cvm_event_state *s) { CVM_EVENT_FIELDS(CVM_STORE) }
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) static inline void load_avx2(const cvm_event_lanes *b, cvm_event_state *s) {
-    CVM_EVENT_FIELDS(CVM_LOAD)
-}
-__attribute__((target("avx2"))) static inline void store_avx2(cvm_event_lanes *b, const cvm_event_state *s) {
-    CVM_EVENT_FIELDS(CVM_STORE)
-}
-__attribute__((target("avx512f"))) static inline void load_avx512(const cvm_event_lanes *b, cvm_event_state *s) {
-    CVM_EVENT_FIELDS(CVM_LOAD)
-}
-__attribute__((target("avx512f"))) static inline void store_avx512(cvm_event_lanes *b, const cvm_event_state *s) {
-    CVM_EVENT_FIELDS(CVM_STORE)
-}
-#endif
-
-#define CVM_COMPRESS 0
-#define CVM_SUFFIX baseline
-#define CVM_TARGET
-#include "event_lanes_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-
-#if defined(__x86_64__)
-#define CVM_SUFFIX avx2
-#define CVM_TARGET __attribute__((target("avx2")))
-#include "event_lanes_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-
-#undef CVM_COMPRESS
-#define CVM_COMPRESS 1
-#define CVM_SUFFIX avx512
-#define CVM_TARGET __attribute__((target("avx512f")))
-#include "event_lanes_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-#endif
+#define CVM_LEVEL_BODY "event_lanes_body.h"
+#include "lane_levels.h"
 
 typedef long (*cvm_event_kernel)(cvm_event_lanes *, long);
 

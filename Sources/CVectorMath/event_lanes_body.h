@@ -9,6 +9,8 @@
 
 #include "lane_helpers.h"
 
+CVM_LANE_LOAD_STORE(cvm_event_lanes, cvm_event_state, CVM_EVENT_FIELDS)
+
 /// The lanes set in `m`, one bit each.
 CVM_INLINE uint32_t CVM_FN(bits)(cvm_iv m) {
     cvm_bv b = __builtin_convertvector(m != 0, cvm_bv);
@@ -30,7 +32,7 @@ CVM_INLINE cvm_iv CVM_FN(last_valid)(int32_t window, cvm_iv n) {
 CVM_INLINE void CVM_FN(log)(cvm_event_lanes *b, cvm_event_state *s, cvm_iv counted, cvm_iv position, cvm_dv sum,
                             cvm_dv squares) {
     const long n = s->logged;
-#if CVM_COMPRESS
+#if CVM_AVX512
     const __mmask16 k = (__mmask16)CVM_FN(bits)(counted);
     const __mmask8 low = (__mmask8)k, high = (__mmask8)(k >> 8);
     const long lows = __builtin_popcount(low);
@@ -72,7 +74,7 @@ CVM_INLINE void CVM_FN(distribute)(cvm_event_lanes *b, cvm_event_state *s) {
 /// The lanes of `counted` end their event at the peak `d` (EventDetector.advance's `found`):
 /// each logs the peak's position and prefix sums, and the peak becomes its boundary.
 CVM_INLINE void CVM_FN(found)(cvm_event_lanes *b, cvm_event_state *s, cvm_iv counted, const cvm_peaks *d) {
-#if !CVM_COMPRESS
+#if !CVM_AVX512
     if (!CVM_FN(any)(counted)) return;
 #endif
     CVM_FN(log)(b, s, counted, d->position, d->sum, d->squares);

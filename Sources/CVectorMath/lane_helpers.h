@@ -2,6 +2,14 @@
 // included inside a body so that CVM_FN and CVM_INLINE name them once per instruction-set level.
 // Not guarded: each inclusion is another level's copy.
 
+/// A kernel's `load` (its lanes' state from the block into registers) and `store` (back), for
+/// the fields FIELDS lists as X(name in the state, name in the block).
+#define CVM_LANE_LOAD_FIELD(field, from) memcpy(&s->field, b->from, sizeof s->field);
+#define CVM_LANE_STORE_FIELD(field, to) memcpy(b->to, &s->field, sizeof s->field);
+#define CVM_LANE_LOAD_STORE(Block, State, FIELDS)                                                  \
+    CVM_INLINE void CVM_FN(load)(const Block *b, State *s) { FIELDS(CVM_LANE_LOAD_FIELD) }        \
+    CVM_INLINE void CVM_FN(store)(Block *b, const State *s) { FIELDS(CVM_LANE_STORE_FIELD) }
+
 CVM_INLINE cvm_fv CVM_FN(fsel)(cvm_iv m, cvm_fv a, cvm_fv b) { return (cvm_fv)((m & (cvm_iv)a) | (~m & (cvm_iv)b)); }
 CVM_INLINE cvm_iv CVM_FN(isel)(cvm_iv m, cvm_iv a, cvm_iv b) { return (m & a) | (~m & b); }
 CVM_INLINE cvm_dv CVM_FN(dsel)(cvm_iv m, cvm_dv a, cvm_dv b) {
