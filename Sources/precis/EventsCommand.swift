@@ -49,8 +49,12 @@ struct EventsCommand: AsyncParsableCommand {
 
     func summary(_ r: ReadEvents) {
         let dwell = r.events.isEmpty ? 0 : Double(r.samples) / Double(r.events.count)
-        let levels = r.events.map(\.mean)
-        let low = levels.min() ?? 0, high = levels.max() ?? 0
+        // The lowest and highest level in one pass, without an array of them (min() and max()'s comparisons).
+        var low = r.events.first?.mean ?? 0, high = low
+        for e in r.events.dropFirst() {
+            if e.mean < low { low = e.mean }
+            if high < e.mean { high = e.mean }
+        }
         print("\(r.readID)  \(r.samples) samples  \(r.events.count) events  mean dwell \(String(format: "%.1f", dwell)) samples"
               + "  levels \(String(format: "%.1f", low))–\(String(format: "%.1f", high)) pA")
         if plot { print(EventPlot.render(r.events, samples: min(r.samples, 4000))) }
