@@ -100,7 +100,7 @@ extension Runtime {
         if let problem = parameters.problem { throw PrecisError(.input, "event detector: \(problem)") }
         let reader = try SLOW5Reader(url: url)
         let threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let work = EventWork(limit: 2 * threads * EventLanes.lanes)
+        let work = EventWork(limit: 8 * threads * EventLanes.lanes)
         work.start(threads: threads, parameters: parameters.detector)
         var finished = false
         defer { if !finished { work.close(cancel: true) } }
