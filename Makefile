@@ -13,7 +13,7 @@ VERSION    := $(shell cat packaging/VERSION)
 ARCH       := $(shell dpkg --print-architecture)
 RELEASE    := .build-release/release/precis
 
-.PHONY: all deps venv build demo test bench bench-api fuzz clean deb deb-check
+.PHONY: all deps venv build demo test bench bench-api bench-events fuzz clean deb deb-check
 
 all: build
 
@@ -83,6 +83,20 @@ bench-api:
 	@$(MAKE) --no-print-directory deps APT_PKGS="$(APT_PKGS) wrk"
 	$(SWIFT) build -c release --static-swift-stdlib --product precis --scratch-path .build-release
 	Benchmarks/api/bench-api.sh $(RELEASE)
+
+## Offline event detection: `precis events` (release) against the plain C transcription of the
+## detector (Benchmarks/EventsBenchmark/detect.c, cc -O3 -march=native, no fused multiply-add so
+## that it does the transcription's arithmetic) on the same 300-read
+## uncompressed BLOW5 (11.3 M samples, made once by make-reads.py), each process timed whole, in
+## turn, BENCH_RUNS times (default 7): the medians, the ratio and the load.
+BENCH_EVENTS := .build-bench-events
+BENCH_RUNS   ?= 7
+bench-events:
+	$(SWIFT) build -c release --static-swift-stdlib --product precis --scratch-path .build-release
+	@mkdir -p $(BENCH_EVENTS)
+	cc -O3 -march=native -ffp-contract=off -o $(BENCH_EVENTS)/detect Benchmarks/EventsBenchmark/detect.c -lm
+	@[ -e $(BENCH_EVENTS)/reads300.blow5 ] || python3 Benchmarks/EventsBenchmark/make-reads.py $(BENCH_EVENTS)/reads300.blow5 300 12000 60000 300
+	python3 Benchmarks/EventsBenchmark/bench-events.py $(RELEASE) $(BENCH_EVENTS)/detect $(BENCH_EVENTS)/reads300.blow5 $(BENCH_RUNS)
 
 ## Fuzz every reader of outside input with libFuzzer, FUZZ_SECONDS (default 60) each: one
 ## binary, precis-fuzz, the reader chosen by PRECIS_FUZZ_TARGET. Each corpus is seeded from

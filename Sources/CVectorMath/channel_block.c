@@ -11,19 +11,7 @@
 // same level, so the ABI of passing such vectors between levels never arises.
 #pragma clang diagnostic ignored "-Wpsabi"
 
-typedef float cvm_fv __attribute__((ext_vector_type(16)));
-typedef double cvm_dv __attribute__((ext_vector_type(16)));
-typedef int32_t cvm_iv __attribute__((ext_vector_type(16)));
-typedef int64_t cvm_lv __attribute__((ext_vector_type(16)));
-typedef uint64_t cvm_uv __attribute__((ext_vector_type(16)));
-typedef int16_t cvm_sv __attribute__((ext_vector_type(16)));
-
-/// One peak detector of every lane (scrappie's Detector: where its peak is, -1 for none yet;
-/// the peak's value; whether it has been confirmed; up to which sample the short detector masks it).
-typedef struct {
-    cvm_iv position, valid, mask;
-    cvm_fv value;
-} cvm_peaks;
+#include "lane_types.h"
 
 /// Everything a row changes, in registers for the length of a call.
 typedef struct {
@@ -35,25 +23,8 @@ typedef struct {
     cvm_iv strand, open, noPore, saturated, other;
 } cvm_lanes;
 
-#define CVM_SUFFIX baseline
-#define CVM_TARGET
-#include "channel_block_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-
-#if defined(__x86_64__)
-#define CVM_SUFFIX avx2
-#define CVM_TARGET __attribute__((target("avx2")))
-#include "channel_block_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-
-#define CVM_SUFFIX avx512
-#define CVM_TARGET __attribute__((target("avx512f")))
-#include "channel_block_body.h"
-#undef CVM_SUFFIX
-#undef CVM_TARGET
-#endif
+#define CVM_LEVEL_BODY "channel_block_body.h"
+#include "lane_levels.h"
 
 typedef long (*cvm_run_kernel)(cvm_block *, const void *, long, long);
 typedef void (*cvm_end_kernel)(cvm_block *, int32_t);

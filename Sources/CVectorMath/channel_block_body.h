@@ -7,52 +7,7 @@
 #define CVM_FN(name) CVM_CAT(name, CVM_SUFFIX)
 #define CVM_INLINE CVM_TARGET static inline __attribute__((always_inline))
 
-CVM_INLINE cvm_fv CVM_FN(fsel)(cvm_iv m, cvm_fv a, cvm_fv b) { return (cvm_fv)((m & (cvm_iv)a) | (~m & (cvm_iv)b)); }
-CVM_INLINE cvm_iv CVM_FN(isel)(cvm_iv m, cvm_iv a, cvm_iv b) { return (m & a) | (~m & b); }
-CVM_INLINE cvm_dv CVM_FN(dsel)(cvm_iv m, cvm_dv a, cvm_dv b) {
-    cvm_lv wide = __builtin_convertvector(m, cvm_lv);
-    return (cvm_dv)((wide & (cvm_lv)a) | (~wide & (cvm_lv)b));
-}
-CVM_INLINE int CVM_FN(any)(cvm_iv m) { return __builtin_reduce_or(m) != 0; }
-
-/// A row of the prefix-sum ring.
-CVM_INLINE cvm_dv CVM_FN(row)(const double *ring, long rows, int64_t at) {
-    cvm_dv v;
-    memcpy(&v, ring + (size_t)(at & (rows - 1)) * CVM_BLOCK_LANES, sizeof v);
-    return v;
-}
-
-/// The t-statistic over windows of `window` at the sample whose prefix sums are `here`.
-CVM_INLINE cvm_fv CVM_FN(tstat)(cvm_dv here, cvm_dv hereSq, cvm_dv before, cvm_dv beforeSq, cvm_dv after,
-                                cvm_dv afterSq, int32_t window) {
-    const double wd = (double)(float)window;
-    const float wf = (float)window;
-    cvm_fv t;
-    CVM_TSTAT_LANES(cvm_fv, cvm_dv, here, hereSq, before, beforeSq, after, afterSq, wd, wf, t);
-    return t;
-}
-
-/// One step of one peak detector in the lanes of `run` at sample `i` (EventDetector.detect);
-/// `masks` gets the lanes whose peak is above threshold; returns the lanes that emit their peak
-/// (its position is still in `d->position`; the caller resets them).
-CVM_INLINE cvm_iv CVM_FN(detect)(cvm_peaks *d, cvm_iv run, cvm_iv i, cvm_fv v, float height, float threshold,
-                                 int32_t window, cvm_iv *masks) {
-    cvm_iv none = d->position == -1;
-    cvm_iv first = run & none, then = run & ~none;
-    // No peak yet: record a deeper minimum, or a rise of more than `height` as a peak.
-    cvm_iv lower = v < d->value;
-    cvm_iv rise = ~lower & ((v - d->value) > height);
-    d->value = CVM_FN(fsel)(first & (lower | rise), v, d->value);
-    d->position = CVM_FN(isel)(first & rise, i, d->position);
-    // In a peak: follow it up; it is confirmed once the signal falls `height` below it.
-    cvm_iv higher = then & (v > d->value);
-    d->value = CVM_FN(fsel)(higher, v, d->value);
-    d->position = CVM_FN(isel)(higher, i, d->position);
-    cvm_iv above = d->value > threshold;
-    *masks = then & above;
-    d->valid |= then & ((d->value - v) > height) & above;
-    return then & d->valid & ((i - d->position) > window / 2);
-}
+#include "lane_helpers.h"
 
 /// Both detectors' step at sample `i` in the lanes of `active` (EventDetector.advance's loop body):
 /// the short one, its mask on the long one, then the long one; a boundary past the last one
@@ -60,7 +15,7 @@ CVM_INLINE cvm_iv CVM_FN(detect)(cvm_peaks *d, cvm_iv run, cvm_iv i, cvm_fv v, f
 CVM_INLINE void CVM_FN(step)(const cvm_block *b, cvm_lanes *s, cvm_iv active, cvm_iv i, cvm_fv t1, cvm_fv t2) {
     cvm_iv masks;
     cvm_peaks *p = &s->shortPeak, *q = &s->longPeak;
-    cvm_iv fired = CVM_FN(detect)(p, active & (p->mask < i), i, t1, b->peakHeight, b->threshold1, b->window1, &masks);
+    cvm_iv fired = CVM_FN(detect)(p, active & (p->mask < i), i, t1, b->peakHeight, b->threshold1, b->window1, &masks, 0, (cvm_dv)0.0, (cvm_dv)0.0);
     q->mask = CVM_FN(isel)(masks, p->position + b->window1, q->mask);
     q->position = CVM_FN(isel)(masks, (cvm_iv)-1, q->position);
     q->value = CVM_FN(fsel)(masks, (cvm_fv)FLT_MAX, q->value);
@@ -72,7 +27,7 @@ CVM_INLINE void CVM_FN(step)(const cvm_block *b, cvm_lanes *s, cvm_iv active, cv
     p->value = CVM_FN(fsel)(fired, t1, p->value);
     p->valid &= ~fired;
 
-    fired = CVM_FN(detect)(q, active & (q->mask < i), i, t2, b->peakHeight, b->threshold2, b->window2, &masks);
+    fired = CVM_FN(detect)(q, active & (q->mask < i), i, t2, b->peakHeight, b->threshold2, b->window2, &masks, 0, (cvm_dv)0.0, (cvm_dv)0.0);
     counted = fired & (q->position > s->boundary);
     s->events -= counted;
     s->boundary = CVM_FN(isel)(counted, q->position, s->boundary);
@@ -145,17 +100,7 @@ CVM_TARGET static void CVM_FN(end)(cvm_block *b, cvm_lanes *s, int lane, int32_t
     X(longPeak.value, longValue) X(boundary, boundary) X(events, events) X(strand, strand)          \
     X(open, open) X(noPore, noPore) X(saturated, saturated) X(other, other)
 
-CVM_INLINE void CVM_FN(load)(const cvm_block *b, cvm_lanes *s) {
-#define CVM_LOAD(field, from) memcpy(&s->field, b->from, sizeof s->field);
-    CVM_LANE_FIELDS(CVM_LOAD)
-#undef CVM_LOAD
-}
-
-CVM_INLINE void CVM_FN(store)(cvm_block *b, const cvm_lanes *s) {
-#define CVM_STORE(field, to) memcpy(b->to, &s->field, sizeof s->field);
-    CVM_LANE_FIELDS(CVM_STORE)
-#undef CVM_STORE
-}
+CVM_LANE_LOAD_STORE(cvm_block, cvm_lanes, CVM_LANE_FIELDS)
 
 /// ChannelProcessor.closeWindow in every lane.
 CVM_TARGET static void CVM_FN(close_window)(cvm_block *b, cvm_lanes *s) {

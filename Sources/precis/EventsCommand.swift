@@ -18,6 +18,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Long detector's threshold.") var threshold2 = EventDetectionSettings.r94DNA.threshold2
     @Option(parsing: .unconditional, help: "Peak height.") var peakHeight = EventDetectionSettings.r94DNA.peakHeight
     @Flag(help: "Draw each read's first second: the current and its event levels.") var plot = false
+    @Option(help: "Detector threads, each running sixteen reads side by side (default: every core).") var threads: Int?
 
     mutating func validate() throws {
         try Check.whole(window1, "--window1", in: 1...4096)
@@ -25,6 +26,7 @@ struct EventsCommand: AsyncParsableCommand {
         try Check.number(Double(threshold1), "--threshold1")
         try Check.number(Double(threshold2), "--threshold2")
         try Check.number(Double(peakHeight), "--peak-height")
+        try Check.whole(threads, "--threads", in: 1...256)
     }
 
     func run() async throws {
@@ -34,7 +36,7 @@ struct EventsCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: file)
         var collected: [ReadEvents] = []
         let result = try guarded {
-            try Runtime.detectEvents(url, parameters: parameters, only: Set(read)) { readEvents in
+            try Runtime.detectEvents(url, parameters: parameters, only: Set(read), threads: threads) { readEvents in
                 if global.json { collected.append(readEvents) } else { summary(readEvents) }
             }
         }
@@ -47,8 +49,12 @@ struct EventsCommand: AsyncParsableCommand {
 
     func summary(_ r: ReadEvents) {
         let dwell = r.events.isEmpty ? 0 : Double(r.samples) / Double(r.events.count)
-        let levels = r.events.map(\.mean)
-        let low = levels.min() ?? 0, high = levels.max() ?? 0
+        // The lowest and highest level in one pass, without an array of them (min() and max()'s comparisons).
+        var low = r.events.first?.mean ?? 0, high = low
+        for e in r.events.dropFirst() {
+            if e.mean < low { low = e.mean }
+            if high < e.mean { high = e.mean }
+        }
         print("\(r.readID)  \(r.samples) samples  \(r.events.count) events  mean dwell \(String(format: "%.1f", dwell)) samples"
               + "  levels \(String(format: "%.1f", low))–\(String(format: "%.1f", high)) pA")
         if plot { print(EventPlot.render(r.events, samples: min(r.samples, 4000))) }

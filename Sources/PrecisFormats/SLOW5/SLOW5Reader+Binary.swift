@@ -139,10 +139,16 @@ extension ByteReader {
         return value
     }
 
-    /// `count` little-endian int16 samples.
+    /// `count` little-endian int16 samples, copied as they are (swapped only on a big-endian host).
     mutating func int16Array(_ count: Int) throws -> [Int16] {
         let raw = try bytes(2 * count, "raw signal")
-        return raw.withUnsafeBytes { b in (0..<count).map { Int16(littleEndian: b.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        return [Int16](unsafeUninitializedCapacity: count) { out, initialized in
+            raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(out).copyMemory(from: $0) }
+            #if _endian(big)
+            for k in 0..<count { out[k] = Int16(littleEndian: out[k]) }
+            #endif
+            initialized = count
+        }
     }
 
     /// One auxiliary value of `type`; slow5lib's null of each type reads as `.missing`.

@@ -91,9 +91,44 @@ public struct EventDetectionSettings: Sendable, Codable, Equatable {
 
 extension Runtime {
     /// Runs the event detector offline on every read of a SLOW5/BLOW5 file (pA as slow5lib
-    /// converts it), streaming read by read; `only` limits it to some read ids.
+    /// converts it); `only` limits it to some read ids. The reads go through `EventLanes`, sixteen
+    /// to a block, on `threads` threads (default: every core), and `each` gets them in file order,
+    /// on the calling thread, with exactly the events `EventDetector` gives each alone.
     public static func detectEvents(_ url: URL, parameters: EventDetectionSettings = .r94DNA, only: Set<String> = [],
+                                    threads: Int? = nil,
                                     each: (ReadEvents) throws -> Void) throws -> (parameters: EventDetectionSettings, reads: Int) {
+        if let problem = parameters.problem { throw PrecisError(.input, "event detector: \(problem)") }
+        let reader = try SLOW5Reader(url: url)
+        let threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let work = EventWork(limit: 8 * threads * EventLanes.lanes)
+        work.start(threads: threads, parameters: parameters.detector)
+        var finished = false
+        defer { if !finished { work.close(cancel: true) } }
+        var reads: [Int: (id: String, samples: Int)] = [:]
+        var count = 0, next = 0
+        func ready(_ index: Int, _ events: [EventSummary]) throws {
+            let read = reads.removeValue(forKey: index)!
+            try each(ReadEvents(readID: read.id, samples: read.samples, events: events))
+        }
+        while let read = try reader.next() {
+            guard only.isEmpty || only.contains(read.readID) else { continue }
+            reads[count] = (read.readID, read.rawSignal.count)
+            try work.submit(.init(index: count, samples: read.rawSignal, calibration: read.calibration), next: &next, ready)
+            count += 1
+        }
+        try work.drain(next: &next, until: { _ in false }, ready)
+        finished = true
+        work.close()
+        if !only.isEmpty && count < only.count {
+            throw PrecisError(.input, "\(url.lastPathComponent) lacks \(only.count - count) of the reads asked for")
+        }
+        return (parameters, count)
+    }
+
+    /// The same, one read at a time through the scalar `EventDetector` on the calling thread: the
+    /// statement the lanes must equal (the tests compare the two).
+    static func detectEventsScalar(_ url: URL, parameters: EventDetectionSettings = .r94DNA, only: Set<String> = [],
+                                          each: (ReadEvents) throws -> Void) throws -> (parameters: EventDetectionSettings, reads: Int) {
         if let problem = parameters.problem { throw PrecisError(.input, "event detector: \(problem)") }
         let reader = try SLOW5Reader(url: url)
         var detector = EventDetector(parameters: parameters.detector)
