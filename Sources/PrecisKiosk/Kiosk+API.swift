@@ -127,38 +127,41 @@ extension Kiosk {
     /// header, RFC 8288, when a next page may exist); each run's raw data listed only with `raw=true`.
     /// A page is kept by the store's change count (`ViewCache`) and carries it as its ETag.
     func resultsPage(_ request: Request) async throws -> Response {
-        let limit = try Self.query(request, "limit", in: 1...500) ?? 50
-        let before = try Self.cursor(request)
         let withRaw = try Self.flag(request, "raw") ?? false
-        let count = try runtime.store.changeCount()
-        let view = try await views.view("results?limit=\(limit)&cursor=\(before ?? 0)&raw=\(withRaw)", count: count) {
-            [runtime] in
+        return try await keptPage(request, path: "/api/v1/results", extra: withRaw ? "&raw=true" : "") { [runtime] limit, before in
             var page = try runtime.results(limit: limit, before: before)
             if !withRaw { for i in page.indices { page[i].rawData = nil } }
-            var headers = HTTPFields()
-            if page.count == limit, let last = page.last {
-                headers[HTTPField.Name("X-Next-Cursor")!] = String(last.runId)
-                headers[HTTPField.Name("Link")!] = "</api/v1/results?limit=\(limit)&cursor=\(last.runId)\(withRaw ? "&raw=true" : "")>; rel=\"next\""
-            }
-            return try Self.jsonView(page, headers: headers)
+            return (page, page.last?.runId)
         }
-        return Self.response(view, count: count, request: request)
     }
 
     /// `GET /api/v1/queue`: a page of the upload queue, oldest first (the order it is delivered
     /// in): `limit` entries (default 50) after `cursor`, what waits or with `all=true` everything,
     /// `X-Next-Cursor` and `Link: …; rel="next"` when more may follow; kept by the store's change count.
     func queuePage(_ request: Request) async throws -> Response {
-        let limit = try Self.query(request, "limit", in: 1...500) ?? 50
-        let after = try Self.cursor(request)
         let all = try Self.flag(request, "all") ?? false
-        let count = try runtime.store.changeCount()
-        let view = try await views.view("queue?limit=\(limit)&cursor=\(after ?? 0)&all=\(all)", count: count) { [runtime] in
+        return try await keptPage(request, path: "/api/v1/queue", extra: all ? "&all=true" : "") { [runtime] limit, after in
             let page = try runtime.queue(includeDelivered: all, after: after, limit: limit)
+            return (page, page.last?.id)
+        }
+    }
+
+    /// A list endpoint's page: `limit` (1–500, default 50) rows from `cursor` on, as `read` gives
+    /// them with the id the next page starts from; `X-Next-Cursor` and `Link: …; rel="next"` when
+    /// the page is full; kept by the store's change count under the path and its query.
+    private func keptPage<Row: Encodable & Sendable>(
+        _ request: Request, path: String, extra: String,
+        read: @escaping @Sendable (Int, Int64?) throws -> ([Row], Int64?)
+    ) async throws -> Response {
+        let limit = try Self.query(request, "limit", in: 1...500) ?? 50
+        let cursor = try Self.cursor(request)
+        let count = try runtime.store.changeCount()
+        let view = try await views.view("\(path)?limit=\(limit)&cursor=\(cursor ?? 0)\(extra)", count: count) {
+            let (page, next) = try read(limit, cursor)
             var headers = HTTPFields()
-            if page.count == limit, let last = page.last {
-                headers[HTTPField.Name("X-Next-Cursor")!] = String(last.id)
-                headers[HTTPField.Name("Link")!] = "</api/v1/queue?limit=\(limit)&cursor=\(last.id)\(all ? "&all=true" : "")>; rel=\"next\""
+            if page.count == limit, let next {
+                headers[HTTPField.Name("X-Next-Cursor")!] = String(next)
+                headers[HTTPField.Name("Link")!] = "<\(path)?limit=\(limit)&cursor=\(next)\(extra)>; rel=\"next\""
             }
             return try Self.jsonView(page, headers: headers)
         }
