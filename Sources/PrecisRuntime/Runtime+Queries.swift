@@ -289,11 +289,9 @@ extension Runtime {
 
     /// Every upload to the S3 inbox, by outbox entry.
     public func uploadProgress() throws -> [Int64: UploadProgress] {
+        let held = try store.inboxHeldBytes()
         var out: [Int64: UploadProgress] = [:]
-        for upload in try store.inboxUploads() {
-            let held = upload.uploadID.map { id in (try? store.inboxParts(outboxID: upload.outboxID, uploadID: id))?.reduce(0) { $0 + $1.size } ?? 0 } ?? 0
-            out[upload.outboxID] = UploadProgress(upload, held: held)
-        }
+        for upload in try store.inboxUploads() { out[upload.outboxID] = UploadProgress(upload, held: held[upload.outboxID] ?? 0) }
         return out
     }
 

@@ -171,6 +171,19 @@ extension Store {
         }
     }
 
+    /// The bytes the server holds of each open multipart upload (its parts under the upload id
+    /// the store has for it), by outbox entry, in one read; an upload with none held is absent.
+    public func inboxHeldBytes() throws -> [Int64: Int] {
+        try read { db in
+            var held: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT u.outbox_id, SUM(p.size) FROM inbox_uploads u
+                JOIN inbox_parts p ON p.outbox_id = u.outbox_id AND p.upload_id = u.upload_id GROUP BY u.outbox_id
+                """) { held[row[0]] = row[1] }
+            return held
+        }
+    }
+
     /// The object is whole in the inbox (`phase` uploaded), or its manifest is too (done).
     public func recordInboxPhase(outboxID: Int64, _ phase: InboxPhase, at: Date) throws {
         try write { db in
