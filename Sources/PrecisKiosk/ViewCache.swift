@@ -26,8 +26,8 @@ final class ViewCache: @unchecked Sendable {
     private var entries: [String: Entry] = [:]
     private let limit: Int
 
-    /// At most `limit` views are kept (pages asked for with other limits or cursors); past it
-    /// the oldest half of the keys is dropped.
+    /// At most `limit` views are kept (pages asked for with other limits or cursors); views made
+    /// at an older count are dropped first, and past the limit half of the rest (in no order).
     init(limit: Int = 64) { self.limit = limit }
 
     /// The view for `key` at store count `count`: the kept one, or `make`'s.

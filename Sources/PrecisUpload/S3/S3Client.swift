@@ -101,7 +101,7 @@ public final class S3Client: @unchecked Sendable {
     public func send(_ request: S3Request) async throws -> S3Answer {
         let endpoint = URL(string: configuration.endpoint)!
         let host = endpoint.port.map { "\(endpoint.host!):\($0)" } ?? endpoint.host!
-        let payloadHash = SHA256.hash(data: request.body).map { String(format: "%02x", $0) }.joined()
+        let payloadHash = InboxFile.hex(SHA256.hash(data: request.body))
         let unsigned = SigV4.Request(method: request.method, path: path(request.key), query: request.query,
                                      headers: [("host", host)] + request.headers, payloadHash: payloadHash)
         let signed = SigV4.sign(unsigned, credentials: try credentials(),
