@@ -19,7 +19,9 @@ final class EventWork: @unchecked Sendable {
     let condition = NSCondition()
     let limit: Int
     let sampleLimit: Int
-    var queue: [Item] = []
+    /// Reads handed out, each slot emptied as a worker takes it, so a taken read's samples are
+    /// held only by its worker (and counted in `samplesInFlight` until its result is back).
+    var queue: [Item?] = []
     var queueHead = 0
     var results: [Int: [EventSummary]] = [:]
     var inFlight = 0
@@ -100,7 +102,8 @@ final class EventWork: @unchecked Sendable {
             if closed || !wait { return nil }
             condition.wait()
         }
-        let item = queue[queueHead]
+        let item = queue[queueHead]!
+        queue[queueHead] = nil
         queueHead += 1
         if queueHead > 1024 {
             queue.removeFirst(queueHead)
