@@ -32,18 +32,22 @@ struct UploadCommand: AsyncParsableCommand {
         }
         let uploader = runtime.makeUploader(destinations: destinations)
         let bar = Terminal.stderrIsTTY && !global.json ? UploadProgressBar.start(runtime) : nil
-        defer { bar?.cancel() }
+        defer { bar?.stop() }
         var summary = UploadSummary()
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         repeat {
             let pass = try await guarded {
-                try await uploader.runOnce(limit: 20) { line in if !global.json { Terminal.errorLine(line) } }
+                try await uploader.runOnce(limit: 20) { line in
+                    if global.json { return }
+                    if let bar { bar.say(line) } else { Terminal.errorLine(line) }
+                }
             }
             summary.add(pass)
             if loop, pass.delivered + pass.retrying + pass.failed == 0 { try await Task.sleep(for: .milliseconds(200)) }
             if !loop && pass.delivered + pass.retrying + pass.failed == 0 { break }
             if let deadline, Date() > deadline { break }
         } while loop || now
+        bar?.stop()
         for destination in destinations { await destination.shutdown() }
         if global.json { return try Terminal.printJSON(summary) }
         print("delivered \(summary.delivered), to retry \(summary.retrying), failed \(summary.failed)")

@@ -26,6 +26,19 @@ struct Bench {
         ])
     }
 
+    /// Runs `precis` as `precis(_:)` does but on a pseudo-terminal (util-linux `script`), as a
+    /// technician at the bench would: its stdout is everything the terminal showed, stderr included.
+    func precisOnTerminal(_ arguments: [String]) throws -> Invocation {
+        var all = [TestPaths.precis.path] + arguments + ["--db", db]
+        if let config { all += ["--config", config] }
+        let command = all.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        return try runProcess("/usr/bin/script", ["-q", "-e", "-f", "-c", command, "/dev/null"], environment: [
+            "PRECIS_CALIBRATION": TestPaths.root.appendingPathComponent("Calibration").path,
+            "XDG_CONFIG_HOME": folder.appendingPathComponent("no-config").path,
+            "PRECIS_CONFIG": "", "TERM": "xterm",
+        ])
+    }
+
     /// A simulated CRP run, fast; `options` are extra simulator options (`ratio=0`, `control=0`).
     func run(sample: String, patient: String? = nil, options: String = "", verbose: Bool = false) throws -> Invocation {
         var arguments = ["run", "--device", "sim:lfr?reading-ms=0" + options, "--assay", "crp", "--sample", sample, "--json"]

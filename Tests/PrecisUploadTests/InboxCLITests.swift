@@ -25,6 +25,7 @@ import Testing
 
         let upload = try bench.precis(["upload", "--now"])
         #expect(upload.status == 0, "\(upload.stderr)")
+        #expect(!upload.stderr.contains("\u{1B}"), "no bar is drawn when stderr is not a terminal")
         let objects = try inbox.objects()
         let encrypted = objects.filter { $0.key.hasSuffix(".c4gh") }
         #expect(encrypted.count == 1)
@@ -44,5 +45,33 @@ import Testing
         // The URL is in the package only once the object is whole: the centre's message went after it.
         #expect(upload0.allSatisfy { $0["state"] as? String == "delivered" })
         #expect(try bench.precis(["queue", "--all"]).stdout.contains("MiB"))
+    }
+
+    /// On a terminal, `precis upload --now` redraws one line in place while the file goes (the
+    /// inbox answers slowly, so each of the three parts takes at least 0.4 s), then clears it.
+    @Test func anUploadOnATerminalShowsAProgressBar() throws {
+        var bench = try Bench("cli-inbox-bar")
+        let reads = bench.folder.appendingPathComponent("reads.blow5")
+        try makeReadsFile(reads, size: 12 << 20)
+        _ = try storeWithReads(reads, at: bench.db, destinations: [])
+        let inbox = try TestInbox(["--fail-ratio", "1", "--faults", "slow", "--slow-seconds", "0.4"])
+        defer { inbox.stop() }
+        let keys = try TestInbox.centreKeys(in: bench.folder)
+        bench.config = try writeInboxConfiguration(inbox: inbox, recipient: keys.public, in: bench.folder, partSizeMiB: 5)
+
+        let shown = try bench.precisOnTerminal(["upload", "--now"])
+        #expect(shown.status == 0, "\(shown.stdout)")
+        let redraw = "\r\u{1B}[2K"
+        let segments = shown.stdout.components(separatedBy: redraw)
+        let bars = segments.filter { $0.hasPrefix("outbox ") && !$0.contains("→") }
+        #expect(bars.count >= 2, "redrawn in place while it goes: \(shown.stdout.debugDescription)")
+        // Each bar is alone on its line until the next redraw: a report line never lands on its tail.
+        let bar = #/outbox \d+ (encrypting…|\[[#.]{20}\] +\d+%  [\d.]+/[\d.]+ MiB, sent [\d.]+ MiB( at [\d.]+ MiB/s)?(, \d+ retried)?)/#
+        #expect(bars.allSatisfy { $0.wholeMatch(of: bar) != nil }, "\(bars)")
+        #expect(bars.contains { $0.contains("/12.0 MiB") }, "the encrypted size, 12 MiB and a header: \(bars)")
+        #expect(segments.contains { $0.hasPrefix("outbox 1 (run 1, S-0100) → inbox: delivered") }, "the report, on a cleared line")
+        let last = segments.last ?? ""
+        #expect(!last.contains("[") && last.hasSuffix("delivered 1, to retry 0, failed 0\r\n"), "the bar is cleared at the end: \(last)")
+        #expect(try inbox.objects().filter { $0.key.hasSuffix(".c4gh") }.count == 1)
     }
 }
