@@ -48,7 +48,7 @@ extension SLOW5Reader {
         return (header, record, signal, 68 + headerSize)
     }
 
-    func nextBinary() throws -> SLOW5Read? {
+    func nextBinary(into samples: inout [Int16]) throws -> SLOW5Read? {
         let eof = Array("5WOLB".utf8)
         if data.count - position == eof.count, Array(data[(data.startIndex + position)...]) == eof { return nil }
         guard data.count - position >= 8 else {
@@ -62,50 +62,61 @@ extension SLOW5Reader {
         guard size <= UInt64(SLOW5Limits.maxRecordBytes) else {
             throw fail("record \(readsSeen + 1) claims \(size) bytes; Precis reads at most \(SLOW5Limits.maxRecordBytes)")
         }
-        let start = data.startIndex + position + 8
-        let stored = [UInt8](data[start..<start + Int(size)])
+        let start = position + 8
         position += 8 + Int(size)
-        let record: [UInt8] = recordCompression == .zlib ? try inflate(stored) : stored
-        return try parseBinaryRecord(record)
+        if recordCompression == .zlib {
+            let count = try data.withUnsafeBytes { try inflate(UnsafeRawBufferPointer(rebasing: $0[start..<start + Int(size)])) }
+            return try inflated.withUnsafeBytes { try parseBinaryRecord(UnsafeRawBufferPointer(rebasing: $0[..<count]), into: &samples) }
+        }
+        return try data.withUnsafeBytes { try parseBinaryRecord(UnsafeRawBufferPointer(rebasing: $0[start..<start + Int(size)]),
+                                                                into: &samples) }
     }
 
-    func inflate(_ input: [UInt8]) throws -> [UInt8] {
+    /// Inflates a zlib record into `inflated` (kept from record to record); returns its size.
+    func inflate(_ input: UnsafeRawBufferPointer) throws -> Int {
         var stream = z_stream()
         guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw fail("zlib could not start")
         }
         defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: max(64, input.count * 4))
+        if inflated.count < max(64, input.count * 4) {
+            inflated.append(contentsOf: repeatElement(0, count: max(64, input.count * 4) - inflated.count))
+        }
         var produced = 0
         var status: Int32 = Z_OK
-        try input.withUnsafeBufferPointer { inBuffer in
-            stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
-            stream.avail_in = UInt32(inBuffer.count)
-            while status == Z_OK {
-                if produced == output.count {
-                    guard output.count < SLOW5Limits.maxRecordBytes else {
-                        throw fail("record \(readsSeen + 1) inflates to more than \(SLOW5Limits.maxRecordBytes) bytes; Precis reads at most \(SLOW5Limits.maxRecordBytes)")
-                    }
-                    output.append(contentsOf: repeatElement(0, count: min(output.count, SLOW5Limits.maxRecordBytes - output.count)))
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.avail_in = UInt32(input.count)
+        while status == Z_OK {
+            if produced == inflated.count {
+                guard inflated.count < SLOW5Limits.maxRecordBytes else {
+                    throw fail("record \(readsSeen + 1) inflates to more than \(SLOW5Limits.maxRecordBytes) bytes; Precis reads at most \(SLOW5Limits.maxRecordBytes)")
                 }
-                status = output.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress! + produced
-                    stream.avail_out = UInt32(out.count - produced)
-                    let result = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    produced = out.count - Int(stream.avail_out)
-                    return result
-                }
-                if status == Z_BUF_ERROR && stream.avail_in == 0 { break }
-                if status == Z_BUF_ERROR { status = Z_OK }
+                inflated.append(contentsOf: repeatElement(0, count: min(inflated.count, SLOW5Limits.maxRecordBytes - inflated.count)))
             }
+            status = inflated.withUnsafeMutableBufferPointer { out in
+                stream.next_out = out.baseAddress! + produced
+                stream.avail_out = UInt32(out.count - produced)
+                let result = CZlib.inflate(&stream, Z_NO_FLUSH)
+                produced = out.count - Int(stream.avail_out)
+                return result
+            }
+            if status == Z_BUF_ERROR && stream.avail_in == 0 { break }
+            if status == Z_BUF_ERROR { status = Z_OK }
         }
         guard status == Z_STREAM_END else { throw fail("record \(readsSeen + 1) is not a complete zlib stream (\(status))") }
-        return Array(output[..<produced])
+        return produced
     }
 
-    func parseBinaryRecord(_ record: [UInt8]) throws -> SLOW5Read {
-        var c = ByteReader(record, errorKind: .input, context: "\(name): record \(readsSeen + 1)")
-        let idLength = Int(try c.u16("read id length"))
+    /// One record's read; its samples go into `samples` (the returned read's `rawSignal` is
+    /// empty). Only the small fields are copied out of `record`; the signal is decoded from it
+    /// straight into `samples`.
+    func parseBinaryRecord(_ record: UnsafeRawBufferPointer, into samples: inout [Int16]) throws -> SLOW5Read {
+        let context = "\(name): record \(readsSeen + 1)"
+        // The fixed fields: id length, id, read group, four doubles, the sample count.
+        let idLength = record.count >= 2 ? Int(UInt16(littleEndian: record.loadUnaligned(as: UInt16.self))) : 0
+        let fixed = min(record.count, 2 + idLength + 4 + 32 + 8)
+        var c = ByteReader(UnsafeRawBufferPointer(rebasing: record[..<fixed]), errorKind: .input, context: context)
+        _ = try c.u16("read id length")
         guard let readID = String(bytes: try c.bytes(idLength, "read id"), encoding: .utf8) else { throw fail("a read id is not UTF-8") }
         let group = try c.u32("read group")
         try checkReadGroup(group, readID)
@@ -113,21 +124,38 @@ extension SLOW5Reader {
         let range = try c.f64("range"), rate = try c.f64("sampling rate")
         let length = try c.u64("len_raw_signal")
         try checkSamples(length, readID)
-        let signal: [Int16]
+        var at = fixed
         switch signalCompression {
         case .none:
-            guard length <= UInt64(c.remaining / 2) else { throw fail("read \(readID) claims \(length) samples but the record is shorter") }
-            signal = try c.int16Array(Int(length))
+            guard length <= UInt64((record.count - at) / 2) else { throw fail("read \(readID) claims \(length) samples but the record is shorter") }
+            Self.resize(&samples, to: Int(length))
+            samples.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: record[at..<at + 2 * Int(length)])) }
+            #if _endian(big)
+            for k in samples.indices { samples[k] = Int16(littleEndian: samples[k]) }
+            #endif
+            at += 2 * Int(length)
         case .svbZD:
-            guard length <= UInt64(c.remaining) else { throw fail("read \(readID)'s compressed signal runs past its record") }
-            signal = try StreamVByte.decodeZigZagDelta(Array(try c.bytes(Int(length), "raw signal")), name: "\(name) read \(readID)")
+            guard length <= UInt64(record.count - at) else { throw fail("read \(readID)'s compressed signal runs past its record") }
+            try StreamVByte.decodeZigZagDelta(UnsafeRawBufferPointer(rebasing: record[at..<at + Int(length)]), into: &samples,
+                                              name: "\(name) read \(readID)")
+            at += Int(length)
         }
+        var tail = ByteReader(UnsafeRawBufferPointer(rebasing: record[at...]), errorKind: .input, context: context)
         var aux: [String: SLOW5AuxValue] = [:]
-        for field in header.auxFields { aux[field.name] = try c.auxValue(field.type, field: field.name) }
-        guard c.remaining == 0 else { throw fail("read \(readID) has \(c.remaining) bytes after its last column") }
+        for field in header.auxFields { aux[field.name] = try tail.auxValue(field.type, field: field.name) }
+        guard tail.remaining == 0 else { throw fail("read \(readID) has \(tail.remaining) bytes after its last column") }
         try checkScaling(readID, digitisation: digitisation, offset: offset, range: range, rate: rate)
         return SLOW5Read(readID: readID, readGroup: group, digitisation: digitisation, offset: offset, range: range,
-                         samplingRate: rate, rawSignal: signal, aux: aux)
+                         samplingRate: rate, rawSignal: [], aux: aux)
+    }
+
+    /// `samples` made `count` long, keeping its storage: only growth past its length is zeroed.
+    static func resize(_ samples: inout [Int16], to count: Int) {
+        if samples.count < count {
+            samples.append(contentsOf: repeatElement(0, count: count - samples.count))
+        } else {
+            samples.removeLast(samples.count - count)
+        }
     }
 }
 
@@ -137,18 +165,6 @@ extension ByteReader {
     func finite(_ value: Double, _ field: String) throws -> Double {
         guard value.isFinite else { throw PrecisError(.input, "\(context): \(field) is \(value), not a finite number") }
         return value
-    }
-
-    /// `count` little-endian int16 samples, copied as they are (swapped only on a big-endian host).
-    mutating func int16Array(_ count: Int) throws -> [Int16] {
-        let raw = try bytes(2 * count, "raw signal")
-        return [Int16](unsafeUninitializedCapacity: count) { out, initialized in
-            raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(out).copyMemory(from: $0) }
-            #if _endian(big)
-            for k in 0..<count { out[k] = Int16(littleEndian: out[k]) }
-            #endif
-            initialized = count
-        }
     }
 
     /// One auxiliary value of `type`; slow5lib's null of each type reads as `.missing`.

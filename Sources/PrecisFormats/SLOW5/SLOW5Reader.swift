@@ -26,6 +26,8 @@ public final class SLOW5Reader {
     var position: Int
     var sawEnd = false
     var readsSeen = 0
+    /// The last zlib record inflated, its storage kept from record to record.
+    var inflated: [UInt8] = []
 
     /// Opens `url`; the header is parsed now.
     public convenience init(url: URL) throws {
@@ -70,7 +72,24 @@ public final class SLOW5Reader {
 
     /// The next read, or nil at the end of the file (a BLOW5 file must end with its EOF marker).
     public func next() throws -> SLOW5Read? {
-        let read = format == .binary ? try nextBinary() : try nextText()
+        var samples: [Int16] = []
+        guard var read = try next(samplesInto: &samples) else { return nil }
+        read.rawSignal = samples
+        return read
+    }
+
+    /// The next read as `next()` gives it, but its samples go into `samples`, whose storage is
+    /// reused from read to read (the read's own `rawSignal` is then empty): a BLOW5 signal is
+    /// decoded from the mapped file (or the inflated record) straight into it.
+    public func next(samplesInto samples: inout [Int16]) throws -> SLOW5Read? {
+        var read: SLOW5Read?
+        if format == .binary {
+            read = try nextBinary(into: &samples)
+        } else if let text = try nextText() {
+            samples = text.rawSignal
+            read = text
+            read?.rawSignal = []
+        }
         if read != nil { readsSeen += 1 }
         return read
     }

@@ -7,29 +7,45 @@ import PrecisCore
 enum StreamVByte {
     /// Decodes `bytes` into samples; throws when the counts and the bytes disagree.
     static func decodeZigZagDelta(_ bytes: [UInt8], name: String) throws -> [Int16] {
+        var out: [Int16] = []
+        try bytes.withUnsafeBytes { try decodeZigZagDelta($0, into: &out, name: name) }
+        return out
+    }
+
+    /// Decodes `bytes` into `out` (made as long as the signal, its storage kept).
+    static func decodeZigZagDelta(_ bytes: UnsafeRawBufferPointer, into out: inout [Int16], name: String) throws {
         guard bytes.count >= 4 else { throw PrecisError(.input, "\(name): svb-zd signal shorter than its count") }
-        let count = Int(UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
+        let count = Int(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
         let controlBytes = (count + 3) / 4
         // Every value takes a control quarter-byte and at least one data byte: a count the bytes
         // cannot hold is refused before anything is allocated for it.
         guard 4 + controlBytes + count <= bytes.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
-        var data = 4 + controlBytes
-        var previous: Int32 = 0
-        var out = [Int16]()
-        out.reserveCapacity(count)
-        for i in 0..<count {
-            let width = Int((bytes[4 + i / 4] >> (2 * UInt8(i % 4))) & 3) + 1
-            guard data + width <= bytes.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
-            var value: UInt32 = 0
-            for b in 0..<width { value |= UInt32(bytes[data + b]) << (8 * b) }
-            data += width
-            let delta = Int32(bitPattern: (value >> 1) ^ (0 &- (value & 1)))
-            previous = previous &+ delta
-            guard let sample = Int16(exactly: previous) else { throw PrecisError(.input, "\(name): svb-zd sample out of int16 range") }
-            out.append(sample)
+        SLOW5Reader.resize(&out, to: count)
+        let end = try out.withUnsafeMutableBufferPointer { samples in
+            try decode(bytes, count: count, into: samples, name: name)
         }
-        guard data == bytes.count else { throw PrecisError(.input, "\(name): \(bytes.count - data) bytes after the svb-zd signal") }
-        return out
+        guard end == bytes.count else { throw PrecisError(.input, "\(name): \(bytes.count - end) bytes after the svb-zd signal") }
+    }
+
+    /// The `count` values after the count and control bytes, undone into samples; returns where they end.
+    private static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, into samples: UnsafeMutableBufferPointer<Int16>,
+                               name: String) throws -> Int {
+        let b = bytes.bindMemory(to: UInt8.self)
+        var data = 4 + (count + 3) / 4
+        var previous: Int32 = 0
+        for i in 0..<count {
+            let width = Int((b[4 + i >> 2] >> (2 * UInt8(i & 3))) & 3) + 1
+            guard data + width <= b.count else { throw PrecisError(.input, "\(name): svb-zd signal truncated") }
+            var value = UInt32(b[data])
+            if width > 1 { value |= UInt32(b[data + 1]) << 8 }
+            if width > 2 { value |= UInt32(b[data + 2]) << 16 }
+            if width > 3 { value |= UInt32(b[data + 3]) << 24 }
+            data += width
+            previous = previous &+ Int32(bitPattern: (value >> 1) ^ (0 &- (value & 1)))
+            guard let sample = Int16(exactly: previous) else { throw PrecisError(.input, "\(name): svb-zd sample out of int16 range") }
+            samples[i] = sample
+        }
+        return data
     }
 
     /// Encodes samples as `decodeZigZagDelta` reads them.

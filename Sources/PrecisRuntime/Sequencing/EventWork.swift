@@ -28,6 +28,10 @@ final class EventWork: @unchecked Sendable {
     var samplesInFlight = 0
     var closed = false
     var running = 0
+    /// Sample arrays a worker is done with, for the reader to decode the next reads into (their
+    /// storage reused, not allocated and faulted in again for every read).
+    var pool: [[Int16]] = []
+    var poolLimit = 0
 
     init(limit: Int, sampleLimit: Int = 1 << 26) {
         self.limit = limit
@@ -38,6 +42,7 @@ final class EventWork: @unchecked Sendable {
     func start(threads: Int, parameters: EventDetector.Parameters) {
         condition.lock()
         running = threads
+        poolLimit = 2 * threads * EventLanes.lanes
         condition.unlock()
         for k in 0..<threads {
             let thread = Thread { [self] in work(parameters) }
@@ -112,6 +117,22 @@ final class EventWork: @unchecked Sendable {
         return item
     }
 
+    /// An array for the reader to decode a read into: one a worker gave back, else a new one.
+    func buffer() -> [Int16] {
+        condition.lock()
+        defer { condition.unlock() }
+        return pool.popLast() ?? []
+    }
+
+    /// A read's samples, copied into a lane, given back for another read (unless the pool is full
+    /// or the array is one of a very long read, whose storage is let go).
+    func recycle(_ samples: consuming [Int16]) {
+        guard samples.capacity <= 1 << 20 else { return }
+        condition.lock()
+        if pool.count < poolLimit { pool.append(samples) }
+        condition.unlock()
+    }
+
     func complete(_ index: Int, _ events: [EventSummary], samples: Int) {
         condition.lock()
         results[index] = events
@@ -131,6 +152,7 @@ final class EventWork: @unchecked Sendable {
             while lanes.hasFreeLane, let item = take(wait: lanes.isIdle) {
                 samples[item.index] = item.samples.count
                 item.samples.withUnsafeBufferPointer { lanes.begin($0, calibration: item.calibration, tag: item.index, done) }
+                recycle(item.samples)
             }
             if lanes.isIdle { break }
             lanes.run(done)

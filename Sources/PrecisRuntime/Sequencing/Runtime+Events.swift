@@ -110,10 +110,12 @@ extension Runtime {
             let read = reads.removeValue(forKey: index)!
             try each(ReadEvents(readID: read.id, samples: read.samples, events: events))
         }
-        while let read = try reader.next() {
+        var samples = work.buffer()
+        while let read = try reader.next(samplesInto: &samples) {
             guard only.isEmpty || only.contains(read.readID) else { continue }
-            reads[count] = (read.readID, read.rawSignal.count)
-            try work.submit(.init(index: count, samples: read.rawSignal, calibration: read.calibration), next: &next, ready)
+            reads[count] = (read.readID, samples.count)
+            try work.submit(.init(index: count, samples: samples, calibration: read.calibration), next: &next, ready)
+            samples = work.buffer()
             count += 1
         }
         try work.drain(next: &next, until: { _ in false }, ready)
