@@ -33,6 +33,8 @@ public struct VoltammetricPeakOptions: Sendable, Codable, Equatable {
     public var polarity: PeakPolarity = .positive
     /// The baseline method.
     public var baseline: PeakBaseline = .valley
+    /// Where a peak's bounds fall: at its valleys (Precis's) or on its flanks as PSTrace puts them.
+    public var bounds: PeakBounds = .valley
     /// Peaks whose value over the baseline is not above this are dropped, A (PalmSens SDK
     /// `find_peaks(min_peak_height:)`).
     public var minimumHeight = 0.0
@@ -137,7 +139,7 @@ public enum VoltammetricPeakFinder {
         var apexes = localMaxima(y)
         var measured: [VoltammetricPeak] = []
         while true {
-            measured = measure(x, y, apexes: apexes, baseline: options.baseline)
+            measured = measure(x, y, apexes: apexes, baseline: options.baseline, bounds: options.bounds)
             let failing = measured.indices.filter {
                 measured[$0].height <= threshold || (measured[$0].width.map { $0 < options.minimumWidth } ?? false)
             }
@@ -172,28 +174,34 @@ public enum VoltammetricPeakFinder {
         range.min { y[$0] < y[$1] || (y[$0] == y[$1] && $0 < $1) } ?? range.lowerBound
     }
 
-    /// Every candidate measured between its valleys, with the baseline `method`.
-    private static func measure(_ x: [Double], _ y: [Double], apexes: [Int], baseline method: PeakBaseline) -> [VoltammetricPeak] {
+    /// Every candidate measured between its bounds (`bounds`), with the baseline `method`.
+    private static func measure(_ x: [Double], _ y: [Double], apexes: [Int], baseline method: PeakBaseline,
+                                bounds mode: PeakBounds) -> [VoltammetricPeak] {
         guard !apexes.isEmpty else { return [] }
         let n = y.count
         var valleys = [lowest(y, 0...(apexes[0] - 1))]
         for (a, b) in zip(apexes, apexes.dropFirst()) { valleys.append(lowest(y, (a + 1)...(b - 1))) }
         valleys.append(lowest(y, (apexes[apexes.count - 1] + 1)...(n - 1)))
         let hull = baselinePoints(x, y, apexes: apexes, valleys: valleys)
+        let slope = mode == .vendor ? sevenPointSlope(x, y) : []
         return apexes.indices.map { i -> VoltammetricPeak in
             let lo = valleys[i], hi = valleys[i + 1], k = apexes[i]
-            let line: (Int, Int)
-            var bounds = (lo, hi)
+            let hullLine = zip(hull, hull.dropFirst()).first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            var bounds = (lo, hi), line = hullLine
+            if mode == .vendor { bounds = flankBounds(x, y, slope: slope, apex: k, valleys: (lo, hi)); line = bounds }
             switch method {
-            case .valley: line = zip(hull, hull.dropFirst()).first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            case .valley: break
             case .tangent:
-                let edge = tangentEdge(x, y, apex: k, lo: lo, hi: hi)
-                line = edge.0 < k && edge.1 > k ? edge : (lo, hi)
+                let edge = tangentEdge(x, y, apex: k, lo: bounds.0, hi: bounds.1)
+                line = edge.0 < k && edge.1 > k ? edge : bounds
                 bounds = line
             case .none: line = (-1, -1)
             }
             var peak = measure(x, y, apex: k, from: bounds.0, to: bounds.1, line: line)
-            peak.edge = isEdge(peak, y: y, x: x, line: line, n: n)
+            // Whether the peak is an edge maximum is decided between its valleys, whatever its bounds.
+            let edgeLine = mode == .valley || method == .none ? line : hullLine
+            let atValleys = mode == .valley ? peak : measure(x, y, apex: k, from: lo, to: hi, line: edgeLine)
+            peak.edge = isEdge(atValleys, y: y, x: x, line: edgeLine, n: n)
             return peak
         }.flaggingUnresolved(y)
     }
