@@ -8,10 +8,15 @@ import Testing
 /// reports the apex sample and the value over the valley baseline there; Precis interpolates
 /// between samples, so the comparison is at the sample: same samples, same numbers.
 @Suite struct VendorPeakConformanceTests {
-    static func curve() throws -> (e: [Double], i: [Double]) {
-        let text = try String(contentsOf: Repo.fixture("palmsens-sdk/dpv_example.csv"), encoding: .utf8)
+    /// A fixture's two columns: potential (V) and current (µA), as the session file stores them.
+    static func fixture(_ name: String) throws -> (e: [Double], i: [Double]) {
+        let text = try String(contentsOf: Repo.fixture("palmsens-sdk/\(name)"), encoding: .utf8)
         let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
         return (rows.map { $0[0] }, rows.map { $0[1] })
+    }
+
+    static func curve() throws -> (e: [Double], i: [Double]) {
+        try fixture("dpv_example.csv")
     }
 
     /// The value the vendor reports: the current at the apex sample minus the baseline there.
@@ -82,9 +87,7 @@ import Testing
     /// with data" page prints: x 0.179102 V, y 3.42442 µA, y_offset 0.26371 µA, area 0.818265 V·µA,
     /// width 0.221563 V, left_x −0.35465 V (sample 9), right_x 0.647385 V (sample 208).
     static func demoDPV() throws -> (e: [Double], i: [Double]) {
-        let text = try String(contentsOf: Repo.fixture("palmsens-sdk/demo_dpv.csv"), encoding: .utf8)
-        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
-        return (rows.map { $0[0] }, rows.map { $0[1] })
+        try fixture("demo_dpv.csv")
     }
 
     /// The same peak and left bound; the right bound falls one sample later than the vendor's (209,
@@ -111,9 +114,7 @@ import Testing
     /// The vendor's CV example (scan 1 of `CV example.pssession`: −0.4 → 0.7 → −0.4 V, 5 mV,
     /// 0.1 V/s, ferri/ferrocyanide on a screen-printed carbon electrode).
     static func cvScan() throws -> (e: [Double], i: [Double]) {
-        let text = try String(contentsOf: Repo.fixture("palmsens-sdk/cv_example_scan1.csv"), encoding: .utf8)
-        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
-        return (rows.map { $0[0] }, rows.map { $0[1] })
+        try fixture("cv_example_scan1.csv")
     }
 
     /// On a real, quasi-reversible couple the semi-derivative's two peaks give the same E½ as the
