@@ -10,14 +10,15 @@ public enum PeakPolarity: String, Sendable, Codable {
 
 /// How the baseline under a peak is drawn.
 public enum PeakBaseline: String, Sendable, Codable, CaseIterable {
-    /// The valley baseline (the default): the straight line between the valleys that bound the
+    /// The valley baseline (the default): the straight line between the points that bound the
     /// peak, as PSTrace and the PalmSens SDK draw it (their `Peak.LeftX/LeftY` and
     /// `RightX/RightY` are "the left/right side of the peak baseline"; PalmSens SDK,
     /// `pypalmsens/_data/peak.py` and the "Peak Properties" section of its "Working with Data"
-    /// guide). Where two peaks overlap, the valley between them lies above the line joining the
-    /// valleys where the curve returns to its background; there the baseline is that line and the
-    /// two peaks are split by a perpendicular at the valley, so no charge is counted twice
-    /// (the vendor reports such a pair as a base peak and a shoulder, "merge overlapping peaks").
+    /// guide). With PSTrace's bounds (`PeakBounds.vendor`) each peak has its own line between its
+    /// own bounds. With Precis's (`PeakBounds.valley`), where two peaks overlap, the valley between
+    /// them lies above the line joining the valleys where the curve returns to its background;
+    /// there the baseline is that line and the two peaks are split by a perpendicular at the
+    /// valley, so no charge is counted twice.
     case valley
     /// The tangent baseline: the straight line that touches the curve once on each flank, inside
     /// the peak's valleys, with the whole peak above it (the lower convex hull edge spanning the apex).
@@ -95,10 +96,12 @@ public struct VoltammetricPeak: Sendable, Codable, Equatable {
 /// 1. Every interior local maximum is a candidate apex; between two neighbouring candidates the
 ///    valley is their lowest sample, and outside the first and last candidate the lowest sample to
 ///    the sweep's end. A peak's bounds are the valleys that enclose it, so a bound never passes a
-///    neighbouring peak.
-/// 2. The baseline (valley method) is the lower convex hull of the valleys: for a lone peak the
-///    line between its two valleys; under overlapping peaks, whose shared valley lies above the
-///    hull, the hull edge under the group, the group split at the valley.
+///    neighbouring peak; with `bounds: .vendor` each bound then moves up its flank to where the
+///    peak's own baseline touches the curve (`flankBounds`, PSTrace's rule as inferred).
+/// 2. The baseline (valley method) with Precis's bounds is the lower convex hull of the valleys:
+///    for a lone peak the line between its two valleys; under overlapping peaks, whose shared
+///    valley lies above the hull, the hull edge under the group, the group split at the valley.
+///    With the vendor's bounds it is the line between the peak's own two bounds.
 /// 3. value = current at the apex minus the baseline there (parabola through the apex and its
 ///    neighbours); area = trapezoidal integral of current minus baseline between the bounds;
 ///    width = full width at half the value.
