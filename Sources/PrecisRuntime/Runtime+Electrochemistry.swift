@@ -29,6 +29,8 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
     public var variable: MethodSCRIPTAnalysisOptions.Current
     /// The baseline method of the peak search.
     public var baseline: MethodSCRIPTAnalysisOptions.Baseline
+    /// Where the peaks' bounds were put (nil in reports made before the choice existed: valleys).
+    public var bounds: MethodSCRIPTAnalysisOptions.Bounds?
     /// The analysed curve: potential (V) and current (A) per package, in order.
     public var curve: [[Double]]
     /// Peaks of potential/current data, per sweep, each with its sweep's `direction` (and a
@@ -44,11 +46,13 @@ public struct MethodSCRIPTAnalysis: Sendable, Codable, Equatable {
 public struct CyclicVoltammetrySummary: Sendable, Codable, Equatable {
     public var cycle: Int
     /// Epa, Epc (V) and ipa, |ipc| (A, over the baseline extrapolated from the capacitive region;
-    /// with the semi-derivative method the semi-derivative's peak values, A·s^−½).
+    /// with the semi-derivative method the semi-derivative's peak values, A·s^−½; with `vendor`,
+    /// over the tangent at the wave's foot, A).
     public var epa: Double?, epc: Double?, ipa: Double?, ipc: Double?
     /// ΔEp = Epa − Epc and E½ = (Epa + Epc)/2, V; ipa/ipc.
     public var deltaEp: Double?, eHalf: Double?, ratio: Double?
-    /// How the peaks were found: nil, over the capacitive baseline; `semiderivative`, on the semi-derivative.
+    /// How the peaks were found: nil, over the capacitive baseline; `semiderivative`, on the
+    /// semi-derivative; `vendor`, PalmSens' semi-derivative points.
     public var method: String?
 }
 
@@ -56,7 +60,7 @@ extension CyclicVoltammetrySummary {
     init(_ c: CyclicVoltammetryCycle, method: MethodSCRIPTAnalysisOptions.CVMethod) {
         self.init(cycle: c.cycle, epa: c.anodic?.potential, epc: c.cathodic?.potential, ipa: c.anodic?.height, ipc: c.cathodic?.height,
                   deltaEp: c.peakSeparation, eHalf: c.halfWavePotential, ratio: c.peakCurrentRatio,
-                  method: method == .semiderivative ? method.rawValue : nil)
+                  method: method == .baseline ? nil : method.rawValue)
     }
 }
 
@@ -86,16 +90,25 @@ public struct MethodSCRIPTAnalysisOptions: Sendable, Equatable {
     public enum Polarity: String, Sendable, Codable, CaseIterable { case positive, negative }
     /// The baseline under a peak (`VoltammetricPeakFinder`): between the valleys, tangent, or none.
     public enum Baseline: String, Sendable, Codable, CaseIterable { case valley, tangent, none }
+    /// Where a peak's bounds fall (`PeakBounds`): `vendor`, on the flanks as PSTrace puts them, each
+    /// peak over its own baseline (the default here: the numbers PSTrace gives); `valley`, Precis's
+    /// own, at the valleys, overlapping peaks split at the valley over one baseline (their areas
+    /// within 1 % of each peak's own while the valley is visible).
+    public enum Bounds: String, Sendable, Codable, CaseIterable { case vendor, valley }
     /// Which current of a package: a square wave's packages carry net, forward and reverse.
     public enum Current: String, Sendable, Codable, CaseIterable { case net, forward, reverse }
     /// How a CV's (or an LSV's) cycle peaks are found: over the baseline extrapolated from the
-    /// capacitive region (the default), or the vendor's semi-derivative search (needs the scan rate).
-    public enum CVMethod: String, Sendable, Codable, CaseIterable { case baseline, semiderivative }
+    /// capacitive region (the default), on the semi-derivative (its own maxima, whose mean is E½
+    /// directly), or at the points PalmSens' semi-derivative search reports (`vendor`: the
+    /// current's peaks over the tangent at each wave's foot); the last two need the scan rate.
+    public enum CVMethod: String, Sendable, Codable, CaseIterable { case baseline, semiderivative, vendor }
 
     /// nil: from the data (time only: ca; a potential that turns: cv; three currents: swv; else lsv).
     public var technique: Technique?
     public var polarity: Polarity = .positive
     public var baseline: Baseline = .valley
+    /// Where the peaks' bounds fall: PSTrace's (the default) or Precis's valleys.
+    public var bounds: Bounds = .vendor
     /// Peaks not higher than this over their baseline are dropped, A.
     public var minimumHeight = 0.0
     /// Peaks narrower than this at half height are dropped, V.
@@ -114,6 +127,7 @@ public struct MethodSCRIPTAnalysisOptions: Sendable, Equatable {
         var o = VoltammetricPeakOptions()
         o.polarity = polarity == .positive ? .positive : .negative
         o.baseline = switch baseline { case .valley: .valley; case .tangent: .tangent; case .none: .none }
+        o.bounds = bounds == .vendor ? .vendor : .valley
         o.minimumHeight = minimumHeight
         o.minimumWidth = minimumWidth
         o.includeEdgePeaks = includeEdgePeaks
@@ -169,7 +183,7 @@ extension Runtime {
                 MethodSCRIPTAnalysis.Variable(type: v.type.code, value: v.value, unit: v.type.unit,
                                               status: v.status.map { "\($0)" }, range: v.rangeCode)
             } },
-            technique: technique, variable: options.variable, baseline: options.baseline,
+            technique: technique, variable: options.variable, baseline: options.baseline, bounds: options.bounds,
             curve: potential.count == current.count ? zip(potential, current).map { [$0, $1] } : [],
             peaks: voltammetric.peaks, steadyState: steady.map(SteadyStateSummary.init), cycles: voltammetric.cycles)
     }
@@ -181,16 +195,19 @@ extension Runtime {
                                   options: MethodSCRIPTAnalysisOptions) throws -> (peaks: [VoltammetricPeakSummary], cycles: [CyclicVoltammetrySummary]) {
         guard e.count >= 5 else { return ([], []) }
         let peaks = try sweepPeaks(e, i, options, cyclic: technique == .cv)
-        if options.cvMethod == .semiderivative {
+        if options.cvMethod != .baseline {
             guard technique == .cv || technique == .lsv else {
                 throw PrecisError(.input, "the semi-derivative peak search is for CV and LSV, not \(technique.rawValue)")
             }
             guard let rate = options.scanRate else {
                 throw PrecisError(.input, "the semi-derivative peak search needs the scan rate", hint: "give --scan-rate (the script's, V/s)")
             }
-            let cycles = try CyclicVoltammetryAnalyzer.semiDerivativePeaks(potentials: e, currents: i, scanRate: rate,
-                                                                            minimumHeight: options.minimumHeight)
-            return (peaks, cycles.map { CyclicVoltammetrySummary($0, method: .semiderivative) })
+            let cycles = options.cvMethod == .vendor
+                ? try CyclicVoltammetryAnalyzer.vendorSemiDerivativePeaks(potentials: e, currents: i, scanRate: rate,
+                                                                          minimumHeight: options.minimumHeight)
+                : try CyclicVoltammetryAnalyzer.semiDerivativePeaks(potentials: e, currents: i, scanRate: rate,
+                                                                    minimumHeight: options.minimumHeight)
+            return (peaks, cycles.map { CyclicVoltammetrySummary($0, method: options.cvMethod) })
         }
         guard technique == .cv else { return (peaks, []) }
         return (peaks, try CyclicVoltammetryAnalyzer.analyze(potentials: e, currents: i).map { CyclicVoltammetrySummary($0, method: .baseline) })

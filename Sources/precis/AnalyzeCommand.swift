@@ -36,8 +36,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
             commandName: "methodscript",
             abstract: "A MethodSCRIPT output stream: packages decoded, peaks or steady state.",
             discussion: """
-                Peaks as PSTrace finds them: bounded by the valleys that enclose them, value = current minus the \
-                baseline at the peak, area between the bounds, width at half height; edge maxima (start transient, \
+                Peaks as PSTrace finds them: each bounded on its flanks where its own baseline touches the curve \
+                (--bounds valley: at the valleys that enclose it), value = current minus the baseline at the peak, \
+                area between the bounds, width at half height; edge maxima (start transient, \
                 a rise cut by the sweep's end) left out unless --include-edges. A stream that did not finish (a \
                 device error, a loop without its end) is refused (exit 2).
                 """)
@@ -46,11 +47,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
         @Option(help: "lsv, dpv, swv, cv or ca (default: from the data).") var technique: MethodSCRIPTAnalysisOptions.Technique?
         @Option(help: "positive (oxidation, the default) or negative (reduction) peaks.") var polarity: MethodSCRIPTAnalysisOptions.Polarity = .positive
         @Option(help: "valley (the line between the valleys, default), tangent or none.") var baseline: MethodSCRIPTAnalysisOptions.Baseline = .valley
+        @Option(help: "vendor (on the flanks as PSTrace puts them, each peak over its own baseline; default) or valley (Precis's: at the valleys, overlapping peaks split at the valley over one baseline).")
+        var bounds: MethodSCRIPTAnalysisOptions.Bounds = .vendor
         @Option(parsing: .unconditional, help: "Drop peaks not higher than this over their baseline, A (e.g. 5e-9).") var minHeight: Double = 0
         @Option(parsing: .unconditional, help: "Drop peaks narrower than this at half height, V.") var minWidth: Double = 0
         @Option(help: "Which current of a package: net (the first, default), forward or reverse.") var variable: MethodSCRIPTAnalysisOptions.Current = .net
         @Option(parsing: .unconditional, help: "The sweep's scan rate, V/s (a square wave's step × frequency): each peak's charge.") var scanRate: Double?
-        @Option(help: "A CV's (or LSV's) cycle peaks: baseline (over the capacitive baseline, default) or semiderivative (PalmSens' semi-derivative search; needs --scan-rate).")
+        @Option(help: "A CV's (or LSV's) cycle peaks: baseline (over the capacitive baseline, default), semiderivative (the semi-derivative's maxima) or vendor (the points PalmSens' semi-derivative search reports); the last two need --scan-rate.")
         var cvMethod: MethodSCRIPTAnalysisOptions.CVMethod = .baseline
         @Flag(help: "Report edge maxima too, flagged.") var includeEdges = false
         @Flag(inversion: .prefixedNo, help: "Draw the curve with its peaks and baselines.") var plot = true
@@ -68,6 +71,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             options.technique = technique
             options.polarity = polarity
             options.baseline = baseline
+            options.bounds = bounds
             options.minimumHeight = minHeight
             options.minimumWidth = minWidth
             options.variable = variable
@@ -89,7 +93,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         /// The report in engineering units, a line per peak.
         static func text(_ report: MethodSCRIPTAnalysis) -> [String] {
             var out = ["\(report.file): \(report.packages.count) data packages · \(report.technique.rawValue), \(report.variable.rawValue) current, "
-                       + "\(report.baseline.rawValue) baseline · \(report.peaks.count) peak\(report.peaks.count == 1 ? "" : "s")"]
+                       + "\(report.baseline.rawValue) baseline, \((report.bounds ?? .valley).rawValue) bounds · \(report.peaks.count) peak\(report.peaks.count == 1 ? "" : "s")"]
             for p in report.peaks {
                 var line = "  peak at \(Engineering.format(p.potential, "V"))"
                 if let direction = p.direction { line += " (\(direction)\(p.cycle.map { ", cycle \($0)" } ?? ""))" }
@@ -105,7 +109,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
             for c in report.cycles {
                 func v(_ x: Double?, _ unit: String) -> String { x.map { Engineering.format($0, unit) } ?? "—" }
                 let semi = c.method == MethodSCRIPTAnalysisOptions.CVMethod.semiderivative.rawValue
-                let (current, label) = semi ? ("A/√s", "semi-derivative peaks: ") : ("A", "")
+                let vendor = c.method == MethodSCRIPTAnalysisOptions.CVMethod.vendor.rawValue
+                let (current, label) = semi ? ("A/√s", "semi-derivative peaks: ") : ("A", vendor ? "PalmSens' semi-derivative points: " : "")
                 out.append("  cycle \(c.cycle): \(label)Epa \(v(c.epa, "V")), Epc \(v(c.epc, "V")), ipa \(v(c.ipa, current)), ipc \(v(c.ipc, current)), "
                            + "ΔEp \(v(c.deltaEp, "V")), E½ \(v(c.eHalf, "V")), ipa/ipc \(c.ratio.map { String(format: "%.3f", $0) } ?? "—")")
             }
@@ -123,6 +128,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
 extension MethodSCRIPTAnalysisOptions.Technique: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.Polarity: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.Baseline: ExpressibleByArgument {}
+extension MethodSCRIPTAnalysisOptions.Bounds: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.Current: ExpressibleByArgument {}
 extension MethodSCRIPTAnalysisOptions.CVMethod: ExpressibleByArgument {}
 

@@ -38,7 +38,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: file) }
         let text = try precis(["analyze", "methodscript", file.path, "--scan-rate", "0.125"], db: newDatabase())
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("201 data packages · swv, net current, valley baseline · 2 peaks"), "\(text.stdout)")
+        #expect(text.stdout.contains("201 data packages · swv, net current, valley baseline, vendor bounds · 2 peaks"), "\(text.stdout)")
         let lines = text.stdout.split(separator: "\n").map(String.init)
         let first = try #require(lines.first { $0.contains("peak at -350") })
         #expect(first.contains("(anodic)") && first.contains(" µA over a baseline of ") && first.contains(" nA"), "\(first)")
@@ -48,7 +48,7 @@ import Testing
         #expect(text.stdout.contains("dotted: its baseline"))
 
         let (report, peaks) = try Self.peaks([file.path])
-        #expect(report["technique"] as? String == "swv" && report["variable"] as? String == "net")
+        #expect(report["technique"] as? String == "swv" && report["variable"] as? String == "net" && report["bounds"] as? String == "vendor")
         #expect(peaks.count == 2)
         let p = try #require(peaks.first)
         for key in ["startPotential", "endPotential", "startBaseline", "endBaseline", "baselineCurrent", "width", "area", "height"] {
@@ -74,12 +74,16 @@ import Testing
         #expect(edges.map { $0["edge"] as? Bool } == [true, false, false])
         #expect(try Self.peaks([file.path, "--min-height", "5e-7"]).peaks.count == 1)
         #expect(try Self.peaks([file.path, "--min-width", "0.2"]).peaks.isEmpty)
+        // Precis's own bounds: the two peaks meet at the lowest sample between them, over one line.
+        let valley = try Self.peaks([file.path, "--bounds", "valley"])
+        #expect(valley.report["bounds"] as? String == "valley" && valley.peaks.count == 2)
+        #expect((valley.peaks.first?["endPotential"] as? Double ?? 0) == (valley.peaks.last?["startPotential"] as? Double ?? 1))
         let tangent = try Self.peaks([file.path, "--baseline", "tangent"])
         #expect(tangent.report["baseline"] as? String == "tangent" && tangent.peaks.count == 2)
         let negative = try Self.peaks([file.path, "--polarity", "negative"]).peaks
         #expect(negative.allSatisfy { abs(($0["potential"] as? Double ?? 0) + 0.35) > 0.02 })
         #expect(try Self.peaks([file.path, "--technique", "ca"]).peaks.isEmpty)
-        for bad in [["--variable", "sideways"], ["--technique", "eis"], ["--baseline", "spline"], ["--min-height", "-1"]] {
+        for bad in [["--variable", "sideways"], ["--technique", "eis"], ["--baseline", "spline"], ["--bounds", "shoulder"], ["--min-height", "-1"]] {
             let refused = try precis(["analyze", "methodscript", file.path] + bad, db: newDatabase())
             #expect(refused.status == 2, "\(bad): \(refused.stderr)")
         }
@@ -117,7 +121,8 @@ import Testing
     /// `--cv-method semiderivative`: the semi-derivative search on a reversible couple (E½ +0.2 V;
     /// current the G1 semi-derivative of nFA√D·C·θ/(1+θ), 5 mV steps at 0.1 V/s) puts the two
     /// peaks' mean within a quarter step of E½ and their separation within one step, says so in
-    /// its output, and refuses to run without the scan rate.
+    /// its output, and refuses to run without the scan rate; `--cv-method vendor` gives the
+    /// current's own peaks (the points PalmSens' search reports), about 58 mV apart around E½.
     @Test func theSemiDerivativeMethodPutsAReversibleCouplesPeaksAtTheHalfWavePotential() throws {
         let step = 0.005, h = step / 0.1, f = 96485.33212 / (8.314462618 * 298.15), scale = 2e-5
         let e = (0...160).map { -0.2 + step * Double($0) } + (0..<160).reversed().map { -0.2 + step * Double($0) }
@@ -140,6 +145,11 @@ import Testing
         #expect((ordinary["deltaEp"] as? Double ?? 0) > 0.05 && ordinary["method"] == nil)   // the diffusion peaks, ~58 mV apart
         let text = try precis(["analyze", "methodscript", file.path, "--no-plot", "--cv-method", "semiderivative", "--scan-rate", "0.1"], db: newDatabase())
         #expect(text.stdout.contains("cycle 1: semi-derivative peaks: Epa"), "\(text.stdout)")
+        let vendor = try #require((try Self.peaks([file.path, "--cv-method", "vendor", "--scan-rate", "0.1"]).report["cycles"] as? [[String: Any]])?.first)
+        #expect(vendor["method"] as? String == "vendor")
+        #expect(abs((vendor["eHalf"] as? Double ?? 0) - 0.2) < 0.01 && (vendor["deltaEp"] as? Double ?? 0) > 0.04, "\(vendor)")   // the current's own peaks
+        let vendorText = try precis(["analyze", "methodscript", file.path, "--no-plot", "--cv-method", "vendor", "--scan-rate", "0.1"], db: newDatabase())
+        #expect(vendorText.stdout.contains("cycle 1: PalmSens' semi-derivative points: Epa"), "\(vendorText.stdout)")
         let refused = try precis(["analyze", "methodscript", file.path, "--cv-method", "semiderivative"], db: newDatabase())
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("needs the scan rate"), "\(refused.stderr)")

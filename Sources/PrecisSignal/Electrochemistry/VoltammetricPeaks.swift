@@ -10,14 +10,15 @@ public enum PeakPolarity: String, Sendable, Codable {
 
 /// How the baseline under a peak is drawn.
 public enum PeakBaseline: String, Sendable, Codable, CaseIterable {
-    /// The valley baseline (the default): the straight line between the valleys that bound the
+    /// The valley baseline (the default): the straight line between the points that bound the
     /// peak, as PSTrace and the PalmSens SDK draw it (their `Peak.LeftX/LeftY` and
     /// `RightX/RightY` are "the left/right side of the peak baseline"; PalmSens SDK,
     /// `pypalmsens/_data/peak.py` and the "Peak Properties" section of its "Working with Data"
-    /// guide). Where two peaks overlap, the valley between them lies above the line joining the
-    /// valleys where the curve returns to its background; there the baseline is that line and the
-    /// two peaks are split by a perpendicular at the valley, so no charge is counted twice
-    /// (the vendor reports such a pair as a base peak and a shoulder, "merge overlapping peaks").
+    /// guide). With PSTrace's bounds (`PeakBounds.vendor`) each peak has its own line between its
+    /// own bounds. With Precis's (`PeakBounds.valley`), where two peaks overlap, the valley between
+    /// them lies above the line joining the valleys where the curve returns to its background;
+    /// there the baseline is that line and the two peaks are split by a perpendicular at the
+    /// valley, so no charge is counted twice.
     case valley
     /// The tangent baseline: the straight line that touches the curve once on each flank, inside
     /// the peak's valleys, with the whole peak above it (the lower convex hull edge spanning the apex).
@@ -33,6 +34,8 @@ public struct VoltammetricPeakOptions: Sendable, Codable, Equatable {
     public var polarity: PeakPolarity = .positive
     /// The baseline method.
     public var baseline: PeakBaseline = .valley
+    /// Where a peak's bounds fall: at its valleys (Precis's) or on its flanks as PSTrace puts them.
+    public var bounds: PeakBounds = .valley
     /// Peaks whose value over the baseline is not above this are dropped, A (PalmSens SDK
     /// `find_peaks(min_peak_height:)`).
     public var minimumHeight = 0.0
@@ -93,10 +96,12 @@ public struct VoltammetricPeak: Sendable, Codable, Equatable {
 /// 1. Every interior local maximum is a candidate apex; between two neighbouring candidates the
 ///    valley is their lowest sample, and outside the first and last candidate the lowest sample to
 ///    the sweep's end. A peak's bounds are the valleys that enclose it, so a bound never passes a
-///    neighbouring peak.
-/// 2. The baseline (valley method) is the lower convex hull of the valleys: for a lone peak the
-///    line between its two valleys; under overlapping peaks, whose shared valley lies above the
-///    hull, the hull edge under the group, the group split at the valley.
+///    neighbouring peak; with `bounds: .vendor` each bound then moves up its flank to where the
+///    peak's own baseline touches the curve (`flankBounds`, PSTrace's rule as inferred).
+/// 2. The baseline (valley method) with Precis's bounds is the lower convex hull of the valleys:
+///    for a lone peak the line between its two valleys; under overlapping peaks, whose shared
+///    valley lies above the hull, the hull edge under the group, the group split at the valley.
+///    With the vendor's bounds it is the line between the peak's own two bounds.
 /// 3. value = current at the apex minus the baseline there (parabola through the apex and its
 ///    neighbours); area = trapezoidal integral of current minus baseline between the bounds;
 ///    width = full width at half the value.
@@ -137,7 +142,7 @@ public enum VoltammetricPeakFinder {
         var apexes = localMaxima(y)
         var measured: [VoltammetricPeak] = []
         while true {
-            measured = measure(x, y, apexes: apexes, baseline: options.baseline)
+            measured = measure(x, y, apexes: apexes, baseline: options.baseline, bounds: options.bounds)
             let failing = measured.indices.filter {
                 measured[$0].height <= threshold || (measured[$0].width.map { $0 < options.minimumWidth } ?? false)
             }
@@ -172,28 +177,34 @@ public enum VoltammetricPeakFinder {
         range.min { y[$0] < y[$1] || (y[$0] == y[$1] && $0 < $1) } ?? range.lowerBound
     }
 
-    /// Every candidate measured between its valleys, with the baseline `method`.
-    private static func measure(_ x: [Double], _ y: [Double], apexes: [Int], baseline method: PeakBaseline) -> [VoltammetricPeak] {
+    /// Every candidate measured between its bounds (`bounds`), with the baseline `method`.
+    private static func measure(_ x: [Double], _ y: [Double], apexes: [Int], baseline method: PeakBaseline,
+                                bounds mode: PeakBounds) -> [VoltammetricPeak] {
         guard !apexes.isEmpty else { return [] }
         let n = y.count
         var valleys = [lowest(y, 0...(apexes[0] - 1))]
         for (a, b) in zip(apexes, apexes.dropFirst()) { valleys.append(lowest(y, (a + 1)...(b - 1))) }
         valleys.append(lowest(y, (apexes[apexes.count - 1] + 1)...(n - 1)))
         let hull = baselinePoints(x, y, apexes: apexes, valleys: valleys)
+        let slope = mode == .vendor ? sevenPointSlope(x, y) : []
         return apexes.indices.map { i -> VoltammetricPeak in
             let lo = valleys[i], hi = valleys[i + 1], k = apexes[i]
-            let line: (Int, Int)
-            var bounds = (lo, hi)
+            let hullLine = zip(hull, hull.dropFirst()).first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            var bounds = (lo, hi), line = hullLine
+            if mode == .vendor { bounds = flankBounds(x, y, slope: slope, apex: k, valleys: (lo, hi)); line = bounds }
             switch method {
-            case .valley: line = zip(hull, hull.dropFirst()).first { $0.0 <= lo && $0.1 >= hi } ?? (lo, hi)
+            case .valley: break
             case .tangent:
-                let edge = tangentEdge(x, y, apex: k, lo: lo, hi: hi)
-                line = edge.0 < k && edge.1 > k ? edge : (lo, hi)
+                let edge = tangentEdge(x, y, apex: k, lo: bounds.0, hi: bounds.1)
+                line = edge.0 < k && edge.1 > k ? edge : bounds
                 bounds = line
             case .none: line = (-1, -1)
             }
             var peak = measure(x, y, apex: k, from: bounds.0, to: bounds.1, line: line)
-            peak.edge = isEdge(peak, y: y, x: x, line: line, n: n)
+            // Whether the peak is an edge maximum is decided between its valleys, whatever its bounds.
+            let edgeLine = mode == .valley || method == .none ? line : hullLine
+            let atValleys = mode == .valley ? peak : measure(x, y, apex: k, from: lo, to: hi, line: edgeLine)
+            peak.edge = isEdge(atValleys, y: y, x: x, line: edgeLine, n: n)
             return peak
         }.flaggingUnresolved(y)
     }

@@ -11,6 +11,9 @@ public struct StoredStrippingAnalysis: Sendable, Codable, Equatable {
     /// The technique of the script Precis sent, which the curve was analysed as (nil in
     /// results stored before it was kept: square wave).
     public var technique: MethodSCRIPTAnalysisOptions.Technique?
+    /// Where the peaks' bounds were put: PSTrace's (`vendor`, since it was kept) or Precis's
+    /// valleys (nil: results stored before, whose bounds were the valleys).
+    public var bounds: MethodSCRIPTAnalysisOptions.Bounds? = nil
     public var peak: VoltammetricPeakSummary?
     public var peaks: [VoltammetricPeakSummary]
     /// The peak's height, nA (0 without a peak): the response of a `stripping-peak-current` assay.
@@ -75,7 +78,7 @@ extension Runtime {
     /// (deposition held at the start potential, then the anodic sweep of its technique: SWV,
     /// DPV, LSV or CV) is sent over the serial transport, its data packages arrive as events,
     /// the curve is analysed as the technique of the script that was sent (`voltammetricPeaks`),
-    /// the stripping peak in the assay's window is found (an anodic sweep's, between its valleys) and its
+    /// the stripping peak in the assay's window is found (an anodic sweep's, bounded as PSTrace bounds it) and its
     /// charge (the corrected area over the scan rate; its height for a `stripping-peak-current`
     /// assay) read off the lot's curve; the voltammogram (CSV: potential, net, forward and
     /// reverse current), the result and its outbox entries are stored in one transaction. A
@@ -146,7 +149,7 @@ extension Runtime {
         let byCharge = assay.algorithm == "stripping-peak-charge"
         let response = byCharge ? chargeNC : heightNA
         let quantitation = Quantifier.quantify(ratio: response, lot: loaded.lot, assay: assay)
-        let stored = StoredStrippingAnalysis(method: method, technique: technique, peak: peak, peaks: peaks, peakCurrentNA: heightNA,
+        let stored = StoredStrippingAnalysis(method: method, technique: technique, bounds: options.bounds, peak: peak, peaks: peaks, peakCurrentNA: heightNA,
                                              peakChargeNC: chargeNC, lot: lotSummary, cycles: technique == .cv ? cycles : nil)
         let newResult = NewResult(
             status: .final, analyte: assay.analyte, loinc: assay.loinc, concentration: quantitation.concentration,
