@@ -75,7 +75,7 @@ clean:
 	rm -rf .build .build-release out $(VENV)
 
 ## Benchmarks (package-benchmark), in their own build folder; medians are what we report.
-bench: deps
+bench: deps venv
 	PRECIS_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --no-progress
 
 ## The release kiosk under wrk with 10,000 stored runs: requests/s, p50/p99, peak RSS.
