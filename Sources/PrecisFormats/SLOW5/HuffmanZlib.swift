@@ -162,9 +162,13 @@ enum HuffmanZlib {
             guard l > 0 else { return 0 }
             let c = next[Int(l)]
             next[Int(l)] += 1
-            var reversed: UInt32 = 0
-            for b in 0..<Int(l) where c & (1 << UInt32(b)) != 0 { reversed |= 1 << UInt32(Int(l) - 1 - b) }
-            return reversed
+            var r = c   // all 32 bits reversed by swapping halves, then the code's own bits shifted down
+            r = (r >> 1) & 0x5555_5555 | (r & 0x5555_5555) << 1
+            r = (r >> 2) & 0x3333_3333 | (r & 0x3333_3333) << 2
+            r = (r >> 4) & 0x0F0F_0F0F | (r & 0x0F0F_0F0F) << 4
+            r = (r >> 8) & 0x00FF_00FF | (r & 0x00FF_00FF) << 8
+            r = r >> 16 | r << 16
+            return r >> (32 - UInt32(l))
         }
     }
 }
