@@ -145,6 +145,13 @@ public final class SLOW5Writer {
         if folder >= 0 { fsync(folder); close(folder) }
     }
 
+    /// Waits until what was handed to the operating system is on disk (`fdatasync`), so that
+    /// `finish` has less left to wait for. The one call another thread may make while reads are
+    /// written, up to `finish`.
+    public func syncHandedOver() {
+        _ = fdatasync(fd)
+    }
+
     /// Hands what is buffered to the operating system (not yet to disk: `finish` syncs), so a
     /// process that dies keeps every read written before in its `.partial` file.
     public func flush() throws {
