@@ -255,7 +255,7 @@ extension SLOW5Writer {
     }
 
     /// Appends `input` as a record: its size (u64), then its zlib stream of Huffman-coded
-    /// literals (`HuffmanZlib`: what zlib writes with Z_HUFFMAN_ONLY, four times as fast).
+    /// literals (`HuffmanZlib`: what zlib writes with Z_HUFFMAN_ONLY, in about half the time).
     func appendHuffmanCoded(_ input: [UInt8]) {
         let start = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: 8))
