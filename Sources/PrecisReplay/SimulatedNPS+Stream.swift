@@ -39,6 +39,10 @@ final class NPSStreamer: @unchecked Sendable {
         mutating func play(into out: UnsafeMutablePointer<Int16>, stride: Int, count: Int) {
             var k = 0
             while k < count {
+                if kind == .pore, !inRead, gapLeft > 0 || read >= reads.count {
+                    k += playOpenPore(into: out + k * stride, stride: stride, count: count - k)
+                    continue
+                }
                 guard kind == .pore, inRead else {
                     out[k * stride] = Int16(littleEndian: NPSStreamer.next(&self))
                     k += 1
@@ -51,6 +55,22 @@ final class NPSStreamer: @unchecked Sendable {
                 (k, position, tick) = (k + n, position + n, tick &+ n)
                 if position == reads[read].count { (inRead, read, gapLeft) = (false, read + 1, gap) }
             }
+        }
+
+        /// Open pore until the gap ends (or for good, after the last read), at most `count`
+        /// samples: the open-pore table from the tick on, without a division per sample.
+        mutating func playOpenPore(into out: UnsafeMutablePointer<Int16>, stride: Int, count: Int) -> Int {
+            let n = read >= reads.count ? count : min(count, gapLeft)
+            var i = (tick &+ 1) % open.count
+            open.withUnsafeBufferPointer { open in
+                for j in 0..<n {
+                    out[j * stride] = Int16(littleEndian: open[i])
+                    i = i + 1 == open.count ? 0 : i + 1
+                }
+            }
+            tick &+= n
+            gapLeft -= n
+            return n
         }
     }
 
