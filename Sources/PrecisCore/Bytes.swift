@@ -85,6 +85,9 @@ public struct ByteWriter {
     /// Starts an empty payload.
     public init() {}
 
+    /// Empties the payload and keeps its storage, for a writer that builds one payload after another.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     /// Appends one byte.
     public mutating func u8(_ value: UInt8) { bytes.append(value) }
 

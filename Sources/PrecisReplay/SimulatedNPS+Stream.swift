@@ -24,6 +24,8 @@ final class NPSStreamer: @unchecked Sendable {
         var reads: [[Int16]]
         let kind: NPSChannelScript.Kind
         let open: [Int16]
+        /// Open-pore samples after each read.
+        let gap: Int
         var read = 0
         var inRead = false
         var position = 0
@@ -31,6 +33,45 @@ final class NPSStreamer: @unchecked Sendable {
         var tick = 0
         /// Every read played and the gap after the last one too.
         var done: Bool { read >= reads.count && !inRead && gapLeft <= 0 }
+
+        /// The next `count` samples, each `stride` apart from `out` on: what `count` calls of
+        /// `NPSStreamer.next` give, with a read's samples copied a run at a time.
+        mutating func play(into out: UnsafeMutablePointer<Int16>, stride: Int, count: Int) {
+            var k = 0
+            while k < count {
+                if kind == .pore, !inRead, gapLeft > 0 || read >= reads.count {
+                    k += playOpenPore(into: out + k * stride, stride: stride, count: count - k)
+                    continue
+                }
+                guard kind == .pore, inRead else {
+                    out[k * stride] = Int16(littleEndian: NPSStreamer.next(&self))
+                    k += 1
+                    continue
+                }
+                let n = min(count - k, reads[read].count - position)
+                reads[read].withUnsafeBufferPointer { signal in
+                    for j in 0..<n { out[(k + j) * stride] = Int16(littleEndian: signal[position + j]) }
+                }
+                (k, position, tick) = (k + n, position + n, tick &+ n)
+                if position == reads[read].count { (inRead, read, gapLeft) = (false, read + 1, gap) }
+            }
+        }
+
+        /// Open pore until the gap ends (or for good, after the last read), at most `count`
+        /// samples: the open-pore table from the tick on, without a division per sample.
+        mutating func playOpenPore(into out: UnsafeMutablePointer<Int16>, stride: Int, count: Int) -> Int {
+            let n = read >= reads.count ? count : min(count, gapLeft)
+            var i = (tick &+ 1) % open.count
+            open.withUnsafeBufferPointer { open in
+                for j in 0..<n {
+                    out[j * stride] = Int16(littleEndian: open[i])
+                    i = i + 1 == open.count ? 0 : i + 1
+                }
+            }
+            tick &+= n
+            gapLeft -= n
+            return n
+        }
     }
 
     let channels: Int
@@ -68,7 +109,7 @@ final class NPSStreamer: @unchecked Sendable {
             let script = c < scripts.count ? scripts[c] : NPSChannelScript(kind: .pore)
             let cal = calibrations[c]
             let open = (0..<1021).map { _ in cal.raw(picoamperes: Double(openPore) + 2.0 * rng.nextGaussian()) }
-            return Player(reads: script.reads.filter { !$0.isEmpty }, kind: script.kind, open: open, gapLeft: gap + c % 97)
+            return Player(reads: script.reads.filter { !$0.isEmpty }, kind: script.kind, open: open, gap: gap, gapLeft: gap + c % 97)
         }
     }
 
@@ -149,22 +190,27 @@ final class NPSStreamer: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Fills one packet's samples; true when every channel has finished its script.
+    /// Fills one packet's samples; true when every channel has finished its script. Each
+    /// channel writes its frames in one call (`Player.play`, the same samples `next` gives one at
+    /// a time), on the players' storage taken once per packet: per sample, the array access and
+    /// its exclusivity check cost more than the sample.
     func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
         let samples = buffer.baseAddress!.advanced(by: NPSProtocol.streamHeaderSize).assumingMemoryBound(to: Int16.self)
-        var allDone = true
-        for frame in 0..<framesPerPacket {
-            let row = samples + frame * channels
+        let channels = self.channels, frames = framesPerPacket
+        var playing = false, anyReads = false
+        players.withUnsafeMutableBufferPointer { players in
             for c in 0..<channels {
-                row[c] = Int16(littleEndian: next(&players[c]))
+                players[c].play(into: samples + c, stride: channels, count: frames)
+                if players[c].kind == .pore && !players[c].done { playing = true }
+                if !players[c].reads.isEmpty { anyReads = true }
             }
         }
-        for p in players where p.kind == .pore && !p.done { allDone = false; break }
-        return allDone && players.contains { !$0.reads.isEmpty }
+        return !playing && anyReads
     }
 
+    /// One sample of a channel: the statement `Player.play` keeps to, a run at a time.
     @inline(__always)
-    func next(_ p: inout Player) -> Int16 {
+    static func next(_ p: inout Player) -> Int16 {
         p.tick &+= 1
         switch p.kind {
         case .noPore: return p.open[p.tick % p.open.count] / 40
@@ -184,7 +230,7 @@ final class NPSStreamer: @unchecked Sendable {
         if p.position == p.reads[p.read].count {
             p.inRead = false
             p.read += 1
-            p.gapLeft = gap
+            p.gapLeft = p.gap
         }
         return value
     }

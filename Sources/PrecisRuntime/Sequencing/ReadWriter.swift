@@ -26,6 +26,15 @@ final class ReadWriter: @unchecked Sendable {
     var lengths: [Int] = []
     var error: PrecisError?
     let done = DispatchSemaphore(value: 0)
+    /// Puts what the writer has handed to the operating system on disk while the run goes, so
+    /// that finishing the file (its fsync) waits for little: one sync at a time, the next one
+    /// asked for while another runs coalesced into it.
+    let syncing = DispatchQueue(label: "precis.blow5-sync")
+    let syncLock = NSLock()
+    var syncAsked = false
+    /// The file's size when a sync was last asked for (the writer thread's own): one is asked for
+    /// each MiB, not each batch.
+    var syncedUpTo = 0
 
     init(writer: SLOW5Writer, calibrations: [ChannelCalibration], sampleRate: Double) {
         self.writer = writer
@@ -55,6 +64,7 @@ final class ReadWriter: @unchecked Sendable {
             condition.signal()
         }
         await done.waitOffThePool()
+        syncing.sync {}   // no sync runs once the file is finished and closed
         if let error { throw error }
         try writer.finish()
         return (writer.readsWritten, writer.bytesWritten, lengths)
@@ -78,8 +88,28 @@ final class ReadWriter: @unchecked Sendable {
                     }
                 }
                 try writer.flush()   // a killed process keeps these reads (recovery finishes the file)
+                syncInBackground()
             } catch {
                 self.error = error as? PrecisError ?? PrecisError(.storage, "\(error)")
+            }
+        }
+    }
+
+    /// Asks for a sync of what is written so far, once a MiB more is (called on the writer thread).
+    func syncInBackground() {
+        guard writer.bytesWritten - syncedUpTo >= 1 << 20 else { return }
+        syncedUpTo = writer.bytesWritten
+        let start = syncLock.withLock { () -> Bool in
+            defer { syncAsked = true }
+            return !syncAsked
+        }
+        guard start else { return }
+        syncing.async { [self] in
+            while syncLock.withLock({ () -> Bool in
+                defer { syncAsked = false }
+                return syncAsked
+            }) {
+                writer.syncHandedOver()
             }
         }
     }

@@ -58,6 +58,9 @@ public final class SequencingPipeline: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
     let snapshotLock = NSLock()
     var published = SequencingSnapshot()
+    /// Rung once the snapshot with the sequencer's last packet is published, so the run that
+    /// watches it ends then rather than at its next look.
+    let lastPacketPublished = Doorbell()
 
     /// A pipeline for `identity`'s channels, reading `ring` and handing completed reads to `readSink`
     /// (`package`, not public: it hands PrecisSignal's reads, so only the runtime's sequencing run, the
@@ -168,6 +171,7 @@ public final class SequencingPipeline: @unchecked Sendable {
         if packets % options.snapshotEvery == 0 || header.isLast {
             flushReads()
             publish()
+            if header.isLast { lastPacketPublished.ring() }
         }
     }
 

@@ -339,13 +339,14 @@ extension Runtime {
         return report
     }
 
-    /// Publishes snapshots until the duration, the end of playback, or a failed source.
+    /// Publishes snapshots every 100 ms until the duration, the end of playback (at once: the
+    /// pipeline rings when it has published the last packet), or a failed source.
     private func watch(_ pipeline: SequencingPipeline, ring: PacketRing, duration: Double?, stop: StopRequest,
                        progress: @escaping @Sendable (SequencingSnapshot) -> Void) async -> PrecisError? {
         var lastFrames: UInt64 = 0
         var quietSince = ContinuousClock.now
         while true {
-            try? await Task.sleep(for: .milliseconds(100))
+            await pipeline.lastPacketPublished.wait(upTo: .milliseconds(100))
             let snap = pipeline.snapshot
             progress(snap)
             if let failure = ring.failure, ring.depth == 0 { return failure }
