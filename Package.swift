@@ -106,7 +106,7 @@ let package = Package(
         .target(name: "CTestPty", path: "Tests/CTestPty"),
         .testTarget(name: "PrecisCoreTests", dependencies: ["PrecisCore"]),
         .testTarget(name: "PrecisSignalTests", dependencies: ["PrecisSignal", "CVectorMath", "PrecisCore", "PrecisReplay"]),
-        .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore", "CZlib"]),
+        .testTarget(name: "PrecisFormatsTests", dependencies: ["PrecisFormats", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisDriversTests", dependencies: ["PrecisDrivers", "PrecisReplay", "PrecisSignal", "PrecisCore"]),
         .testTarget(name: "PrecisReplayTests", dependencies: ["PrecisReplay", "PrecisDrivers", "PrecisCore"]),
         .testTarget(name: "PrecisStoreTests", dependencies: [
