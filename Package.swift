@@ -147,7 +147,7 @@ if ProcessInfo.processInfo.environment["PRECIS_BENCHMARKS"] == "1" {
         ("SequencingBenchmarks", ["PrecisSignal", "PrecisFormats", "PrecisRuntime", "PrecisDrivers", "PrecisReplay",
                                   "PrecisStore", "PrecisCore"]),
         ("Crypt4GHBenchmarks", ["PrecisCrypt4GH"]),
-        ("InboxBenchmarks", ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCrypt4GH", "PrecisCore"]),
+        ("InboxBenchmarks", ["PrecisUpload", "PrecisStore", "PrecisFormats", "PrecisCrypt4GH", "PrecisCore", "PrecisTestSupport"]),
     ]
     for suite in suites {
         package.targets.append(.executableTarget(

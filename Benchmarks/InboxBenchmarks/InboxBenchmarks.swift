@@ -4,6 +4,7 @@ import PrecisCore
 import PrecisCrypt4GH
 import PrecisFormats
 import PrecisStore
+import PrecisTestSupport
 import PrecisUpload
 
 /// Upload to the centre's S3 inbox, on the local test inbox (moto's S3 server, started from
@@ -19,17 +20,16 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .throughput, .peakMemoryResident],
                                            maxDuration: .seconds(60), maxIterations: 15)
     let size = 64 << 20
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("precis-inbox-bench-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let reads = folder.appendingPathComponent("reads.blow5")
-    writePseudoRandom(reads, size: size)
+    try? makeReadsFile(reads, size: size)
     let centre = Crypt4GHSecretKey.generate()
     let recipient = folder.appendingPathComponent("centre.pub")
     try? centre.publicKey.pem.write(to: recipient, atomically: true, encoding: .utf8)
     // moto is started by the first benchmark that needs it and stopped after the last (a child
     // left running would keep the benchmark tool waiting for this process's output to end).
-    let inbox = LocalInbox(root: root)
+    let inbox = LocalInbox()
     Benchmark.teardown = { inbox.stop() }
 
     Benchmark("inbox: a 64 MiB reads file encrypted and sent to the local S3 inbox (8 MiB parts, recorded in the store)") { benchmark in
@@ -38,7 +38,7 @@ let benchmarks: @Sendable () -> Void = {
         defer { try? FileManager.default.removeItem(at: run) }
         let file = run.appendingPathComponent("reads.blow5")
         try FileManager.default.linkItem(at: reads, to: file)
-        let store = try storeWithReads(file, at: run.appendingPathComponent("precis.sqlite").path)
+        let store = try storeWithReads(file, at: run.appendingPathComponent("precis.sqlite").path, destinations: [])
         var configuration = S3InboxConfiguration(endpoint: "http://127.0.0.1:\(try inbox.port())", bucket: "inbox",
                                                  recipients: [recipient.path])
         configuration.partSizeMiB = 8
@@ -113,79 +113,27 @@ func encryptedParts(_ reads: URL, in folder: URL, for recipient: Crypt4GHPublicK
     }
 }
 
-/// moto and its proxy (Tests/PrecisUploadTests/centre/test_inbox.py) with `.venv`'s Python,
-/// started on first use; the benchmark talks to moto directly.
+/// The test inbox (`TestInbox`: moto behind its fault proxy, from `.venv`), started on first
+/// use; the benchmark talks to moto directly.
 final class LocalInbox: @unchecked Sendable {
-    let root: URL
     let lock = NSLock()
-    var process: Process?
-    var motoPort = 0
-
-    init(root: URL) { self.root = root }
+    var inbox: TestInbox?
 
     /// moto's port, starting it first if it is not running.
     func port() throws -> Int {
         try lock.withLock {
-            if process != nil { return motoPort }
-            let python = root.appendingPathComponent(".venv/bin/python3").path
-            guard FileManager.default.isExecutableFile(atPath: python) else { fatalError("no \(python): run `make venv` first (make bench does)") }
-            let started = Process()
-            started.executableURL = URL(fileURLWithPath: python)
-            started.arguments = [root.appendingPathComponent("Tests/PrecisUploadTests/centre/test_inbox.py").path, "--bucket", "inbox"]
-            let out = Pipe()
-            started.standardOutput = out
-            started.standardError = FileHandle.nullDevice
-            try started.run()
-            let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-            guard let ports = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Int], let moto = ports["moto"] else {
-                started.terminate()
-                fatalError("the test inbox did not start: \(line)")
-            }
-            process = started
-            motoPort = moto
-            return moto
+            if let inbox { return inbox.motoPort }
+            let started = try TestInbox()
+            inbox = started
+            return started.motoPort
         }
     }
 
     /// Stops moto (and its proxy).
     func stop() {
         lock.withLock {
-            if let process { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-            process = nil
+            inbox?.stop()
+            inbox = nil
         }
     }
-}
-
-/// `size` bytes that do not compress, in 1 MiB writes.
-func writePseudoRandom(_ url: URL, size: Int) {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
-    guard let handle = try? FileHandle(forWritingTo: url) else { return }
-    defer { try? handle.close() }
-    var state: UInt64 = 7
-    var words = [UInt64](repeating: 0, count: (1 << 20) / 8)
-    for _ in 0..<(size >> 20) {
-        for i in words.indices {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            words[i] = state
-        }
-        words.withUnsafeBytes { try? handle.write(contentsOf: Data($0)) }
-    }
-}
-
-/// A store with one sequencing run whose reads file is `reads`, queued for the inbox only.
-func storeWithReads(_ reads: URL, at path: String) throws -> Store {
-    let store = try Store(path: path)
-    let sequencer = DeviceIdentity(family: "nps", serial: "NPS-B", firmware: "1", instrumentCalibrationID: nil, model: "NPS-1")
-    try store.saveInstrument(sequencer, endpoint: "sim:nps", at: Date())
-    let run = try store.beginRun(NewRun(sampleID: "S-1", patientID: "P-1", assay: "nanopore-yield", instrument: sequencer,
-                                        endpoint: "sim:nps", calibrationID: nil, cartridgeID: nil, operatorID: "b", owner: "1@b"),
-                                 at: Date())
-    let raw = try NewRawData.reads(path: reads.path, digest: try FileDigest.sha256(path: reads.path), totals: SequencingTotals(),
-                                   seconds: 1, complete: true)
-    let result = NewResult(status: .final, analyte: "Sequencing yield", loinc: Coding(code: "LA-TEST", display: "yield"),
-                           concentration: Concentration(value: 1, unit: "{reads}"), unit: "{reads}", decimals: 0, flags: [],
-                           response: nil, analysisJSON: "{}", referenceRange: nil, reason: nil, rawDataIndex: 0)
-    _ = try store.completeRun(run.id, raw: [raw], results: [result], destinations: [], fileDestinations: ["inbox"],
-                              linkReport: nil, at: Date(), actor: "b")
-    return store
 }

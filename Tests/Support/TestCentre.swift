@@ -99,6 +99,14 @@ public struct TestDestinations: Sendable {
 /// Starts a test server's `process` (its stderr discarded) and returns the `port` its first
 /// stdout line (`{"port": N, …}`) names; one that ends first, or says anything else, is an error.
 func startAndReadPort(_ process: Process, what: String) throws -> Int {
+    guard let port = try startAndReadFirstLine(process, what: what)["port"] as? Int else {
+        throw PrecisError(.other, "\(what) named no port")
+    }
+    return port
+}
+
+/// Starts `process` and returns the JSON object on the first line it writes.
+func startAndReadFirstLine(_ process: Process, what: String) throws -> [String: Any] {
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
@@ -110,8 +118,8 @@ func startAndReadPort(_ process: Process, what: String) throws -> Int {
         line.append(chunk)
     }
     let first = Data(line.prefix { $0 != UInt8(ascii: "\n") })
-    guard let json = try JSONSerialization.jsonObject(with: first) as? [String: Any], let port = json["port"] as? Int else {
+    guard let json = try JSONSerialization.jsonObject(with: first) as? [String: Any] else {
         throw PrecisError(.other, "\(what) said \(String(decoding: line, as: UTF8.self))")
     }
-    return port
+    return json
 }

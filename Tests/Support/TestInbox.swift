@@ -8,6 +8,8 @@ public final class TestInbox: @unchecked Sendable {
     let process = Process()
     /// The proxy's port (what Precis is configured with).
     public let port: Int
+    /// moto's own port, behind the proxy (for a benchmark that wants no proxy in the way).
+    public let motoPort: Int
     /// The bucket.
     public let bucket: String
 
@@ -28,7 +30,11 @@ public final class TestInbox: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try Self.python())
         process.arguments = [TestPaths.root.appendingPathComponent("Tests/PrecisUploadTests/centre/test_inbox.py").path,
                              "--bucket", bucket] + arguments
-        port = try startAndReadPort(process, what: "the test inbox")
+        let ports = try startAndReadFirstLine(process, what: "the test inbox")
+        guard let port = ports["port"] as? Int, let moto = ports["moto"] as? Int else {
+            throw PrecisError(.other, "the test inbox named no ports: \(ports)")
+        }
+        (self.port, motoPort) = (port, moto)
     }
 
     /// The endpoint Precis is configured with.
