@@ -3,6 +3,7 @@ import PrecisCore
 @testable import PrecisKiosk
 import PrecisRuntime
 import PrecisStore
+import PrecisTestSupport
 import Testing
 
 /// The kiosk's overflow counter counts runs whose error names the cause, whatever its message says.
@@ -41,5 +42,26 @@ import Testing
                                       calibrationID: nil, cartridgeID: nil, operatorID: "t", owner: "1@elsewhere"), at: Date())
         let text = metrics.render(store: store, activeRuns: 0, eventClients: 0)
         #expect(text.contains(#"precis_runs{status="RUNNING"} 1"#), "\(text.split(separator: "\n").filter { $0.hasPrefix("precis_runs") })")
+    }
+
+    /// The inbox's gauges add up what the store records of every upload: bytes on the wire
+    /// (retries included), parts the inbox took, and requests sent again.
+    @Test func aScrapeCountsTheInboxsBytesPartsAndRetries() throws {
+        let folder = try TestPaths.temporaryFolder("metrics-inbox")
+        let reads = folder.appendingPathComponent("reads.blow5")
+        try makeReadsFile(reads, size: 1 << 16)
+        let store = try storeWithReads(reads, at: folder.appendingPathComponent("precis.sqlite").path, destinations: [])
+        let entry = try #require(try store.outbox().first { $0.destination == "inbox" })
+        _ = try store.beginInboxUpload(outboxID: entry.id, key: "k", url: "s3://inbox/k", encryptedPath: reads.path + ".c4gh",
+                                       partSize: 5 << 20, at: Date())
+        try store.recordSent(outboxID: entry.id, bytes: 1_000, retried: false, at: Date())
+        try store.recordSent(outboxID: entry.id, bytes: 500, retried: true, at: Date())
+        try store.recordPart(outboxID: entry.id, uploadID: "u", InboxPart(number: 1, size: 1_000, etag: "\"m\"", md5: "m"),
+                             seconds: 1, at: Date())
+        let text = KioskMetrics().render(store: store, activeRuns: 0, eventClients: 0)
+        let inbox = text.split(separator: "\n").filter { $0.hasPrefix("precis_inbox") }
+        #expect(inbox.contains("precis_inbox_bytes_sent 1500.0"), "\(inbox)")
+        #expect(inbox.contains("precis_inbox_parts_sent 1.0"), "\(inbox)")
+        #expect(inbox.contains("precis_inbox_retries 1.0"), "\(inbox)")
     }
 }
